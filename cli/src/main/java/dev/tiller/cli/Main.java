@@ -1,0 +1,63 @@
+package dev.tiller.cli;
+
+import dev.tiller.tensor.Parallel;
+import dev.tiller.tensor.kernel.Kernels;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * Entry point of {@code ./tiller}. Each command is one line in {@link #COMMANDS}; the launcher script sends
+ * {@code bench} to the bench module's own main class, since nothing may depend on bench.
+ */
+public final class Main {
+    private record Command(String name, String usage, String summary) {}
+
+    private static final Command[] COMMANDS = {
+        new Command("help", "./tiller help", "list the commands"),
+        new Command("info", "./tiller info", "show the JDK, the SIMD kernel path and the thread count"),
+        new Command("test", "./tiller test [all]", "run the test suite (all: include the long soak suites)"),
+        new Command("bench", "./tiller bench [matmul ...]", "run the reference workloads, one `key value` a line"),
+    };
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        String cmd = args.length == 0 ? "help" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        int status = switch (cmd) {
+            case "help", "-h", "--help" -> help(System.out);
+            case "info" -> info(System.out);
+            default -> {
+                System.err.println("tiller: unknown command '" + cmd + "'");
+                help(System.err);
+                yield 2;
+            }
+        };
+        if (rest.length > 0 && status == 0 && cmd.equals("info")) {
+            System.err.println("tiller info: ignoring extra arguments " + Arrays.toString(rest));
+        }
+        System.exit(status);
+    }
+
+    private static int help(PrintStream out) {
+        out.println("Tiller: a pure-Java training stack whose optimizer adapts to the run.");
+        out.println();
+        out.println("Commands:");
+        for (Command c : COMMANDS) {
+            out.printf("  %-30s %s%n", c.usage(), c.summary());
+        }
+        out.println();
+        out.println("Switches: -Dtiller.simd=false runs every kernel on its scalar twin; -Dtiller.threads=N sets"
+                + " threads (pass with JAVA_TOOL_OPTIONS).");
+        return 0;
+    }
+
+    private static int info(PrintStream out) {
+        out.println("java " + Runtime.version() + " (" + System.getProperty("java.home") + ")");
+        out.println("kernels " + (Kernels.SIMD ? "simd" : "scalar twins"));
+        out.println("threads " + Parallel.threads());
+        out.println("processors " + Runtime.getRuntime().availableProcessors());
+        return 0;
+    }
+}
