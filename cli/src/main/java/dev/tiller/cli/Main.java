@@ -17,6 +17,7 @@ public final class Main {
         new Command("help", "./tiller help", "list the commands"),
         new Command("info", "./tiller info", "show the JDK, the SIMD kernel path and the thread count"),
         new Command("test", "./tiller test [all]", "run the test suite (all: include the long soak suites)"),
+        new Command("conform", "./tiller conform FILE...", "check golden reference cases (e.g. ../shared/golden/*.json)"),
         new Command("bench", "./tiller bench [matmul ...]", "run the reference workloads, one `key value` a line"),
     };
 
@@ -28,15 +29,13 @@ public final class Main {
         int status = switch (cmd) {
             case "help", "-h", "--help" -> help(System.out);
             case "info" -> info(System.out);
+            case "conform" -> dev.tiller.cli.conform.Conform.standard().run(Arrays.asList(rest), System.out);
             default -> {
                 System.err.println("tiller: unknown command '" + cmd + "'");
                 help(System.err);
                 yield 2;
             }
         };
-        if (rest.length > 0 && status == 0 && cmd.equals("info")) {
-            System.err.println("tiller info: ignoring extra arguments " + Arrays.toString(rest));
-        }
         System.exit(status);
     }
 
