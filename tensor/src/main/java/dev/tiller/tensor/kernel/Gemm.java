@@ -7,34 +7,77 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The GEMM entry point the rest of the engine calls: C = alpha * op(A) op(B) + beta * C (contract in
- * RefGemm.sgemm). Splits C into column panels of fixed width that depend only on the problem size, runs them on
- * {@link Parallel}, and dispatches each panel to SimdGemm or, with -Dtiller.simd=false, to RefGemm. Each element
- * of C is summed in the same order whatever the thread count, so results are bitwise reproducible.
+ * RefGemm.sgemm). Cuts C into a grid of tiles whose sizes depend only on M and N, runs the tiles on
+ * {@link Parallel}, and dispatches each to SimdGemm or, with -Dtiller.simd=false, to RefGemm. SimdGemm sums every
+ * element of C in an order that depends only on K, so results are bitwise identical for any thread count.
  */
 public final class Gemm {
-    private static final int PANEL = 64;
+    /** Largest tile height: a multiple of SimdGemm.MR (6) near SimdGemm.MC, so a tile packs A once per K block. */
+    static final int TILE_M = 192;
+    /** Largest tile width: one packed B block (SimdGemm.NC). */
+    static final int TILE_N = SimdGemm.NC;
 
     private Gemm() {}
 
-    /** See RefGemm.sgemm. Multithreaded and deterministic. */
+    /**
+     * See RefGemm.sgemm: C = alpha * op(A) op(B) + beta * C, row-major, op(A): (M, K), op(B): (K, N), C: (M, N),
+     * offsets and leading dims in elements; beta == 0 overwrites C ignoring its old values (NaN included).
+     * Multithreaded; the result does not depend on the thread count.
+     */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                              float beta, MemorySegment c, long cOff, int ldc) {
-        if (m == 0 || n == 0) {
+        sgemmBatched(transA, transB, m, n, k, alpha, a, new long[] {aOff}, lda, b, new long[] {bOff}, ldb,
+                beta, c, new long[] {cOff}, ldc);
+    }
+
+    /**
+     * A batch of GEMMs with one geometry: for each q, C_q = alpha * op(A_q) op(B_q) + beta * C_q with A_q at
+     * element offset aOffs[q] of a, B_q at bOffs[q] of b, C_q at cOffs[q] of c (the three arrays have equal length;
+     * A and B offsets may repeat, for broadcast operands, but the C_q must not overlap). The tiles of all the
+     * products share one parallel loop, so a batch of small products still uses every thread. Same bits for any
+     * thread count.
+     */
+    public static void sgemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                    MemorySegment a, long[] aOffs, int lda, MemorySegment b, long[] bOffs, int ldb,
+                                    float beta, MemorySegment c, long[] cOffs, int ldc) {
+        int count = cOffs.length;
+        if (m == 0 || n == 0 || count == 0) {
             return;
         }
-        int panels = (n + PANEL - 1) / PANEL;
-        Parallel.forRange(panels, 1, (p0, p1) -> {
-            for (int p = p0; p < p1; p++) {
-                int j0 = p * PANEL;
-                int nj = Math.min(PANEL, n - j0);
-                long bPanel = bOff + (transB ? (long) j0 * ldb : j0);
+        // Balanced grid: rowBlocks x colBlocks tiles of tm x tn (the last row / column of tiles may be smaller).
+        int rowBlocks = ceilDiv(m, TILE_M);
+        int colBlocks = ceilDiv(n, TILE_N);
+        int tm = roundUp(ceilDiv(m, rowBlocks), SimdGemm.MR);
+        int tn = roundUp(ceilDiv(n, colBlocks), SimdGemm.NR);
+        int rows = ceilDiv(m, tm);
+        int cols = ceilDiv(n, tn);
+        int perMatrix = rows * cols;
+        Parallel.forRange(Math.multiplyExact(count, perMatrix), 1, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int q = t / perMatrix;
+                int tile = t % perMatrix;
+                int i0 = (tile / cols) * tm;
+                int j0 = (tile % cols) * tn;
+                int mi = Math.min(tm, m - i0);
+                int nj = Math.min(tn, n - j0);
+                long aTile = aOffs[q] + (transA ? i0 : (long) i0 * lda);
+                long bTile = bOffs[q] + (transB ? (long) j0 * ldb : j0);
+                long cTile = cOffs[q] + (long) i0 * ldc + j0;
                 if (Kernels.SIMD) {
-                    SimdGemm.sgemm(transA, transB, m, nj, k, alpha, a, aOff, lda, b, bPanel, ldb, beta, c, cOff + j0, ldc);
+                    SimdGemm.sgemm(transA, transB, mi, nj, k, alpha, a, aTile, lda, b, bTile, ldb, beta, c, cTile, ldc);
                 } else {
-                    RefGemm.sgemm(transA, transB, m, nj, k, alpha, a, aOff, lda, b, bPanel, ldb, beta, c, cOff + j0, ldc);
+                    RefGemm.sgemm(transA, transB, mi, nj, k, alpha, a, aTile, lda, b, bTile, ldb, beta, c, cTile, ldc);
                 }
             }
         });
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return ceilDiv(x, multiple) * multiple;
     }
 }

@@ -8,13 +8,47 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * SIMD GEMM, single-threaded; {@link Gemm} splits work across threads. Twin: RefGemm (same signature and contract).
- * This first version streams rows of B with a broadcast of A(i, p); the packed, register-tiled kernel replaces it.
+ * SIMD GEMM, single-threaded; {@link Gemm} splits C into tiles across threads. Twin: RefGemm (same signature and
+ * contract). The structure is the Goto/BLIS one (Goto and van de Geijn, "Anatomy of High-Performance Matrix
+ * Multiplication", TOMS 2008; Van Zee and van de Geijn, "BLIS", TOMS 2015): op(B) is packed per (KC x NC) block into
+ * NR-column micro-panels, op(A) per (MC x KC) block into MR-row micro-panels, both zero-padded at the M, N tails,
+ * and a register-tiled microkernel keeps an MR x NR block of C in MR * 2 vector accumulators while it streams one
+ * A micro-panel and one B micro-panel from the packed float[] buffers.
+ *
+ * <p>Summation order: C(i, j) is the fma chain over k = 0, 1, ... within each KC block, and the blocks are added to
+ * C in order (the first block applies beta, later ones add to C). That order depends only on k, never on where
+ * (i, j) sits in a tile, so any tiling of C by the caller gives the same bits.
+ *
+ * <p>Packing buffers belong to the calling thread (a ThreadLocal, allocated once per thread), so a call allocates
+ * nothing after warm-up. Tiny problems skip packing and use a direct fma loop.
  */
 public final class SimdGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    /** Rows of the register tile: MR * 2 = 12 accumulators + 2 B vectors + 1 broadcast fit 16 ymm registers. */
+    static final int MR = 6;
+    /** Columns of the register tile: two vectors (16 floats with AVX2, 32 with AVX-512). */
+    static final int NR = 2 * L;
+    /** Depth of a packed block: an A micro-panel (MR x KC, 6 KiB) plus a B micro-panel (KC x NR, 16 KiB) fit L1. */
+    static final int KC = 256;
+    /** Rows of a packed A block: MC x KC floats = 144 KiB, resident in a 512 KiB L2 next to the B block. */
+    static final int MC = 144;
+    /** Columns of a packed B block: KC x NC floats = 256 KiB (AVX2). A multiple of NR. */
+    static final int NC = 256 / NR * NR;
+    /** Below this many multiply-adds (m * n * k) packing costs more than it saves: direct loop. */
+    static final long SMALL = 4096;
+
+    /** Per-thread packing buffers; sized once for the largest block. */
+    private static final class Workspace {
+        final float[] a = new float[MC * KC];       // packed op(A) block: (MC / MR) micro-panels of (KC, MR)
+        final float[] b = new float[KC * NC];       // packed op(B) block: (NC / NR) micro-panels of (KC, NR)
+        final float[] tile = new float[MR * NR];    // accumulators of an edge tile, before the masked write-back
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private SimdGemm() {}
 
@@ -22,28 +56,243 @@ public final class SimdGemm {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                              float beta, MemorySegment c, long cOff, int ldc) {
-        float[] row = new float[n];
-        float[] brow = new float[n];
-        for (int i = 0; i < m; i++) {
-            java.util.Arrays.fill(row, 0f);
-            for (int p = 0; p < k; p++) {
-                float av = a.getAtIndex(F32, aOff + (transA ? (long) p * lda + i : (long) i * lda + p));
-                for (int j = 0; j < n; j++) {
-                    brow[j] = b.getAtIndex(F32, bOff + (transB ? (long) j * ldb + p : (long) p * ldb + j));
-                }
-                FloatVector va = FloatVector.broadcast(S, av);
-                int j = 0;
-                for (int bound = S.loopBound(n); j < bound; j += S.length()) {
-                    FloatVector.fromArray(S, brow, j).fma(va, FloatVector.fromArray(S, row, j)).intoArray(row, j);
-                }
-                for (; j < n; j++) {
-                    row[j] = Math.fma(brow[j], av, row[j]);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        if ((long) m * n * k <= SMALL) {
+            direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        Workspace ws = WORKSPACE.get();
+        float[] ap = ws.a;
+        float[] bp = ws.b;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float betaBlock = pc == 0 ? beta : 1f;      // later K blocks accumulate into C
+                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int bBase = jr * kc;                 // micro-panel jr / NR starts at (jr / NR) * kc * NR
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
+                            kernel(kc, ap, ir * kc, bp, bBase, alpha, betaBlock, c, cTile, ldc, mr, nr, ws.tile);
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * The MR x NR microkernel: acc = sum_p Ap(:, p) Bp(p, :) over one packed A micro-panel (kc, MR) at aBase and one
+     * packed B micro-panel (kc, NR) at bBase, then C(0..mr, 0..nr) = alpha * acc + beta * C (beta == 0: C ignored).
+     */
+    private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float alpha, float beta,
+                               MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
+        MemorySegment bseg = MemorySegment.ofArray(bp);
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aBase + p * MR;        // indices linear in p, so C2 can hoist the range checks
+            int bi = bBase + p * NR;
+            FloatVector b0 = FloatVector.fromMemorySegment(S, bseg, (long) bi * Float.BYTES, NATIVE);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, bseg, (long) (bi + L) * Float.BYTES, NATIVE);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+        }
+        // NOTE: spill the accumulators to a float[] and write back from there. Passing the vectors to a helper
+        // method instead made C2 give up inlining it (NodeCountInliningCutoff) and box the accumulators: 10x slower.
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        writeBack(tile, alpha, beta, c, cTile, ldc, mr, nr);
+    }
+
+    /** C(0..mr, 0..nr) = alpha * tile + beta * C, tile being MR x NR row-major; beta == 0 ignores C. */
+    private static void writeBack(float[] tile, float alpha, float beta, MemorySegment c, long cTile, int ldc,
+                                  int mr, int nr) {
+        if (nr == NR) {
+            for (int r = 0; r < mr; r++) {
+                long at = (cTile + (long) r * ldc) * Float.BYTES;
+                for (int j = 0; j < NR; j += L) {
+                    FloatVector v = FloatVector.fromArray(S, tile, r * NR + j).mul(alpha);
+                    long o = at + (long) j * Float.BYTES;
+                    if (beta != 0f) {
+                        v = v.add(FloatVector.fromMemorySegment(S, c, o, NATIVE).mul(beta));
+                    }
+                    v.intoMemorySegment(c, o, NATIVE);
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < mr; r++) {
+            long ci = cTile + (long) r * ldc;
+            for (int j = 0; j < nr; j++) {
+                float v = alpha * tile[r * NR + j];
+                c.setAtIndex(F32, ci + j, beta == 0f ? v : v + beta * c.getAtIndex(F32, ci + j));
+            }
+        }
+    }
+
+    /**
+     * Packs op(A)(ic..ic+mc, pc..pc+kc) into ap as micro-panels of MR rows: element (i, p) of the block goes to
+     * ap[(i / MR) * kc * MR + p * MR + i % MR]; rows past mc are zero.
+     */
+    private static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
+                              float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            if (transA) {
+                // A(i, p) at aOff + p * lda + i: the MR values of one p are adjacent in memory.
+                for (int p = 0; p < kc; p++) {
+                    long src = aOff + (long) (pc + p) * lda + ic + ir;
+                    int dst = base + p * MR;
+                    for (int r = 0; r < mr; r++) {
+                        ap[dst + r] = a.getAtIndex(F32, src + r);
+                    }
+                    for (int r = mr; r < MR; r++) {
+                        ap[dst + r] = 0f;
+                    }
+                }
+            } else {
+                // A(i, p) at aOff + i * lda + p: walk each row contiguously, scatter with stride MR.
+                for (int r = 0; r < mr; r++) {
+                    long src = aOff + (long) (ic + ir + r) * lda + pc;
+                    int dst = base + r;
+                    for (int p = 0; p < kc; p++) {
+                        ap[dst + p * MR] = a.getAtIndex(F32, src + p);
+                    }
+                }
+                for (int r = mr; r < MR; r++) {
+                    for (int p = 0; p < kc; p++) {
+                        ap[base + r + p * MR] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs op(B)(pc..pc+kc, jc..jc+nc) into bp as micro-panels of NR columns: element (p, j) of the block goes to
+     * bp[(j / NR) * kc * NR + p * NR + j % NR]; columns past nc are zero.
+     */
+    private static void packB(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc,
+                              float[] bp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int base = jr * kc;
+            if (transB) {
+                // B(p, j) at bOff + j * ldb + p: walk each column of op(B) contiguously, scatter with stride NR.
+                for (int j = 0; j < nr; j++) {
+                    long src = bOff + (long) (jc + jr + j) * ldb + pc;
+                    int dst = base + j;
+                    for (int p = 0; p < kc; p++) {
+                        bp[dst + p * NR] = b.getAtIndex(F32, src + p);
+                    }
+                }
+                for (int j = nr; j < NR; j++) {
+                    for (int p = 0; p < kc; p++) {
+                        bp[base + j + p * NR] = 0f;
+                    }
+                }
+            } else if (nr == NR) {
+                // B(p, j) at bOff + p * ldb + j: NR adjacent values per p, two vector copies.
+                for (int p = 0; p < kc; p++) {
+                    long src = (bOff + (long) (pc + p) * ldb + jc + jr) * Float.BYTES;
+                    int dst = base + p * NR;
+                    FloatVector.fromMemorySegment(S, b, src, NATIVE).intoArray(bp, dst);
+                    FloatVector.fromMemorySegment(S, b, src + (long) L * Float.BYTES, NATIVE).intoArray(bp, dst + L);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    long src = bOff + (long) (pc + p) * ldb + jc + jr;
+                    int dst = base + p * NR;
+                    for (int j = 0; j < nr; j++) {
+                        bp[dst + j] = b.getAtIndex(F32, src + j);
+                    }
+                    for (int j = nr; j < NR; j++) {
+                        bp[dst + j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Tiny problems: one fma chain per element of C, no packing. */
+    private static void direct(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                               float beta, MemorySegment c, long cOff, int ldc) {
+        long aRow = transA ? 1 : lda;      // step between rows i of op(A)
+        long aCol = transA ? lda : 1;      // step between columns p of op(A)
+        long bRow = transB ? 1 : ldb;      // step between rows p of op(B)
+        long bCol = transB ? ldb : 1;      // step between columns j of op(B)
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0f;
+                long ai = aOff + i * aRow;
+                long bj = bOff + j * bCol;
+                for (int p = 0; p < k; p++) {
+                    sum = Math.fma(a.getAtIndex(F32, ai + p * aCol), b.getAtIndex(F32, bj + p * bRow), sum);
+                }
+                long ci = cOff + (long) i * ldc + j;
+                float v = alpha * sum;
+                c.setAtIndex(F32, ci, beta == 0f ? v : v + beta * c.getAtIndex(F32, ci));
+            }
+        }
+    }
+
+    /** k == 0: C = beta * C (beta == 0 writes zeros, ignoring NaN in C). */
+    private static void scale(int m, int n, float beta, MemorySegment c, long cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
             long ci = cOff + (long) i * ldc;
             for (int j = 0; j < n; j++) {
-                float old = beta == 0f ? 0f : beta * c.getAtIndex(F32, ci + j);
-                c.setAtIndex(F32, ci + j, alpha * row[j] + old);
+                c.setAtIndex(F32, ci + j, beta == 0f ? 0f : beta * c.getAtIndex(F32, ci + j));
             }
         }
     }
