@@ -44,10 +44,10 @@ public final class SimdConv {
                         }
                         long src = plane + (long) ih * w + wShift;   // x element for ow is src + ow sW
                         zero(col, dst, owLo);
-                        if (sW == 1) {
+                        if (sW == 1 && owHi > owLo) {   // an empty copy could still name a negative offset
                             MemorySegment.copy(x, (src + owLo) * Float.BYTES, col, (dst + owLo) * Float.BYTES,
                                     (long) (owHi - owLo) * Float.BYTES);
-                        } else {
+                        } else if (sW > 1) {
                             for (int ow = owLo; ow < owHi; ow++) {
                                 col.setAtIndex(F32, dst + ow, x.getAtIndex(F32, src + (long) ow * sW));
                             }
