@@ -1,0 +1,186 @@
+package dev.tiller.tensor.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Fast pooling kernels: each window's bounds are clipped to the input once, so the inner loops carry no bounds
+ * tests; sums are in float, in row-major window order. Pooling windows are short and strided, so plain loops beat
+ * vectors here. Planes are dense (H, W) blocks, one per (n, c); a call handles planes [p0, p1) and the op layer
+ * splits planes across threads. Twins with the same signatures and contracts: RefPool2d.
+ */
+public final class Pool2d {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
+
+    private Pool2d() {}
+
+    /** See RefPool2d.maxPool2d (first maximum wins, NaN propagates, empty window gives -inf and index -1). */
+    public static void maxPool2d(PoolGeometry g, MemorySegment x, long xOff, int p0, int p1,
+                                 MemorySegment out, long outOff, MemorySegment idx, long idxOff) {
+        final int h = g.h(), w = g.w(), dH = g.dH(), dW = g.dW();
+        final long hw = (long) h * w, ohw = (long) g.outH() * g.outW();
+        for (int p = p0; p < p1; p++) {
+            long plane = xOff + p * hw;
+            long o = p * ohw;
+            for (int oh = 0; oh < g.outH(); oh++) {
+                int hs = oh * g.sH() - g.pH();
+                int he = Math.min(hs + (g.kH() - 1) * dH + 1, h);
+                if (hs < 0) {
+                    hs += ((-hs + dH - 1) / dH) * dH;    // first tap at or below row 0
+                }
+                for (int ow = 0; ow < g.outW(); ow++, o++) {
+                    int ws = ow * g.sW() - g.pW();
+                    int we = Math.min(ws + (g.kW() - 1) * dW + 1, w);
+                    if (ws < 0) {
+                        ws += ((-ws + dW - 1) / dW) * dW;
+                    }
+                    float max = Float.NEGATIVE_INFINITY;
+                    long arg = hs < he && ws < we ? (long) hs * w + ws : -1;
+                    for (int ih = hs; ih < he; ih += dH) {
+                        long row = (long) ih * w;
+                        for (int iw = ws; iw < we; iw += dW) {
+                            float v = x.getAtIndex(F32, plane + row + iw);
+                            if (v > max || v != v) {     // v != v: NaN propagates, as PyTorch
+                                max = v;
+                                arg = row + iw;
+                            }
+                        }
+                    }
+                    out.setAtIndex(F32, outOff + o, max);
+                    idx.setAtIndex(I64, idxOff + o, arg);
+                }
+            }
+        }
+    }
+
+    /** See RefPool2d.maxPool2dBackward. */
+    public static void maxPool2dBackward(PoolGeometry g, MemorySegment dOut, long dOutOff, MemorySegment idx,
+                                         long idxOff, int p0, int p1, MemorySegment dX, long dXOff) {
+        final long hw = (long) g.h() * g.w(), ohw = (long) g.outH() * g.outW();
+        for (int p = p0; p < p1; p++) {
+            long plane = dXOff + p * hw;
+            long o0 = p * ohw;
+            for (long o = o0; o < o0 + ohw; o++) {
+                long arg = idx.getAtIndex(I64, idxOff + o);
+                if (arg >= 0) {
+                    long xi = plane + arg;
+                    dX.setAtIndex(F32, xi, dX.getAtIndex(F32, xi) + dOut.getAtIndex(F32, dOutOff + o));
+                }
+            }
+        }
+    }
+
+    /** See RefPool2d.avgPool2d. */
+    public static void avgPool2d(PoolGeometry g, boolean countIncludePad, MemorySegment x, long xOff, int p0, int p1,
+                                 MemorySegment out, long outOff) {
+        final int h = g.h(), w = g.w();
+        final long hw = (long) h * w, ohw = (long) g.outH() * g.outW();
+        for (int p = p0; p < p1; p++) {
+            long plane = xOff + p * hw;
+            long o = outOff + p * ohw;
+            for (int oh = 0; oh < g.outH(); oh++) {
+                int hs0 = oh * g.sH() - g.pH();
+                int he0 = Math.min(hs0 + g.kH(), h + g.pH());
+                int hs = Math.max(hs0, 0), he = Math.min(he0, h);
+                for (int ow = 0; ow < g.outW(); ow++, o++) {
+                    int ws0 = ow * g.sW() - g.pW();
+                    int we0 = Math.min(ws0 + g.kW(), w + g.pW());
+                    int ws = Math.max(ws0, 0), we = Math.min(we0, w);
+                    if (hs >= he || ws >= we) {
+                        out.setAtIndex(F32, o, 0f);
+                        continue;
+                    }
+                    float sum = 0f;
+                    for (int ih = hs; ih < he; ih++) {
+                        long row = plane + (long) ih * w;
+                        for (int iw = ws; iw < we; iw++) {
+                            sum += x.getAtIndex(F32, row + iw);
+                        }
+                    }
+                    int divisor = countIncludePad ? (he0 - hs0) * (we0 - ws0) : (he - hs) * (we - ws);
+                    out.setAtIndex(F32, o, sum / divisor);
+                }
+            }
+        }
+    }
+
+    /** See RefPool2d.avgPool2dBackward (same float adds in the same order). */
+    public static void avgPool2dBackward(PoolGeometry g, boolean countIncludePad, MemorySegment dOut, long dOutOff,
+                                         int p0, int p1, MemorySegment dX, long dXOff) {
+        final int h = g.h(), w = g.w();
+        final long hw = (long) h * w, ohw = (long) g.outH() * g.outW();
+        for (int p = p0; p < p1; p++) {
+            long plane = dXOff + p * hw;
+            long o = dOutOff + p * ohw;
+            for (int oh = 0; oh < g.outH(); oh++) {
+                int hs0 = oh * g.sH() - g.pH();
+                int he0 = Math.min(hs0 + g.kH(), h + g.pH());
+                int hs = Math.max(hs0, 0), he = Math.min(he0, h);
+                for (int ow = 0; ow < g.outW(); ow++, o++) {
+                    int ws0 = ow * g.sW() - g.pW();
+                    int we0 = Math.min(ws0 + g.kW(), w + g.pW());
+                    int ws = Math.max(ws0, 0), we = Math.min(we0, w);
+                    if (hs >= he || ws >= we) {
+                        continue;
+                    }
+                    int divisor = countIncludePad ? (he0 - hs0) * (we0 - ws0) : (he - hs) * (we - ws);
+                    float d = dOut.getAtIndex(F32, o) / divisor;
+                    for (int ih = hs; ih < he; ih++) {
+                        long row = plane + (long) ih * w;
+                        for (int iw = ws; iw < we; iw++) {
+                            dX.setAtIndex(F32, row + iw, dX.getAtIndex(F32, row + iw) + d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** See RefPool2d.adaptiveAvgPool2d. */
+    public static void adaptiveAvgPool2d(int h, int w, int outH, int outW, MemorySegment x, long xOff, int p0,
+                                         int p1, MemorySegment out, long outOff) {
+        final long hw = (long) h * w, ohw = (long) outH * outW;
+        for (int p = p0; p < p1; p++) {
+            long plane = xOff + p * hw;
+            long o = outOff + p * ohw;
+            for (int oh = 0; oh < outH; oh++) {
+                int hs = (int) ((long) oh * h / outH), he = (int) (((long) (oh + 1) * h + outH - 1) / outH);
+                for (int ow = 0; ow < outW; ow++, o++) {
+                    int ws = (int) ((long) ow * w / outW), we = (int) (((long) (ow + 1) * w + outW - 1) / outW);
+                    float sum = 0f;
+                    for (int ih = hs; ih < he; ih++) {
+                        long row = plane + (long) ih * w;
+                        for (int iw = ws; iw < we; iw++) {
+                            sum += x.getAtIndex(F32, row + iw);
+                        }
+                    }
+                    out.setAtIndex(F32, o, sum / ((he - hs) * (we - ws)));
+                }
+            }
+        }
+    }
+
+    /** See RefPool2d.adaptiveAvgPool2dBackward (same float adds in the same order). */
+    public static void adaptiveAvgPool2dBackward(int h, int w, int outH, int outW, MemorySegment dOut, long dOutOff,
+                                                 int p0, int p1, MemorySegment dX, long dXOff) {
+        final long hw = (long) h * w, ohw = (long) outH * outW;
+        for (int p = p0; p < p1; p++) {
+            long plane = dXOff + p * hw;
+            long o = dOutOff + p * ohw;
+            for (int oh = 0; oh < outH; oh++) {
+                int hs = (int) ((long) oh * h / outH), he = (int) (((long) (oh + 1) * h + outH - 1) / outH);
+                for (int ow = 0; ow < outW; ow++, o++) {
+                    int ws = (int) ((long) ow * w / outW), we = (int) (((long) (ow + 1) * w + outW - 1) / outW);
+                    float d = dOut.getAtIndex(F32, o) / ((he - hs) * (we - ws));
+                    for (int ih = hs; ih < he; ih++) {
+                        long row = plane + (long) ih * w;
+                        for (int iw = ws; iw < we; iw++) {
+                            dX.setAtIndex(F32, row + iw, dX.getAtIndex(F32, row + iw) + d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package dev.tiller.tensor.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Fast kernels of the im2col convolution: the unfold (im2col) and its adjoint (col2im), plus the bias broadcast and
+ * bias-gradient sums. They are data movement, so the speed comes from hoisting the padding bounds out of the inner
+ * loop: each (row, oh) of the column matrix is a zero head, a dense middle and a zero tail, and with stride 1 the
+ * middle is one bulk copy (im2col) or one vector add (col2im). Single-threaded; the op layer splits work over
+ * images. Twins with the same signatures: RefConv.
+ */
+public final class SimdConv {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    private SimdConv() {}
+
+    /** See RefConv.im2col: col (Cin/groups kH kW, outH outW) from one image's group x (Cin/groups, H, W). */
+    public static void im2col(ConvGeometry g, MemorySegment x, long xOff, MemorySegment col, long colOff) {
+        final int h = g.h(), w = g.w(), outH = g.outH(), outW = g.outW(), sH = g.sH(), sW = g.sW();
+        final long cols = g.colCols();
+        long row = colOff;
+        for (int c = 0; c < g.cinG(); c++) {
+            long plane = xOff + (long) c * h * w;
+            for (int ki = 0; ki < g.kH(); ki++) {
+                int hShift = ki * g.dH() - g.pH();          // ih = oh sH + hShift
+                for (int kj = 0; kj < g.kW(); kj++, row += cols) {
+                    int wShift = kj * g.dW() - g.pW();      // iw = ow sW + wShift
+                    int owLo = validLo(wShift, sW, outW);
+                    int owHi = Math.max(owLo, validHi(wShift, sW, w, outW));
+                    for (int oh = 0; oh < outH; oh++) {
+                        long dst = row + (long) oh * outW;
+                        int ih = oh * sH + hShift;
+                        if (ih < 0 || ih >= h) {
+                            zero(col, dst, outW);
+                            continue;
+                        }
+                        long src = plane + (long) ih * w + wShift;   // x element for ow is src + ow sW
+                        zero(col, dst, owLo);
+                        if (sW == 1 && owHi > owLo) {   // an empty copy could still name a negative offset
+                            MemorySegment.copy(x, (src + owLo) * Float.BYTES, col, (dst + owLo) * Float.BYTES,
+                                    (long) (owHi - owLo) * Float.BYTES);
+                        } else if (sW > 1) {
+                            for (int ow = owLo; ow < owHi; ow++) {
+                                col.setAtIndex(F32, dst + ow, x.getAtIndex(F32, src + (long) ow * sW));
+                            }
+                        }
+                        zero(col, dst + owHi, outW - owHi);
+                    }
+                }
+            }
+        }
+    }
+
+    /** See RefConv.col2im: x += col2im(col), adds in the same order as the twin (so results agree bitwise). */
+    public static void col2im(ConvGeometry g, MemorySegment col, long colOff, MemorySegment x, long xOff) {
+        final int h = g.h(), w = g.w(), outH = g.outH(), outW = g.outW(), sH = g.sH(), sW = g.sW();
+        final long cols = g.colCols();
+        long row = colOff;
+        for (int c = 0; c < g.cinG(); c++) {
+            long plane = xOff + (long) c * h * w;
+            for (int ki = 0; ki < g.kH(); ki++) {
+                int hShift = ki * g.dH() - g.pH();
+                for (int kj = 0; kj < g.kW(); kj++, row += cols) {
+                    int wShift = kj * g.dW() - g.pW();
+                    int owLo = validLo(wShift, sW, outW);
+                    int owHi = Math.max(owLo, validHi(wShift, sW, w, outW));
+                    for (int oh = 0; oh < outH; oh++) {
+                        int ih = oh * sH + hShift;
+                        if (ih < 0 || ih >= h) {
+                            continue;
+                        }
+                        long src = row + (long) oh * outW;
+                        long dst = plane + (long) ih * w + wShift;
+                        if (sW == 1) {
+                            addRow(col, src + owLo, x, dst + owLo, owHi - owLo);
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++) {
+                                long xi = dst + (long) ow * sW;
+                                x.setAtIndex(F32, xi, x.getAtIndex(F32, xi) + col.getAtIndex(F32, src + ow));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** See RefConv.broadcastRows: out[r len + j] = b[r]. */
+    public static void broadcastRows(MemorySegment b, long bOff, int rows, int len, MemorySegment out, long outOff) {
+        final int bound = S.loopBound(len);
+        for (int r = 0; r < rows; r++) {
+            float v = b.getAtIndex(F32, bOff + r);
+            FloatVector vv = FloatVector.broadcast(S, v);
+            long base = outOff + (long) r * len;
+            int j = 0;
+            for (; j < bound; j += S.length()) {
+                vv.intoMemorySegment(out, (base + j) * Float.BYTES, NATIVE);
+            }
+            for (; j < len; j++) {
+                out.setAtIndex(F32, base + j, v);
+            }
+        }
+    }
+
+    /**
+     * See RefConv.planeSums: out[c] = sum of channel c over (n, hw). Each row of hw is summed in float lanes, rows
+     * are added in double in image order.
+     */
+    public static void planeSums(MemorySegment d, long dOff, int n, int channels, int hw, int c0, int c1,
+                                 MemorySegment out, long outOff) {
+        final int bound = S.loopBound(hw);
+        for (int c = c0; c < c1; c++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                long base = dOff + ((long) i * channels + c) * hw;
+                FloatVector acc = FloatVector.zero(S);
+                int j = 0;
+                for (; j < bound; j += S.length()) {
+                    acc = acc.add(FloatVector.fromMemorySegment(S, d, (base + j) * Float.BYTES, NATIVE));
+                }
+                float rowSum = acc.reduceLanes(VectorOperators.ADD);
+                for (; j < hw; j++) {
+                    rowSum += d.getAtIndex(F32, base + j);
+                }
+                sum += rowSum;
+            }
+            out.setAtIndex(F32, outOff + c, (float) sum);
+        }
+    }
+
+    /** See RefConv.accumulate: dst[j] += src[j] for j in [0, n) (combines per-chunk weight-gradient partials). */
+    public static void accumulate(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, int n) {
+        addRow(src, srcOff, dst, dstOff, n);
+    }
+
+    /** First ow with ow sW + shift >= 0, at most outW. */
+    private static int validLo(int shift, int s, int outW) {
+        return shift >= 0 ? 0 : Math.min(outW, (-shift + s - 1) / s);
+    }
+
+    /** One past the last ow with ow sW + shift < w, at most outW (may be below validLo; callers clamp). */
+    private static int validHi(int shift, int s, int w, int outW) {
+        int last = w - 1 - shift;           // need ow sW <= last
+        return last < 0 ? 0 : Math.min(outW, last / s + 1);
+    }
+
+    private static void zero(MemorySegment s, long off, int n) {
+        for (int i = 0; i < n; i++) {
+            s.setAtIndex(F32, off + i, 0f);
+        }
+    }
+
+    /** x[xOff + j] += col[cOff + j] for j in [0, n). */
+    private static void addRow(MemorySegment col, long cOff, MemorySegment x, long xOff, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += S.length()) {
+            FloatVector a = FloatVector.fromMemorySegment(S, x, (xOff + j) * Float.BYTES, NATIVE);
+            FloatVector b = FloatVector.fromMemorySegment(S, col, (cOff + j) * Float.BYTES, NATIVE);
+            a.add(b).intoMemorySegment(x, (xOff + j) * Float.BYTES, NATIVE);
+        }
+        for (; j < n; j++) {
+            x.setAtIndex(F32, xOff + j, x.getAtIndex(F32, xOff + j) + col.getAtIndex(F32, cOff + j));
+        }
+    }
+}
