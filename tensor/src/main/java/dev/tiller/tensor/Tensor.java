@@ -466,6 +466,10 @@ public final class Tensor implements AutoCloseable {
             MemorySegment.copy(s, src.offset * dtype.bytes(), dst, offset * dtype.bytes(), bytes);
             return;
         }
+        if (isContiguous() && src.isContiguous() && bulkConvert(src.dtype, s, src.offset, dtype, dst, offset,
+                numel())) {
+            return;
+        }
         int r = shape.length;
         long n = numel();
         if (n == 0) {
@@ -488,6 +492,48 @@ public final class Tensor implements AutoCloseable {
                 idx[d] = 0;
             }
         }
+    }
+
+    /**
+     * Contiguous float32 to/from bf16/f16 through the bulk kernels (SIMD or their twins), in parallel over fixed
+     * chunks; false when the pair has no bulk kernel. Bitwise equal to convertOne.
+     */
+    private static boolean bulkConvert(DType st, MemorySegment s, long so, DType dt, MemorySegment d, long dof,
+                                       long count) {
+        boolean f32ToBf16 = st == DType.F32 && dt == DType.BF16;
+        boolean bf16ToF32 = st == DType.BF16 && dt == DType.F32;
+        boolean f32ToF16 = st == DType.F32 && dt == DType.F16;
+        boolean f16ToF32 = st == DType.F16 && dt == DType.F32;
+        if (!(f32ToBf16 || bf16ToF32 || f32ToF16 || f16ToF32) || count > Integer.MAX_VALUE) {
+            return false;
+        }
+        boolean simd = dev.tiller.tensor.kernel.Kernels.SIMD;
+        Parallel.forRange((int) count, 16384, (a, b) -> {
+            if (f32ToBf16) {
+                if (simd) {
+                    dev.tiller.tensor.kernel.Convert.f32ToBf16(s, so + a, d, dof + a, b - a);
+                } else {
+                    dev.tiller.tensor.kernel.ref.RefConvert.f32ToBf16(s, so + a, d, dof + a, b - a);
+                }
+            } else if (bf16ToF32) {
+                if (simd) {
+                    dev.tiller.tensor.kernel.Convert.bf16ToF32(s, so + a, d, dof + a, b - a);
+                } else {
+                    dev.tiller.tensor.kernel.ref.RefConvert.bf16ToF32(s, so + a, d, dof + a, b - a);
+                }
+            } else if (f32ToF16) {
+                if (simd) {
+                    dev.tiller.tensor.kernel.Convert.f32ToF16(s, so + a, d, dof + a, b - a);
+                } else {
+                    dev.tiller.tensor.kernel.ref.RefConvert.f32ToF16(s, so + a, d, dof + a, b - a);
+                }
+            } else if (simd) {
+                dev.tiller.tensor.kernel.Convert.f16ToF32(s, so + a, d, dof + a, b - a);
+            } else {
+                dev.tiller.tensor.kernel.ref.RefConvert.f16ToF32(s, so + a, d, dof + a, b - a);
+            }
+        });
+        return true;
     }
 
     private static void convertOne(MemorySegment s, DType st, long si, MemorySegment d, DType dt, long di) {
@@ -548,12 +594,26 @@ public final class Tensor implements AutoCloseable {
         MemorySegment s = src.segment();
         MemorySegment d = out.segment();
         long n = numel();
-        for (long i = 0; i < n; i++) {
-            float v = s.getAtIndex(F32, src.offset + i);
-            d.setAtIndex(I16, out.offset + i, Precision.toBf16Stochastic(v, Philox.bits(seed, stream, i)));
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("copyToBf16Stochastic: at most 2^31 - 1 elements, got " + describe());
+        }
+        long so = src.offset;
+        long dof = out.offset;
+        // element i always takes Philox.bits(seed, stream, i), whatever the chunking, so threads do not matter
+        Parallel.forRange((int) n, 16384, (a, b) -> {
+            if (dev.tiller.tensor.kernel.Kernels.SIMD) {
+                dev.tiller.tensor.kernel.Convert.f32ToBf16Stochastic(s, so + a, d, dof + a, b - a, seed, stream, a);
+            } else {
+                dev.tiller.tensor.kernel.ref.RefConvert.f32ToBf16Stochastic(s, so + a, d, dof + a, b - a, seed,
+                        stream, a);
+            }
+        });
+        if (src != this) {
+            src.close();
         }
         if (out != dst) {
             dst.copyFrom(out);
+            out.close();
         }
     }
 

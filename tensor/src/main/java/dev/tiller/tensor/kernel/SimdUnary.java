@@ -1,0 +1,325 @@
+package dev.tiller.tensor.kernel;
+
+import dev.tiller.tensor.kernel.ref.RefUnary;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * SIMD element-wise float32 kernels over contiguous runs: one loop per function to species.loopBound(n), then the
+ * scalar twin finishes the tail. Twin: RefUnary (same signatures and contract, evaluated in double).
+ *
+ * <p>Accuracy: EXP, LOG, LOG1P, TANH and POW lanes follow Math's accuracy narrowed to float (VectorOperators,
+ * "Operations on floating point vectors"), so they are within 1 ulp of the correctly rounded result. Composite
+ * functions round after each float step; the twin tests derive their tolerance from that. erf is the float minimax
+ * approximation of N. Juffa ("Efficient, faithfully rounded implementation of erff", Stack Overflow 35148198, max
+ * error under 1 ulp): an odd polynomial for |x| <= 475/512 and 1 - e^(r(|x|)) with a polynomial r above.
+ */
+public final class SimdUnary {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+    private static final float INV_SQRT2 = 0.70710678118654752f;
+    private static final float INV_SQRT_2PI = 0.39894228040143268f;
+    private static final float GELU_2K = 2f * 0.79788456080286536f;    // 2 sqrt(2 / pi)
+    private static final float GELU_C = 0.044715f;
+    private static final float ERF_SPLIT = 0.927734375f;                // 475 / 512, Juffa's branch point
+
+    private SimdUnary() {}
+
+    /** See RefUnary.map: y = f(x) element-wise over n contiguous floats. */
+    public static void map(UnaryFn f, float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                           int n) {
+        final int bound = S.loopBound(n);
+        switch (f) {
+            case NEG -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).neg(), y, yOff + i);
+                }
+            }
+            case ABS -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).abs(), y, yOff + i);
+                }
+            }
+            case EXP -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).lanewise(VectorOperators.EXP), y, yOff + i);
+                }
+            }
+            case LOG -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).lanewise(VectorOperators.LOG), y, yOff + i);
+                }
+            }
+            case SQRT -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).sqrt(), y, yOff + i);
+                }
+            }
+            case RSQRT -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (int i = 0; i < bound; i += L) {
+                    st(one.div(ld(x, xOff + i).sqrt()), y, yOff + i);
+                }
+            }
+            case SQUARE -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(x, xOff + i);
+                    st(v.mul(v), y, yOff + i);
+                }
+            }
+            case RECIPROCAL -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (int i = 0; i < bound; i += L) {
+                    st(one.div(ld(x, xOff + i)), y, yOff + i);
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).lanewise(VectorOperators.TANH), y, yOff + i);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(sigmoid(ld(x, xOff + i)), y, yOff + i);
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).max(0f), y, yOff + i);
+                }
+            }
+            case SILU -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(x, xOff + i);
+                    st(v.mul(sigmoid(v)), y, yOff + i);
+                }
+            }
+            case ERF -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(erf(ld(x, xOff + i)), y, yOff + i);
+                }
+            }
+            case GELU -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(x, xOff + i);
+                    st(v.mul(0.5f).mul(onePlusErf(v.mul(INV_SQRT2))), y, yOff + i);
+                }
+            }
+            case GELU_TANH -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(x, xOff + i);
+                    st(v.mul(sigmoid(geluTanhArg(v))), y, yOff + i);
+                }
+            }
+            case SOFTPLUS -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(x, xOff + i);
+                    FloatVector bx = v.mul(p);
+                    FloatVector sp = bx.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P).div(p);
+                    st(sp.blend(v, bx.compare(VectorOperators.GT, q)), y, yOff + i);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(x, xOff + i);
+                    st(v.blend(v.mul(p), v.compare(VectorOperators.LE, 0f)), y, yOff + i);
+                }
+            }
+            case POW -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).lanewise(VectorOperators.POW, p), y, yOff + i);
+                }
+            }
+            case CLAMP -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).max(p).min(q), y, yOff + i);
+                }
+            }
+            case ADD_SCALAR -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).add(p), y, yOff + i);
+                }
+            }
+            case MUL_SCALAR -> {
+                for (int i = 0; i < bound; i += L) {
+                    st(ld(x, xOff + i).mul(p), y, yOff + i);
+                }
+            }
+        }
+        for (int i = bound; i < n; i++) {                         // tail: fewer than L elements
+            y.setAtIndex(F32, yOff + i, RefUnary.apply(f, p, q,
+                    x.getAtIndex(F32, xOff + i)));
+        }
+    }
+
+    /** See RefUnary.backward: dx = dOut * f'(at), at = x or (TANH, SIGMOID) y. */
+    public static void backward(UnaryFn f, float p, float q, MemorySegment at, long aOff, MemorySegment dOut, long dOff,
+                                MemorySegment dx, long dxOff, int n) {
+        final int bound = S.loopBound(n);
+        switch (f) {
+            case RELU -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(at, aOff + i);
+                    FloatVector g = ld(dOut, dOff + i);
+                    st(g.blend(0f, v.compare(VectorOperators.GT, 0f).not()), dx, dxOff + i);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(at, aOff + i);
+                    FloatVector g = ld(dOut, dOff + i);
+                    st(g.blend(g.mul(p), v.compare(VectorOperators.GT, 0f).not()), dx, dxOff + i);
+                }
+            }
+            case CLAMP -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(at, aOff + i);
+                    FloatVector g = ld(dOut, dOff + i);
+                    VectorMask<Float> in = v.compare(VectorOperators.GE, p).and(v.compare(VectorOperators.LE, q));
+                    st(g.blend(0f, in.not()), dx, dxOff + i);
+                }
+            }
+            case TANH -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(at, aOff + i);
+                    // (1 - y)(1 + y), not 1 - y^2: 1 - |y| is exact for |y| >= 1/2, so no cancellation near |y| = 1
+                    st(ld(dOut, dOff + i).mul(one.sub(v).mul(one.add(v))), dx, dxOff + i);
+                }
+            }
+            case SIGMOID -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(at, aOff + i);
+                    st(ld(dOut, dOff + i).mul(v.mul(one.sub(v))), dx, dxOff + i);
+                }
+            }
+            case SILU -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(at, aOff + i);
+                    FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+                    FloatVector sAbs = one.div(one.add(e));               // sigmoid(|x|)
+                    FloatVector sNeg = e.mul(sAbs);                       // sigmoid(-|x|)
+                    VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
+                    FloatVector s = sAbs.blend(sNeg, neg);                // sigmoid(x)
+                    FloatVector oneMinusS = sNeg.blend(sAbs, neg);        // 1 - sigmoid(x), without cancellation
+                    st(ld(dOut, dOff + i).mul(s.mul(one.add(v.mul(oneMinusS)))), dx, dxOff + i);
+                }
+            }
+            case SOFTPLUS -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector bx = ld(at, aOff + i).mul(p);
+                    FloatVector slope = sigmoid(bx).blend(1f, bx.compare(VectorOperators.GT, q));
+                    st(ld(dOut, dOff + i).mul(slope), dx, dxOff + i);
+                }
+            }
+            case GELU -> {
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(at, aOff + i);
+                    // d/dx 0.5 x (1 + erf(x / sqrt2)) = 0.5 (1 + erf(x / sqrt2)) + x phi(x), phi the normal density
+                    FloatVector phi = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                    FloatVector d = onePlusErf(v.mul(INV_SQRT2)).mul(0.5f).add(v.mul(phi));
+                    st(ld(dOut, dOff + i).mul(d), dx, dxOff + i);
+                }
+            }
+            case GELU_TANH -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector v = ld(at, aOff + i);
+                    FloatVector w = geluTanhArg(v);                      // 2u
+                    FloatVector e = w.abs().neg().lanewise(VectorOperators.EXP);
+                    FloatVector sAbs = one.div(one.add(e));
+                    FloatVector sNeg = e.mul(sAbs);
+                    VectorMask<Float> neg = w.compare(VectorOperators.LT, 0f);
+                    FloatVector s = sAbs.blend(sNeg, neg);
+                    FloatVector oneMinusS = sNeg.blend(sAbs, neg);
+                    // s + 2 x s (1 - s) k (1 + 3 c x^2), with 2k folded into GELU_2K
+                    FloatVector poly = v.mul(v).mul(3f * GELU_C).add(one);
+                    FloatVector d = s.add(v.mul(s).mul(oneMinusS).mul(poly).mul(GELU_2K));
+                    st(ld(dOut, dOff + i).mul(d), dx, dxOff + i);
+                }
+            }
+            default -> throw new IllegalArgumentException("SimdUnary.backward: no backward helper for " + f
+                    + "; compose it from other ops");
+        }
+        for (int i = bound; i < n; i++) {
+            float v = at.getAtIndex(F32, aOff + i);
+            float g = dOut.getAtIndex(F32, dOff + i);
+            dx.setAtIndex(F32, dxOff + i, RefUnary.derivative(f, p, q, v, g));
+        }
+    }
+
+    private static FloatVector ld(MemorySegment s, long i) {
+        return FloatVector.fromMemorySegment(S, s, i * Float.BYTES, NATIVE);
+    }
+
+    private static void st(FloatVector v, MemorySegment s, long i) {
+        v.intoMemorySegment(s, i * Float.BYTES, NATIVE);
+    }
+
+    /**
+     * sigmoid(v) without overflow: with e = e^-|v| in (0, 1], sigmoid(|v|) = 1 / (1 + e) and
+     * sigmoid(-|v|) = e / (1 + e), so very negative inputs give small positive results instead of 1 / inf = 0.
+     */
+    private static FloatVector sigmoid(FloatVector v) {
+        FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+        FloatVector s = FloatVector.broadcast(S, 1f).div(e.add(1f));
+        return s.blend(e.mul(s), v.compare(VectorOperators.LT, 0f));
+    }
+
+    /** 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) = 2 sqrt(2/pi) x (1 + 0.044715 x^2). */
+    private static FloatVector geluTanhArg(FloatVector v) {
+        return v.mul(v).fma(GELU_C, 1f).mul(v).mul(GELU_2K);
+    }
+
+    /** Juffa's odd polynomial for erf on |z| <= 475/512: z + z p(z^2). */
+    private static FloatVector erfSmall(FloatVector z, FloatVector s) {
+        FloatVector r = s.fma(-5.96761703e-4f, 4.99119423e-3f);
+        r = r.fma(s, FloatVector.broadcast(S, -2.67681349e-2f));
+        r = r.fma(s, FloatVector.broadcast(S, 1.12819925e-1f));
+        r = r.fma(s, FloatVector.broadcast(S, -3.76125336e-1f));
+        r = r.fma(s, FloatVector.broadcast(S, 1.28379166e-1f));
+        return r.fma(z, z);
+    }
+
+    /** Juffa's r(t) with erfc(t) = e^r(t) for t = |z| > 475/512 (so erf(t) = 1 - e^r). */
+    private static FloatVector logErfcLarge(FloatVector t, FloatVector s) {
+        FloatVector r = t.fma(-1.72853470e-5f, 3.83197126e-4f);
+        FloatVector u = t.fma(-3.88396438e-3f, 2.42546219e-2f);
+        r = r.fma(s, u);
+        r = r.fma(t, FloatVector.broadcast(S, -1.06777877e-1f));
+        r = r.fma(t, FloatVector.broadcast(S, -6.34846687e-1f));
+        r = r.fma(t, FloatVector.broadcast(S, -1.28717512e-1f));
+        return r.fma(t, t.neg());
+    }
+
+    /** erf(z), the approximation described in the class comment. */
+    private static FloatVector erf(FloatVector z) {
+        FloatVector t = z.abs();
+        FloatVector s = z.mul(z);
+        FloatVector large = logErfcLarge(t, s).lanewise(VectorOperators.EXP).neg().add(1f);   // erf(|z|)
+        large = large.blend(large.neg(), z.compare(VectorOperators.LT, 0f));                  // copysign
+        return erfSmall(z, s).blend(large, t.compare(VectorOperators.GT, ERF_SPLIT));
+    }
+
+    /**
+     * 1 + erf(z) without cancellation: 1 + small(z) on the central branch, 2 - erfc(|z|) for z > 475/512 and
+     * erfc(|z|) = e^r itself for z < -475/512 (where 1 + erf(z) = 1 - erf(|z|) would cancel).
+     */
+    private static FloatVector onePlusErf(FloatVector z) {
+        FloatVector t = z.abs();
+        FloatVector s = z.mul(z);
+        FloatVector erfc = logErfcLarge(t, s).lanewise(VectorOperators.EXP);
+        FloatVector large = erfc.blend(erfc.neg().add(2f), z.compare(VectorOperators.GT, 0f));
+        return erfSmall(z, s).add(1f).blend(large, t.compare(VectorOperators.GT, ERF_SPLIT));
+    }
+}
