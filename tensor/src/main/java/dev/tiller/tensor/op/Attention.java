@@ -1,0 +1,237 @@
+package dev.tiller.tensor.op;
+
+import dev.tiller.tensor.DType;
+import dev.tiller.tensor.Parallel;
+import dev.tiller.tensor.Shape;
+import dev.tiller.tensor.ShapeMismatchException;
+import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.kernel.Gemm;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Causal self-attention pieces, as F.scaled_dot_product_attention(q, k, v, is_causal=True): a fused
+ * scale + causal mask + softmax, and a whole attention that saves its probabilities. Each (b, h) slice is two GEMMs
+ * and T softmax rows; slices run in parallel with one slice per chunk, so results do not depend on the thread
+ * count. The probabilities are materialised: memory is B*H*T*T floats (no flash-style tiling).
+ */
+public final class Attention {
+    private Attention() {}
+
+    /** Attention output out: (B, H, T, hs) and the saved probabilities probs: (B, H, T, T). */
+    public record AttentionResult(Tensor out, Tensor probs) {}
+
+    /** Attention gradients, each (B, H, T, hs). */
+    public record AttentionGrads(Tensor dQ, Tensor dK, Tensor dV) {}
+
+    /**
+     * probs[..., i, j] = softmax_j(scale * scores[..., i, j]) over j <= i, and 0 for j > i (the masked logits are
+     * -infinity, so exp gives exactly 0). scores: (B, H, T, T) float32 (any rank >= 2 ending in (T, T) works);
+     * scale > 0. Returns a new tensor of the same shape.
+     */
+    public static Tensor causalSoftmax(Tensor scores, float scale) {
+        final String op = "causalSoftmax";
+        int t = requireSquare(op, "scores", scores);
+        requireScale(op, scale);
+        Tensor sc = scores.contiguous();
+        Tensor probs = Tensor.empty(DType.F32, scores.shape());
+        int rows = t == 0 ? 0 : (int) (scores.numel() / t);
+        MemorySegment ss = sc.segment();
+        MemorySegment ps = probs.segment();
+        long s0 = sc.offset();
+        Parallel.forRange(rows, RowKernels.rowGrain(t), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                causalRow(ss, s0 + (long) r * t, ps, (long) r * t, r % t, t, scale);
+            }
+        });
+        Norm.closeCopy(sc, scores);
+        return probs;
+    }
+
+    /**
+     * Gradient of {@link #causalSoftmax}: dScores[..., i, j] = scale * p_ij * (dProbs_ij - sum_{k <= i} dProbs_ik
+     * p_ik) for j <= i and 0 for j > i. probs, dProbs: same shape (..., T, T) float32.
+     */
+    public static Tensor causalSoftmaxBackward(Tensor probs, Tensor dProbs, float scale) {
+        final String op = "causalSoftmaxBackward";
+        int t = requireSquare(op, "probs", probs);
+        requireScale(op, scale);
+        Softmax.requireF32(op, "dProbs", dProbs);
+        if (!Shape.same(probs.shape(), dProbs.shape())) {
+            throw new ShapeMismatchException(op, "probs and dProbs of equal shape", "probs="
+                    + Shape.str(probs.shape()) + ", dProbs=" + Shape.str(dProbs.shape()), null);
+        }
+        Tensor pc = probs.contiguous();
+        Tensor gc = dProbs.contiguous();
+        Tensor dS = Tensor.empty(DType.F32, probs.shape());
+        int rows = t == 0 ? 0 : (int) (probs.numel() / t);
+        MemorySegment ps = pc.segment();
+        MemorySegment gs = gc.segment();
+        MemorySegment ds = dS.segment();
+        long p0 = pc.offset();
+        long g0 = gc.offset();
+        Parallel.forRange(rows, RowKernels.rowGrain(t), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                causalRowBackward(ps, p0 + (long) r * t, gs, g0 + (long) r * t, ds, (long) r * t, r % t, t, scale);
+            }
+        });
+        Norm.closeCopy(pc, probs);
+        Norm.closeCopy(gc, dProbs);
+        return dS;
+    }
+
+    /**
+     * out = causalSoftmax(q k^T, 1/sqrt(hs)) v per (b, h). q, k, v: (B, H, T, hs) float32 with hs >= 1.
+     * Returns out: (B, H, T, hs) and probs: (B, H, T, T) for the backward.
+     */
+    public static AttentionResult causalAttention(Tensor q, Tensor k, Tensor v) {
+        final String op = "causalAttention";
+        requireQkv(op, q, k, v);
+        int slices = q.dim(0) * q.dim(1);
+        int t = q.dim(2);
+        int hs = q.dim(3);
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        Tensor qc = q.contiguous();
+        Tensor kc = k.contiguous();
+        Tensor vc = v.contiguous();
+        Tensor probs = Tensor.empty(DType.F32, q.dim(0), q.dim(1), t, t);
+        Tensor out = Tensor.empty(DType.F32, q.shape());
+        MemorySegment qs = qc.segment();
+        MemorySegment ks = kc.segment();
+        MemorySegment vs = vc.segment();
+        MemorySegment ps = probs.segment();
+        MemorySegment os = out.segment();
+        long q0 = qc.offset();
+        long k0 = kc.offset();
+        long v0 = vc.offset();
+        long tt = (long) t * t;
+        long th = (long) t * hs;
+        Parallel.forRange(slices, 1, (s0, s1) -> {
+            for (int s = s0; s < s1; s++) {
+                long pOff = s * tt;
+                // scores = q k^T: (T, hs) (hs, T) -> (T, T), written into probs and normalised in place
+                Gemm.sgemm(false, true, t, t, hs, 1f, qs, q0 + s * th, hs, ks, k0 + s * th, hs, 0f, ps, pOff, t);
+                for (int i = 0; i < t; i++) {
+                    causalRow(ps, pOff + (long) i * t, ps, pOff + (long) i * t, i, t, scale);
+                }
+                // out = probs v: (T, T) (T, hs) -> (T, hs)
+                Gemm.sgemm(false, false, t, hs, t, 1f, ps, pOff, t, vs, v0 + s * th, hs, 0f, os, s * th, hs);
+            }
+        });
+        Norm.closeCopy(qc, q);
+        Norm.closeCopy(kc, k);
+        Norm.closeCopy(vc, v);
+        return new AttentionResult(out, probs);
+    }
+
+    /**
+     * Gradients of {@link #causalAttention}. dOut, q, k, v: (B, H, T, hs); probs: (B, H, T, T) as saved. Per slice:
+     * dV = probs^T dOut, dProbs = dOut v^T, dScores = causalSoftmaxBackward(probs, dProbs, 1/sqrt(hs)),
+     * dQ = dScores k, dK = dScores^T q.
+     */
+    public static AttentionGrads causalAttentionBackward(Tensor dOut, Tensor q, Tensor k, Tensor v, Tensor probs) {
+        final String op = "causalAttentionBackward";
+        requireQkv(op, q, k, v);
+        Softmax.requireF32(op, "dOut", dOut);
+        Softmax.requireF32(op, "probs", probs);
+        int t = q.dim(2);
+        int hs = q.dim(3);
+        if (!Shape.same(dOut.shape(), q.shape())
+                || !Shape.same(probs.shape(), new int[] {q.dim(0), q.dim(1), t, t})) {
+            throw new ShapeMismatchException(op, "dOut: (B, H, T, hs) like q, probs: (B, H, T, T)", "q="
+                    + Shape.str(q.shape()) + ", dOut=" + Shape.str(dOut.shape()) + ", probs="
+                    + Shape.str(probs.shape()), null);
+        }
+        int slices = q.dim(0) * q.dim(1);
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        Tensor qc = q.contiguous();
+        Tensor kc = k.contiguous();
+        Tensor vc = v.contiguous();
+        Tensor gc = dOut.contiguous();
+        Tensor pc = probs.contiguous();
+        Tensor dS = Tensor.empty(DType.F32, probs.shape());      // (B, H, T, T) scratch: dProbs, then dScores
+        Tensor dQ = Tensor.empty(DType.F32, q.shape());
+        Tensor dK = Tensor.empty(DType.F32, q.shape());
+        Tensor dV = Tensor.empty(DType.F32, q.shape());
+        MemorySegment qs = qc.segment();
+        MemorySegment ks = kc.segment();
+        MemorySegment vs = vc.segment();
+        MemorySegment gs = gc.segment();
+        MemorySegment ps = pc.segment();
+        MemorySegment dss = dS.segment();
+        MemorySegment dqs = dQ.segment();
+        MemorySegment dks = dK.segment();
+        MemorySegment dvs = dV.segment();
+        long q0 = qc.offset();
+        long k0 = kc.offset();
+        long v0 = vc.offset();
+        long g0 = gc.offset();
+        long p0 = pc.offset();
+        long tt = (long) t * t;
+        long th = (long) t * hs;
+        Parallel.forRange(slices, 1, (s0, s1) -> {
+            for (int s = s0; s < s1; s++) {
+                long sOff = s * tt;
+                long hOff = s * th;
+                // dV = probs^T dOut: (T, T)^T (T, hs) -> (T, hs)
+                Gemm.sgemm(true, false, t, hs, t, 1f, ps, p0 + sOff, t, gs, g0 + hOff, hs, 0f, dvs, hOff, hs);
+                // dProbs = dOut v^T: (T, hs) (hs, T) -> (T, T)
+                Gemm.sgemm(false, true, t, t, hs, 1f, gs, g0 + hOff, hs, vs, v0 + hOff, hs, 0f, dss, sOff, t);
+                for (int i = 0; i < t; i++) {
+                    long o = sOff + (long) i * t;
+                    causalRowBackward(ps, p0 + o, dss, o, dss, o, i, t, scale);
+                }
+                // dQ = dScores k: (T, T) (T, hs) -> (T, hs); dK = dScores^T q
+                Gemm.sgemm(false, false, t, hs, t, 1f, dss, sOff, t, ks, k0 + hOff, hs, 0f, dqs, hOff, hs);
+                Gemm.sgemm(true, false, t, hs, t, 1f, dss, sOff, t, qs, q0 + hOff, hs, 0f, dks, hOff, hs);
+            }
+        });
+        dS.close();
+        Norm.closeCopy(qc, q);
+        Norm.closeCopy(kc, k);
+        Norm.closeCopy(vc, v);
+        Norm.closeCopy(gc, dOut);
+        Norm.closeCopy(pc, probs);
+        return new AttentionGrads(dQ, dK, dV);
+    }
+
+    /** Row i of a (T, T) block: softmax over columns 0..i, zeros after. y may alias x exactly. */
+    private static void causalRow(MemorySegment x, long xOff, MemorySegment y, long yOff, int i, int t, float scale) {
+        RowKernels.softmax(x, xOff, y, yOff, i + 1, scale);
+        y.asSlice((yOff + i + 1) * Float.BYTES, (long) (t - i - 1) * Float.BYTES).fill((byte) 0);
+    }
+
+    private static void causalRowBackward(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment d,
+                                          long dOff, int i, int t, float scale) {
+        RowKernels.softmaxBackward(p, pOff, g, gOff, d, dOff, i + 1, scale);
+        d.asSlice((dOff + i + 1) * Float.BYTES, (long) (t - i - 1) * Float.BYTES).fill((byte) 0);
+    }
+
+    private static int requireSquare(String op, String name, Tensor s) {
+        Softmax.requireF32(op, name, s);
+        if (s.rank() < 2 || s.dim(-1) != s.dim(-2)) {
+            throw new ShapeMismatchException(op, name + ": (B, H, T, T)", name + "=" + s.describe(), null);
+        }
+        return s.dim(-1);
+    }
+
+    private static void requireScale(String op, float scale) {
+        if (!(scale > 0f) || Float.isInfinite(scale)) {
+            throw new IllegalArgumentException(op + ": scale must be positive and finite; got " + scale);
+        }
+    }
+
+    private static void requireQkv(String op, Tensor q, Tensor k, Tensor v) {
+        Softmax.requireF32(op, "q", q);
+        Softmax.requireF32(op, "k", k);
+        Softmax.requireF32(op, "v", v);
+        if (q.rank() != 4 || !Shape.same(q.shape(), k.shape()) || !Shape.same(q.shape(), v.shape())) {
+            throw new ShapeMismatchException(op, "q, k, v all (B, H, T, hs)", "q=" + Shape.str(q.shape()) + ", k="
+                    + Shape.str(k.shape()) + ", v=" + Shape.str(v.shape()),
+                    q.rank() == 3 ? "split heads: reshape (B, T, C) to (B, T, H, hs) and transpose(1, 2)" : null);
+        }
+        if (q.dim(3) < 1) {
+            throw new IllegalArgumentException(op + ": head size hs must be >= 1; got q=" + q.describe());
+        }
+    }
+}
