@@ -25,7 +25,10 @@ public final class Conform {
         Conform c = new Conform();
         CaseChecker laterIssue4 = g -> CaseOutcome.skip("not implemented yet: " + g.kind()
                 + " cases land with the optimizer issue (#4)");
-        c.register("op", g -> CaseOutcome.skip("not implemented yet: op cases land with the autograd issue (#3)"));
+        c.register("op", g -> {
+            dev.tiller.autograd.golden.OpCases.Result r = dev.tiller.autograd.golden.OpCases.check(g);
+            return r.pass() ? CaseOutcome.pass(r.detail()) : CaseOutcome.fail(r.detail());
+        });
         c.register("optimizer", laterIssue4);
         c.register("schedule", laterIssue4);
         c.register("clip", laterIssue4);

@@ -74,13 +74,15 @@ class ConformTest {
     }
 
     @Test
-    void theSharedGoldenFilesParseAndEveryCaseHasAKnownKind() {
+    void theSharedGoldenOpsPassAndTheOtherKindsSkip() {
         Path golden = Path.of("../../shared/golden").toAbsolutePath().normalize();
         if (!Files.isDirectory(golden)) {
             return;    // NOTE: shared/ sits beside the checkout in CI and on developer machines
         }
-        for (String f : new String[] {"ops.json", "optimizers.json", "schedules.json", "clipping.json"}) {
-            String out = run(Conform.standard(), 1, golden.resolve(f).toString());
+        String ops = run(Conform.standard(), 0, golden.resolve("ops.json").toString());
+        assertTrue(ops.strip().endsWith("\n45 passed, 0 failed"), ops);
+        for (String f : new String[] {"optimizers.json", "schedules.json", "clipping.json"}) {
+            String out = run(Conform.standard(), 1, golden.resolve(f).toString());    // SKIP until issue 4
             assertTrue(!out.contains("FAIL"), out);
         }
     }

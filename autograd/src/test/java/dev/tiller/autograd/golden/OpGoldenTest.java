@@ -1,0 +1,43 @@
+package dev.tiller.autograd.golden;
+
+import dev.tiller.tensor.io.GoldenCase;
+import dev.tiller.tensor.io.Json;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every op case of shared/golden/ops.json (PyTorch 2.11, float64 reference) passes with the file's tolerances. */
+class OpGoldenTest {
+    @Test
+    void everyGoldenOpCasePasses() throws IOException {
+        Path file = Path.of("../../shared/golden/ops.json").toAbsolutePath().normalize();
+        Assumptions.assumeTrue(Files.isRegularFile(file), "shared/golden is not beside this checkout: " + file);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> root = (Map<String, Object>) Json.parse(Files.readString(file), file.toString());
+        List<?> cases = (List<?>) root.get("cases");
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            @SuppressWarnings("unchecked")
+            GoldenCase c = new GoldenCase(file.toString(), i, (Map<String, Object>) cases.get(i));
+            try {
+                OpCases.Result r = OpCases.check(c);
+                if (!r.pass()) {
+                    failures.add(c.name() + ": " + r.detail());
+                }
+            } catch (RuntimeException e) {
+                failures.add(c.name() + ": " + e);
+            }
+        }
+        assertEquals(45, cases.size());
+        assertTrue(failures.isEmpty(), failures.size() + " failing: " + String.join("\n", failures));
+    }
+}
