@@ -2,10 +2,11 @@ package dev.tiller.tensor;
 
 /**
  * Element types a tensor can hold. Floating point compute happens in float32; bfloat16 and float16 are storage
- * formats converted on load and store (see {@link Precision}). Integer types hold indices and class targets.
+ * formats converted on load and store (see {@link Precision}). Integer types hold indices and class targets; I8 holds
+ * quantized codes (8-bit optimizer state).
  */
 public enum DType {
-    F32(4, true), BF16(2, true), F16(2, true), I32(4, false), I64(8, false);
+    F32(4, true), BF16(2, true), F16(2, true), I32(4, false), I64(8, false), I8(1, false);
 
     private final int bytes;
     private final boolean floating;

@@ -20,6 +20,7 @@ public final class Tensor implements AutoCloseable {
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT;
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT;
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
+    static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
 
     private final Storage storage;
     private final DType dtype;
@@ -542,6 +543,7 @@ public final class Tensor implements AutoCloseable {
                 case F32, I32 -> d.setAtIndex(I32, di, s.getAtIndex(I32, si));
                 case BF16, F16 -> d.setAtIndex(I16, di, s.getAtIndex(I16, si));
                 case I64 -> d.setAtIndex(I64, di, s.getAtIndex(I64, si));
+                case I8 -> d.set(I8, di, s.get(I8, si));
             }
             return;
         }
@@ -553,15 +555,21 @@ public final class Tensor implements AutoCloseable {
                 case F16 -> d.setAtIndex(I16, di, Precision.toF16(v));
                 case I32 -> d.setAtIndex(I32, di, (int) v);
                 case I64 -> d.setAtIndex(I64, di, (long) v);
+                case I8 -> d.set(I8, di, (byte) v);
             }
         } else {
-            long v = st == DType.I32 ? s.getAtIndex(I32, si) : s.getAtIndex(I64, si);
+            long v = switch (st) {
+                case I32 -> s.getAtIndex(I32, si);
+                case I8 -> s.get(I8, si);
+                default -> s.getAtIndex(I64, si);
+            };
             switch (dt) {
                 case F32 -> d.setAtIndex(F32, di, (float) v);
                 case BF16 -> d.setAtIndex(I16, di, Precision.toBf16((float) v));
                 case F16 -> d.setAtIndex(I16, di, Precision.toF16((float) v));
                 case I32 -> d.setAtIndex(I32, di, (int) v);
                 case I64 -> d.setAtIndex(I64, di, v);
+                case I8 -> d.set(I8, di, (byte) v);
             }
         }
     }
@@ -573,6 +581,7 @@ public final class Tensor implements AutoCloseable {
             case F16 -> Precision.fromF16(s.getAtIndex(I16, i));
             case I32 -> s.getAtIndex(I32, i);
             case I64 -> s.getAtIndex(I64, i);
+            case I8 -> s.get(I8, i);
         };
     }
 
@@ -667,6 +676,7 @@ public final class Tensor implements AutoCloseable {
             case F16 -> s.setAtIndex(I16, o, Precision.toF16(v));
             case I32 -> s.setAtIndex(I32, o, (int) v);
             case I64 -> s.setAtIndex(I64, o, (long) v);
+            case I8 -> s.set(I8, o, (byte) v);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.tiller.autograd.F;
 import dev.tiller.autograd.Variable;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.io.CaseResult;
 import dev.tiller.tensor.io.GoldenCase;
 import dev.tiller.tensor.io.Tolerance;
 
@@ -21,9 +22,6 @@ import java.util.Map;
 public final class OpCases {
     private OpCases() {}
 
-    /** Outcome of one case: pass flag, and the worst comparison (the first failing one when failing). */
-    public record Result(boolean pass, String detail) {}
-
     /** The op names this checker knows. */
     public static final List<String> OPS = List.of("matmul", "add", "sub", "mul", "div", "neg", "exp", "log", "sqrt",
             "tanh", "sigmoid", "relu", "silu", "softplus", "pow", "gelu", "leaky_relu", "sum", "mean", "amax",
@@ -32,7 +30,7 @@ public final class OpCases {
             "scaled_dot_product_attention", "permute", "reshape", "cat", "maximum", "clamp", "where", "transpose");
 
     /** Checks c, a case of kind "op". */
-    public static Result check(GoldenCase c) {
+    public static CaseResult check(GoldenCase c) {
         String op = c.string("op");
         if (!OPS.contains(op)) {
             throw c.error("op", "unknown op '" + op + "' (known: " + String.join(", ", OPS) + ")");
@@ -61,7 +59,7 @@ public final class OpCases {
         List<Tolerance.Worst> checks = new ArrayList<>();
         GoldenCase.Array expectOut = c.array("out");
         if (!java.util.Arrays.equals(expectOut.shape(), out.shape())) {
-            return new Result(false, "out: shape " + java.util.Arrays.toString(out.shape()) + ", expected "
+            return CaseResult.fail("out: shape " + java.util.Arrays.toString(out.shape()) + ", expected "
                     + java.util.Arrays.toString(expectOut.shape()));
         }
         checks.add(Tolerance.compare("out", expectOut.data(), out.value().toFloatArray(), atol, rtol));
@@ -76,23 +74,13 @@ public final class OpCases {
                 GoldenCase.Array expect = c.array("grads." + name);
                 Tensor got = v.grad() == null ? Tensor.zeros(v.shape()) : v.grad();
                 if (!java.util.Arrays.equals(expect.shape(), got.shape())) {
-                    return new Result(false, "grads." + name + ": shape " + java.util.Arrays.toString(got.shape())
+                    return CaseResult.fail("grads." + name + ": shape " + java.util.Arrays.toString(got.shape())
                             + ", expected " + java.util.Arrays.toString(expect.shape()));
                 }
                 checks.add(Tolerance.compare("grads." + name, expect.data(), got.toFloatArray(), atol, rtol));
             }
         }
-        Tolerance.Worst worst = null;
-        for (Tolerance.Worst w : checks) {
-            if (!w.pass()) {
-                return new Result(false, w.describe());
-            }
-            if (worst == null || (w.index() >= 0 && Math.abs(w.actual() - w.expected()) - w.tolerance()
-                    > Math.abs(worst.actual() - worst.expected()) - worst.tolerance())) {
-                worst = w;
-            }
-        }
-        return new Result(true, worst == null ? "" : "worst " + worst.describe());
+        return CaseResult.of(checks);
     }
 
     private static Variable input(GoldenCase c, Map<String, Variable> in, String name) {

@@ -29,8 +29,8 @@ class OpGoldenTest {
             @SuppressWarnings("unchecked")
             GoldenCase c = new GoldenCase(file.toString(), i, (Map<String, Object>) cases.get(i));
             try {
-                OpCases.Result r = OpCases.check(c);
-                if (!r.pass()) {
+                dev.tiller.tensor.io.CaseResult r = OpCases.check(c);
+                if (r.status() != dev.tiller.tensor.io.CaseResult.Status.PASS) {
                     failures.add(c.name() + ": " + r.detail());
                 }
             } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.tiller.cli.conform;
 
+import dev.tiller.tensor.io.CaseResult;
 import dev.tiller.tensor.io.GoldenCase;
 
 /** Runs one kind of golden case (op, optimizer, schedule, clip, loss_scale) against Tiller's implementation. */
@@ -9,5 +10,5 @@ public interface CaseChecker {
      * Checks c. A malformed case throws IllegalArgumentException from GoldenCase's accessors (naming file, case and
      * field); the runner reports it as a failure.
      */
-    CaseOutcome check(GoldenCase c);
+    CaseResult check(GoldenCase c);
 }

@@ -1,5 +1,6 @@
 package dev.tiller.cli.conform;
 
+import dev.tiller.tensor.io.CaseResult;
 import dev.tiller.tensor.io.GoldenCase;
 import dev.tiller.tensor.io.Json;
 
@@ -23,16 +24,11 @@ public final class Conform {
     /** A runner with the checkers of every kind Tiller implements; kinds not yet built report SKIP. */
     public static Conform standard() {
         Conform c = new Conform();
-        CaseChecker laterIssue4 = g -> CaseOutcome.skip("not implemented yet: " + g.kind()
-                + " cases land with the optimizer issue (#4)");
-        c.register("op", g -> {
-            dev.tiller.autograd.golden.OpCases.Result r = dev.tiller.autograd.golden.OpCases.check(g);
-            return r.pass() ? CaseOutcome.pass(r.detail()) : CaseOutcome.fail(r.detail());
-        });
-        c.register("optimizer", laterIssue4);
-        c.register("schedule", laterIssue4);
-        c.register("clip", laterIssue4);
-        c.register("loss_scale", laterIssue4);
+        c.register("op", dev.tiller.autograd.golden.OpCases::check);
+        c.register("optimizer", dev.tiller.optim.golden.OptimizerCases::check);
+        c.register("schedule", dev.tiller.optim.golden.ScheduleCases::check);
+        c.register("clip", dev.tiller.optim.golden.ClipCases::check);
+        c.register("loss_scale", dev.tiller.optim.golden.ClipCases::check);
         return c;
     }
 
@@ -61,17 +57,17 @@ public final class Conform {
             }
             for (GoldenCase c : cases) {
                 String label;
-                CaseOutcome o;
+                CaseResult o;
                 try {
                     label = c.kind() + "/" + c.name();
                     CaseChecker checker = checkers.get(c.kind());
                     o = checker == null
-                            ? CaseOutcome.fail(c.error("kind", "unknown kind '" + c.kind() + "' (known: "
+                            ? CaseResult.fail(c.error("kind", "unknown kind '" + c.kind() + "' (known: "
                                     + String.join(", ", checkers.keySet()) + ")").getMessage())
                             : checker.check(c);
                 } catch (RuntimeException e) {
                     label = (c.has("kind") && c.get("kind") instanceof String k ? k : "?") + "/" + c.name();
-                    o = CaseOutcome.fail(message(e));
+                    o = CaseResult.fail(message(e));
                 }
                 out.println(o.status() + " " + label + (o.detail().isEmpty() ? "" : "  " + o.detail()));
                 switch (o.status()) {

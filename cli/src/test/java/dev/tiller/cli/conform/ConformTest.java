@@ -1,5 +1,6 @@
 package dev.tiller.cli.conform;
 
+import dev.tiller.tensor.io.CaseResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,8 +42,8 @@ class ConformTest {
                   {"kind": "later", "name": "s"}]}""");
         Conform c = new Conform();
         c.register("square", g -> g.number("x") * g.number("x") == g.number("want")
-                ? CaseOutcome.pass("") : CaseOutcome.fail("x^2 != want"));
-        c.register("later", g -> CaseOutcome.skip("not yet"));
+                ? CaseResult.pass("") : CaseResult.fail("x^2 != want"));
+        c.register("later", g -> CaseResult.skip("not yet"));
         String out = run(c, 1, f);
         String[] lines = out.strip().split("\n");
         assertEquals("PASS square/ok", lines[0]);
@@ -55,7 +56,7 @@ class ConformTest {
     void allPassingExitsZeroWithoutSkippedSuffix() throws IOException {
         String f = write("g.json", "{\"format\": \"golden-v1\", \"cases\": [{\"kind\": \"k\", \"name\": \"a\"}]}");
         Conform c = new Conform();
-        c.register("k", g -> CaseOutcome.pass(""));
+        c.register("k", g -> CaseResult.pass(""));
         assertEquals("PASS k/a\n1 passed, 0 failed", run(c, 0, f).strip());
     }
 
@@ -64,7 +65,7 @@ class ConformTest {
         String f = write("bad.json", """
                 {"format": "golden-v1", "cases": [{"kind": "k", "name": "n1", "x": "three"}, {"kind": "zzz"}]}""");
         Conform c = new Conform();
-        c.register("k", g -> CaseOutcome.pass(String.valueOf(g.number("x"))));
+        c.register("k", g -> CaseResult.pass(String.valueOf(g.number("x"))));
         String out = run(c, 1, f, write("syntax.json", "{\"format\": [1,,]}"), dir.resolve("missing.json").toString());
         assertTrue(out.contains("bad.json: case 0 (n1): field 'x': expected a number, got the string \"three\""), out);
         assertTrue(out.contains("case 1 (#1): field 'kind': unknown kind 'zzz'"), out);
