@@ -20,6 +20,7 @@ import java.lang.foreign.MemorySegment;
 public final class ConvTiming {
     private ConvTiming() {}
 
+    /** Prints the best of args[0] (default 3) timed rounds per layer, after one warm-up round. */
     public static void main(String[] args) {
         int iters = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int[][] layers = {{3, 32, 32, 32}, {32, 16, 16, 64}, {64, 8, 8, 128}};   // Cin, H, W, Cout
