@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * Fast kernels of the im2col convolution: the unfold (im2col) and its adjoint (col2im), plus the bias broadcast and
  * bias-gradient sums. They are data movement, so the speed comes from hoisting the padding bounds out of the inner
  * loop: each (row, oh) of the column matrix is a zero head, a dense middle and a zero tail, and with stride 1 the
- * middle is one bulk copy (im2col) or one vector add (col2im). Single-threaded; the op layer splits work over
+ * middle is a vector copy (im2col) or a vector add (col2im). Single-threaded; the op layer splits work over
  * images. Twins with the same signatures: RefConv.
  */
 public final class SimdConv {
@@ -44,10 +44,9 @@ public final class SimdConv {
                         }
                         long src = plane + (long) ih * w + wShift;   // x element for ow is src + ow sW
                         zero(col, dst, owLo);
-                        if (sW == 1 && owHi > owLo) {   // an empty copy could still name a negative offset
-                            MemorySegment.copy(x, (src + owLo) * Float.BYTES, col, (dst + owLo) * Float.BYTES,
-                                    (long) (owHi - owLo) * Float.BYTES);
-                        } else if (sW > 1) {
+                        if (sW == 1) {
+                            copyRow(x, src + owLo, col, dst + owLo, owHi - owLo);
+                        } else {
                             for (int ow = owLo; ow < owHi; ow++) {
                                 col.setAtIndex(F32, dst + ow, x.getAtIndex(F32, src + (long) ow * sW));
                             }
@@ -155,6 +154,21 @@ public final class SimdConv {
     private static void zero(MemorySegment s, long off, int n) {
         for (int i = 0; i < n; i++) {
             s.setAtIndex(F32, off + i, 0f);
+        }
+    }
+
+    /**
+     * dst[j] = src[j] for j in [0, n): vector loads and stores (rows are short, 8 to 64 floats in a convnet, where
+     * MemorySegment.copy's per-call overhead dominates).
+     */
+    private static void copyRow(MemorySegment src, long sOff, MemorySegment dst, long dOff, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += S.length()) {
+            FloatVector.fromMemorySegment(S, src, (sOff + j) * Float.BYTES, NATIVE)
+                    .intoMemorySegment(dst, (dOff + j) * Float.BYTES, NATIVE);
+        }
+        for (; j < n; j++) {
+            dst.setAtIndex(F32, dOff + j, src.getAtIndex(F32, sOff + j));
         }
     }
 

@@ -403,7 +403,7 @@ public final class Conv {
 
     /** Images per chunk: at most MAX_CHUNKS chunks, and chunks' scratch within COL_BUDGET. Size-only. */
     private static int imagesPerChunk(ConvGeometry g) {
-        long colSize = g.colIsInput() ? 1 : (long) g.colRows() * g.colCols();
+        long colSize = g.colIsInput() ? 1 : Math.max(1, (long) g.colRows() * g.colCols());
         long chunks = Math.min(Math.min(g.n(), MAX_CHUNKS), Math.max(1, COL_BUDGET / colSize));
         chunks = Math.max(1, chunks);
         return (int) ((g.n() + chunks - 1) / chunks);

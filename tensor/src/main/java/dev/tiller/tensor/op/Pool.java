@@ -344,7 +344,8 @@ public final class Pool {
 
     private static void requireOutput(String op, Tensor dOut, PoolGeometry g, int[] inputShape) {
         if (dOut.dim(2) != g.outH() || dOut.dim(3) != g.outW()) {
-            throw new ShapeMismatchException(op, "dOut: (N, C, " + g.outH() + ", " + g.outW() + ")",
+            throw new ShapeMismatchException(op, "dOut: (N, C, outH, outW) = (" + inputShape[0] + ", " + inputShape[1]
+                    + ", " + g.outH() + ", " + g.outW() + ")",
                     "dOut=" + Shape.str(dOut.shape()) + " for inputShape=" + Shape.str(inputShape),
                     "pass the forward pass's kernel, stride, padding and ceilMode");
         }
