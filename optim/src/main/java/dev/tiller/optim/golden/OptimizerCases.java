@@ -17,7 +17,8 @@ import java.util.List;
  * the case's name: PyTorch's classes (TorchOptimizers), Optax's functions (OptaxOptimizers), and Shampoo.
  */
 public final class OptimizerCases {
-    private static final List<OptimizerFactory> FACTORIES = List.of(new TorchOptimizers(), new OptaxOptimizers());
+    private static final List<OptimizerFactory> FACTORIES = List.of(new TorchOptimizers(), new MatrixOptimizers(),
+            new OptaxOptimizers());
 
     private OptimizerCases() {}
 
