@@ -119,7 +119,8 @@ public final class RefRows {
             s += StrictMath.exp(scale * ((double) x.getAtIndex(F32, xOff + i) - m));
         }
         for (int i = 0; i < n; i++) {       // recomputes exp rather than buffering: obvious beats fast here
-            y.setAtIndex(F32, yOff + i, (float) (StrictMath.exp(scale * ((double) x.getAtIndex(F32, xOff + i) - m)) / s));
+            double e = StrictMath.exp(scale * ((double) x.getAtIndex(F32, xOff + i) - m));
+            y.setAtIndex(F32, yOff + i, (float) (e / s));
         }
     }
 
