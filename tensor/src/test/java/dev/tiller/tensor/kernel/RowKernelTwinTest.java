@@ -43,7 +43,8 @@ class RowKernelTwinTest {
 
     @Test
     void vectorExpIsWithinTwoUlpAndHandlesEdges() {
-        // a sweep of 200,001 arguments across the whole normal range, plus the edges
+        // a sweep of 200,001 arguments across the whole normal range, plus the edges: subnormal results, 0 below
+        // -110 and for -infinity, +infinity from 89, NaN
         int n = 200_001;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment x = arena.allocate(4L * n);
@@ -60,10 +61,12 @@ class RowKernelTwinTest {
             }
             assertTrue(worst <= 2, "max ulp error " + worst);
             float[] edge = {0f, -0f, -88f, -100f, Float.NEGATIVE_INFINITY, 89f, Float.POSITIVE_INFINITY, Float.NaN,
-                1e-8f, -1e-8f, 1f, -1f, 0.3465736f, -0.3465736f, 88.7f, -87.33f};
-            float[] expect = {1f, 1f, 0f, 0f, 0f, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN,
-                1f, 1f, (float) Math.E, (float) (1 / Math.E), (float) Math.sqrt(2), (float) Math.sqrt(0.5),
-                (float) StrictMath.exp(88.7f), (float) StrictMath.exp(-87.33f)};
+                1e-8f, -1e-8f, 1f, -1f, 0.3465736f, -120f, 88.7f, -87.33f};
+            float[] expect = new float[edge.length];
+            for (int i = 0; i < edge.length; i++) {
+                // subnormal results (-88, -100) are compared in ulps of their bit patterns too
+                expect[i] = (float) StrictMath.exp(edge[i]);
+            }
             // 16 edge values fill whole vectors of 4, 8 or 16 lanes, so every one goes through the vector path
             MemorySegment e = arena.allocate(4L * edge.length);
             MemorySegment.copy(edge, 0, e, F32, 0, edge.length);

@@ -15,8 +15,8 @@ public final class RefRows {
     private RefRows() {}
 
     /**
-     * out[i] = exp(x[i]), rounded from double. The SIMD twin is within 2 ulp for results of at least FLT_MIN and
-     * flushes smaller ones (x < -87.34) to 0. out may alias x exactly.
+     * out[i] = exp(x[i]), rounded from double. The SIMD twin is within 2 ulp for normal results. out may alias x
+     * exactly.
      */
     public static void exp(MemorySegment x, long xOff, MemorySegment out, long outOff, int n) {
         for (int i = 0; i < n; i++) {
