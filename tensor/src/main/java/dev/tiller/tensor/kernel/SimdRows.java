@@ -1,6 +1,7 @@
 package dev.tiller.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,12 +22,85 @@ public final class SimdRows {
 
     private SimdRows() {}
 
+    // NOTE: two Vector API operations are avoided on purpose, because their results differ between the JIT's
+    // intrinsic and the interpreter's fallback, so a kernel's output would change as the JVM warms up (breaking
+    // run-to-run reproducibility, STYLE.md P11): reduceLanes(ADD) on floats (the intrinsic adds in tree order, the
+    // fallback in lane order) and lanewise(EXP) (SVML versus Math.exp, up to 1 ulp apart). Lanes are summed in lane
+    // order by sumLanes, and exp is the polynomial below, built from exactly rounded add, mul and fma only.
+
+    /** Sums the lanes of v in lane order: the same float operations in every JIT tier. */
+    private static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int l = 0; l < L; l++) {
+            s += v.lane(l);
+        }
+        return s;
+    }
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;         // Cody-Waite split of ln 2: LN2_HI is exact in 9 bits
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND_MAGIC = 12582912f;       // 1.5 * 2^23: adding it rounds to an integer
+    private static final float EXP_LOW = -110f;               // exp(-110) < 2^-150: rounds to 0
+    private static final float EXP_HIGH = 89f;                // exp(89) > FLT_MAX: overflows to +infinity
+    // Cephes expf minimax polynomial for exp(r) on |r| <= ln(2)/2: 1 + r + r^2 (P5 + r (P4 + ...))
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
+
+    /**
+     * exp of each lane (Cephes expf: x = n ln 2 + r with |r| <= ln(2)/2, exp(x) = 2^n exp(r)). Within 2 ulp of the
+     * exact value for normal results; subnormal results are rounded once from the polynomial's value; exp(x) = 0
+     * for x <= -110 (and -infinity), +infinity for x >= 89 (and +infinity), NaN for NaN. No blends or masks: the
+     * clamp alone handles the edges (max and min propagate NaN).
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LOW).min(EXP_HIGH);
+        FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);           // round(x log2 e) + magic, one rounding
+        FloatVector n = t.sub(ROUND_MAGIC);                   // exact: n in [-159, 128]
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_LO), n.fma(FloatVector.broadcast(S, -LN2_HI), xc));
+        FloatVector p = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
+        p = p.fma(r, FloatVector.broadcast(S, P2));
+        p = p.fma(r, FloatVector.broadcast(S, P3));
+        p = p.fma(r, FloatVector.broadcast(S, P4));
+        p = p.fma(r, FloatVector.broadcast(S, P5));
+        FloatVector y = p.fma(r.mul(r), r.add(1f));
+        // 2^n as two normal powers of two 2^h1 2^h2 (h1 = n >> 1, h2 = n - h1, both in [-80, 64]): y 2^h1 is exact,
+        // and the one rounding at * 2^h2 gives subnormals, 0 and overflow to infinity correctly. t's low bits hold
+        // n + 0x400000 because t's exponent is that of 2^23.
+        IntVector ni = t.reinterpretAsInts().sub(0x4B400000);
+        IntVector h1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector h2 = ni.sub(h1);
+        FloatVector f1 = h1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector f2 = h2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(f1).mul(f2);
+    }
+
+    /** Scalar exp for the tails: StrictMath (fdlibm), identical in every JIT tier. */
+    private static float expTail(float x) {
+        return (float) StrictMath.exp(x);
+    }
+
     private static FloatVector load(MemorySegment m, long off) {
         return FloatVector.fromMemorySegment(S, m, off * Float.BYTES, NATIVE);
     }
 
     private static void store(FloatVector v, MemorySegment m, long off) {
         v.intoMemorySegment(m, off * Float.BYTES, NATIVE);
+    }
+
+    /** See RefRows.exp. */
+    public static void exp(MemorySegment x, long xOff, MemorySegment out, long outOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            store(exp(load(x, xOff + i)), out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out.setAtIndex(F32, outOff + i, expTail(x.getAtIndex(F32, xOff + i)));
+        }
     }
 
     /** See RefRows.max. */
@@ -53,7 +127,7 @@ public final class SimdRows {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc = acc.add(load(x, xOff + i));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             s += x.getAtIndex(F32, xOff + i);
         }
@@ -69,7 +143,7 @@ public final class SimdRows {
             FloatVector d = load(x, xOff + i).sub(vm);
             acc = d.fma(d, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             float d = x.getAtIndex(F32, xOff + i) - mean;
             s = Math.fma(d, d, s);
@@ -85,7 +159,7 @@ public final class SimdRows {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc = load(g, gOff + i).fma(load(x, xOff + i).sub(vm), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             s = Math.fma(g.getAtIndex(F32, gOff + i), x.getAtIndex(F32, xOff + i) - mean, s);
         }
@@ -98,11 +172,11 @@ public final class SimdRows {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            acc = acc.add(load(x, xOff + i).sub(vs).lanewise(VectorOperators.EXP));
+            acc = acc.add(exp(load(x, xOff + i).sub(vs)));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
-            s += (float) Math.exp(x.getAtIndex(F32, xOff + i) - shift);
+            s += expTail(x.getAtIndex(F32, xOff + i) - shift);
         }
         return s;
     }
@@ -115,10 +189,10 @@ public final class SimdRows {
         FloatVector va = FloatVector.broadcast(S, add);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            store(load(x, xOff + i).sub(vs).lanewise(VectorOperators.EXP).fma(vk, va), out, outOff + i);
+            store(exp(load(x, xOff + i).sub(vs)).fma(vk, va), out, outOff + i);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(x.getAtIndex(F32, xOff + i) - shift);
+            float e = expTail(x.getAtIndex(F32, xOff + i) - shift);
             out.setAtIndex(F32, outOff + i, Math.fma(e, scale, add));
         }
     }
@@ -179,13 +253,13 @@ public final class SimdRows {
         int i = 0;
         final int bound = S.loopBound(n);
         for (; i < bound; i += L) {
-            FloatVector e = load(x, xOff + i).sub(vm).mul(vk).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(load(x, xOff + i).sub(vm).mul(vk));
             store(e, y, yOff + i);
             acc = acc.add(e);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp((x.getAtIndex(F32, xOff + i) - m) * scale);
+            float e = expTail((x.getAtIndex(F32, xOff + i) - m) * scale);
             y.setAtIndex(F32, yOff + i, e);
             s += e;
         }
@@ -206,7 +280,7 @@ public final class SimdRows {
             return;
         }
         float m = max(x, xOff, n);
-        float logSum = (float) Math.log(sumExpShifted(x, xOff, n, m));
+        float logSum = (float) StrictMath.log(sumExpShifted(x, xOff, n, m));
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector vl = FloatVector.broadcast(S, logSum);
         int i = 0;
@@ -227,7 +301,7 @@ public final class SimdRows {
         for (; i < bound; i += L) {
             acc = load(dY, dyOff + i).fma(load(y, yOff + i), acc);
         }
-        float dot = acc.reduceLanes(VectorOperators.ADD);
+        float dot = sumLanes(acc);
         for (; i < n; i++) {
             dot = Math.fma(dY.getAtIndex(F32, dyOff + i), y.getAtIndex(F32, yOff + i), dot);
         }
@@ -249,10 +323,10 @@ public final class SimdRows {
         FloatVector vs = FloatVector.broadcast(S, -s);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            store(load(y, yOff + i).lanewise(VectorOperators.EXP).fma(vs, load(dY, dyOff + i)), dX, dxOff + i);
+            store(exp(load(y, yOff + i)).fma(vs, load(dY, dyOff + i)), dX, dxOff + i);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(y.getAtIndex(F32, yOff + i));
+            float e = expTail(y.getAtIndex(F32, yOff + i));
             dX.setAtIndex(F32, dxOff + i, Math.fma(e, -s, dY.getAtIndex(F32, dyOff + i)));
         }
     }
@@ -294,8 +368,8 @@ public final class SimdRows {
             accG = accG.add(g);
             accGx = g.fma(xh, accGx);
         }
-        float gSum = accG.reduceLanes(VectorOperators.ADD);
-        float gxSum = accGx.reduceLanes(VectorOperators.ADD);
+        float gSum = sumLanes(accG);
+        float gxSum = sumLanes(accGx);
         for (; i < n; i++) {
             float g = dOut.getAtIndex(F32, dOff + i) * w.getAtIndex(F32, wOff + i);
             float xh = (x.getAtIndex(F32, xOff + i) - mean) * rstd;
@@ -366,7 +440,7 @@ public final class SimdRows {
             FloatVector v = load(x, xOff + i);
             acc = v.fma(v, acc);
         }
-        float ss = acc.reduceLanes(VectorOperators.ADD);
+        float ss = sumLanes(acc);
         for (; i < n; i++) {
             float v = x.getAtIndex(F32, xOff + i);
             ss = Math.fma(v, v, ss);
@@ -392,7 +466,7 @@ public final class SimdRows {
         for (; i < bound; i += L) {
             acc = load(dOut, dOff + i).mul(load(w, wOff + i)).fma(load(x, xOff + i), acc);
         }
-        float gx = acc.reduceLanes(VectorOperators.ADD);
+        float gx = sumLanes(acc);
         for (; i < n; i++) {
             gx = Math.fma(dOut.getAtIndex(F32, dOff + i) * w.getAtIndex(F32, wOff + i), x.getAtIndex(F32, xOff + i),
                     gx);

@@ -175,7 +175,7 @@ public final class Softmax {
                 }
                 long o = x0 + (long) r * classes;
                 float m = RowKernels.max(xs, o, classes);
-                double logSumExp = m + Math.log(RowKernels.sumExpShifted(xs, o, classes, m));
+                double logSumExp = m + StrictMath.log(RowKernels.sumExpShifted(xs, o, classes, m));
                 ls.setAtIndex(F32, r, (float) logSumExp);
                 // loss = -sum_c q_c (x_c - lse) = lse - (1 - eps) x_t - (eps / C) sum_c x_c, since sum_c q_c = 1
                 double xt = xs.getAtIndex(F32, o + t[r]);

@@ -113,8 +113,8 @@ class NormTest {
 
     @Test
     void layerNormBackwardMatchesFiniteDifferencesAndReference() {
-        int rows = 3;
-        int n = 6;
+        int rows = 2;
+        int n = 19;                                   // crosses 8- and 16-lane vectors and leaves a tail
         float[] x = uniform(81, rows * n, -2f, 2f);
         float[] w = uniform(82, n, 0.5f, 1.5f);
         float[] b = uniform(83, n, -1f, 1f);
@@ -181,8 +181,8 @@ class NormTest {
 
     @Test
     void rmsNormBackwardMatchesFiniteDifferencesAndReference() {
-        int rows = 3;
-        int n = 5;
+        int rows = 2;
+        int n = 21;
         float[] x = uniform(91, rows * n, -2f, 2f);
         float[] w = uniform(92, n, 0.5f, 1.5f);
         float[] r = uniform(93, rows * n, -1f, 1f);
@@ -300,9 +300,9 @@ class NormTest {
     @Test
     void batchNormBackwardMatchesFiniteDifferencesAndReference() {
         int n = 2;
-        int c = 3;
-        int h = 2;
-        int wd = 3;
+        int c = 2;
+        int h = 4;
+        int wd = 5;                                   // planes of 20: vector loop plus tail
         int hw = h * wd;
         int m = n * hw;
         float[] x = uniform(111, n * c * hw, -2f, 2f);

@@ -6,12 +6,23 @@ import java.lang.foreign.ValueLayout;
 /**
  * Reference row kernels for softmax, normalisation, cross-entropy and embedding: one obvious loop per pass,
  * accumulation in double. The ground truth for SimdRows, which has the same signatures and contracts. All offsets
- * and counts are in float32 elements; a "row" is n consecutive floats.
+ * and counts are in float32 elements; a "row" is n consecutive floats. StrictMath, not Math, for exp and log: the
+ * same bits in every JIT tier, so runs on the twins are reproducible too.
  */
 public final class RefRows {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
     private RefRows() {}
+
+    /**
+     * out[i] = exp(x[i]), rounded from double. The SIMD twin is within 2 ulp for normal results. out may alias x
+     * exactly.
+     */
+    public static void exp(MemorySegment x, long xOff, MemorySegment out, long outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out.setAtIndex(F32, outOff + i, (float) StrictMath.exp(x.getAtIndex(F32, xOff + i)));
+        }
+    }
 
     /** Returns max_i x[xOff+i] for i in [0, n); -infinity when n == 0. */
     public static float max(MemorySegment x, long xOff, int n) {
@@ -54,7 +65,7 @@ public final class RefRows {
     public static float sumExpShifted(MemorySegment x, long xOff, int n, float shift) {
         double s = 0;
         for (int i = 0; i < n; i++) {
-            s += Math.exp((double) x.getAtIndex(F32, xOff + i) - shift);
+            s += StrictMath.exp((double) x.getAtIndex(F32, xOff + i) - shift);
         }
         return (float) s;
     }
@@ -63,7 +74,7 @@ public final class RefRows {
     public static void expShiftScale(MemorySegment x, long xOff, MemorySegment out, long outOff, int n,
                                      float shift, float scale, float add) {
         for (int i = 0; i < n; i++) {
-            double e = Math.exp((double) x.getAtIndex(F32, xOff + i) - shift);
+            double e = StrictMath.exp((double) x.getAtIndex(F32, xOff + i) - shift);
             out.setAtIndex(F32, outOff + i, (float) (e * scale + add));
         }
     }
@@ -105,10 +116,11 @@ public final class RefRows {
         double m = max(x, xOff, n);
         double s = 0;
         for (int i = 0; i < n; i++) {
-            s += Math.exp(scale * ((double) x.getAtIndex(F32, xOff + i) - m));
+            s += StrictMath.exp(scale * ((double) x.getAtIndex(F32, xOff + i) - m));
         }
         for (int i = 0; i < n; i++) {       // recomputes exp rather than buffering: obvious beats fast here
-            y.setAtIndex(F32, yOff + i, (float) (Math.exp(scale * ((double) x.getAtIndex(F32, xOff + i) - m)) / s));
+            double e = StrictMath.exp(scale * ((double) x.getAtIndex(F32, xOff + i) - m));
+            y.setAtIndex(F32, yOff + i, (float) (e / s));
         }
     }
 
@@ -120,9 +132,9 @@ public final class RefRows {
         double m = max(x, xOff, n);
         double s = 0;
         for (int i = 0; i < n; i++) {
-            s += Math.exp((double) x.getAtIndex(F32, xOff + i) - m);
+            s += StrictMath.exp((double) x.getAtIndex(F32, xOff + i) - m);
         }
-        double lse = m + Math.log(s);
+        double lse = m + StrictMath.log(s);
         for (int i = 0; i < n; i++) {
             y.setAtIndex(F32, yOff + i, (float) (x.getAtIndex(F32, xOff + i) - lse));
         }
@@ -149,7 +161,7 @@ public final class RefRows {
             s += dY.getAtIndex(F32, dyOff + i);
         }
         for (int i = 0; i < n; i++) {
-            double v = dY.getAtIndex(F32, dyOff + i) - Math.exp(y.getAtIndex(F32, yOff + i)) * s;
+            double v = dY.getAtIndex(F32, dyOff + i) - StrictMath.exp(y.getAtIndex(F32, yOff + i)) * s;
             dX.setAtIndex(F32, dxOff + i, (float) v);
         }
     }
