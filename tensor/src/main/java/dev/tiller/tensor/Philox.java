@@ -84,7 +84,9 @@ public final class Philox {
     public static float normal(long seed, long stream, long index) {
         double u1 = ((bits(seed, stream, 2 * index) >>> 8) + 1) * 0x1p-24;
         double u2 = (bits(seed, stream, 2 * index + 1) >>> 8) * 0x1p-24;
-        return (float) (Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2.0 * Math.PI * u2));
+        // NOTE: StrictMath, not Math: Math.log/cos may differ in the last bit between JIT tiers, and a draw must
+        // be the same value whenever and wherever it is recomputed.
+        return (float) (Math.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2.0 * Math.PI * u2));
     }
 
     /** A uniform long in [0, bound) by rejection-free multiply-shift on 32 random bits; bound <= 2^31. */

@@ -1,0 +1,106 @@
+package dev.tiller.models.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Byte-level text with a train/validation split; nothing is downloaded.
+ * <ul>
+ *   <li>{@link #jdkUtil()}: the named corpus {@code jdk-util}, every .java file under java.base/java/util/ in the
+ *       running JDK's lib/src.zip, sorted by path; files whose index % 10 == 0 are validation, the rest training;
+ *       each split is the files' bytes joined with a newline byte.</li>
+ *   <li>{@link #fromPath}: a text file (last 10% of its bytes, cut at a newline, is validation) or a folder (its
+ *       regular files sorted by path, split like jdk-util).</li>
+ * </ul>
+ */
+public record TextCorpus(String name, byte[] train, byte[] validation, int files) {
+    /** The jdk-util corpus from the running JDK's src.zip. */
+    public static TextCorpus jdkUtil() {
+        return jdkModule("jdk-util", "java.base/java/util/");
+    }
+
+    /**
+     * The .java files under prefix (e.g. "java.base/java/util/", "java.base/java/io/") of the running JDK's
+     * src.zip, split by index % 10 == 0 as jdk-util.
+     */
+    public static TextCorpus jdkModule(String name, String prefix) {
+        Path zip = Path.of(System.getProperty("java.home"), "lib", "src.zip");
+        if (!Files.isRegularFile(zip)) {
+            throw new IllegalStateException("corpus " + name + ": the JDK at " + System.getProperty("java.home")
+                    + " has no lib/src.zip; install a full JDK that ships its sources (e.g. Temurin 25, which does),"
+                    + " or pass a text file or folder with --data PATH");
+        }
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            List<ZipEntry> entries = new ArrayList<>();
+            z.stream().filter(e -> !e.isDirectory() && e.getName().startsWith(prefix) && e.getName().endsWith(".java"))
+                    .forEach(entries::add);
+            entries.sort(Comparator.comparing(ZipEntry::getName));
+            if (entries.isEmpty()) {
+                throw new IllegalStateException("corpus " + name + ": no .java files under " + prefix + " in " + zip);
+            }
+            List<byte[]> contents = new ArrayList<>();
+            for (ZipEntry e : entries) {
+                try (InputStream in = z.getInputStream(e)) {
+                    contents.add(in.readAllBytes());
+                }
+            }
+            return split(name, contents);
+        } catch (IOException e) {
+            throw new UncheckedIOException("corpus " + name + ": cannot read " + zip, e);
+        }
+    }
+
+    /** A text file or a folder of text files. */
+    public static TextCorpus fromPath(Path path) {
+        try {
+            if (Files.isDirectory(path)) {
+                List<Path> files;
+                try (Stream<Path> s = Files.walk(path)) {
+                    files = s.filter(Files::isRegularFile).sorted().toList();
+                }
+                if (files.isEmpty()) {
+                    throw new IllegalArgumentException("corpus " + path + ": the folder holds no files");
+                }
+                List<byte[]> contents = new ArrayList<>();
+                for (Path f : files) {
+                    contents.add(Files.readAllBytes(f));
+                }
+                return split(path.toString(), contents);
+            }
+            if (!Files.isRegularFile(path)) {
+                throw new IllegalArgumentException("corpus " + path + ": no such file or folder");
+            }
+            byte[] all = Files.readAllBytes(path);
+            int cut = (int) (all.length * 0.9);
+            while (cut < all.length && all[cut] != '\n') {
+                cut++;
+            }
+            return new TextCorpus(path.toString(), java.util.Arrays.copyOfRange(all, 0, cut),
+                    java.util.Arrays.copyOfRange(all, Math.min(all.length, cut + 1), all.length), 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("corpus " + path + ": cannot read", e);
+        }
+    }
+
+    private static TextCorpus split(String name, List<byte[]> contents) {
+        java.io.ByteArrayOutputStream train = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream val = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < contents.size(); i++) {
+            java.io.ByteArrayOutputStream dst = i % 10 == 0 ? val : train;
+            if (dst.size() > 0) {
+                dst.write('\n');
+            }
+            dst.writeBytes(contents.get(i));
+        }
+        return new TextCorpus(name, train.toByteArray(), val.toByteArray(), contents.size());
+    }
+}
