@@ -102,6 +102,11 @@ public final class F {
         return out;
     }
 
+    /** Sparse @ dense: a (N, M) constant CSR matrix times x (M, C) -> (N, C); the gradient flows to x. */
+    public static Variable spmm(dev.tiller.tensor.CsrMatrix a, Variable x) {
+        return Engine.apply(new SparseOps.SpMM(a), x);
+    }
+
     /** y = x @ w^T + b for x (..., Cin), w (Cout, Cin), b (Cout) or null: PyTorch's nn.Linear. */
     public static Variable linear(Variable x, Variable w, Variable b) {
         Variable y = matmul(x, transpose(w, 0, 1));
