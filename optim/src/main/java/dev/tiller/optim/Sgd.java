@@ -1,10 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -17,11 +14,9 @@ import java.util.Map;
  *   p = p - lr * g
  * </pre>
  * The momentum buffer "momentum_buffer/NAME" is allocated eagerly; PyTorch's "buffer is None" first step is the
- * step counter being 1 for that parameter.
+ * step counter being 1 for that parameter. One fused pass per parameter (OptimKernels.sgd / sgdMomentum).
  */
 public final class Sgd extends AbstractOptimizer<SgdHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-
     public Sgd(List<ParamGroup<SgdHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc, long seed) {
         super("SGD", groups, precisions, alloc, seed);
         for (ParamRef p : allParams()) {
@@ -36,32 +31,14 @@ public final class Sgd extends AbstractOptimizer<SgdHyper> {
 
     @Override
     protected void update(ParamRef p, SgdHyper h, long t) {
-        MemorySegment w = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        long wo = p.value().offset();
-        long go = p.grad().offset();
-        long n = p.numel();
-        float sign = h.maximize() ? -1f : 1f;
+        float sign = Scalars.gradSign(h.maximize());
         if (h.momentum() == 0f) {
-            for (long i = 0; i < n; i++) {
-                float wi = w.getAtIndex(F32, wo + i);
-                float g = sign * gs.getAtIndex(F32, go + i) + h.weightDecay() * wi;
-                w.setAtIndex(F32, wo + i, wi - h.lr() * g);
-            }
+            FusedUpdate.sgd(p.value(), p.grad(), sign, h.weightDecay(), h.lr());
             return;
         }
         StateSlot slot = slotOf("momentum_buffer", p);
-        Tensor bt = slot.open();
-        MemorySegment b = bt.segment();
-        long bo = bt.offset();
-        for (long i = 0; i < n; i++) {
-            float wi = w.getAtIndex(F32, wo + i);
-            float g = sign * gs.getAtIndex(F32, go + i) + h.weightDecay() * wi;
-            float buf = t == 1 ? g : h.momentum() * b.getAtIndex(F32, bo + i) + (1f - h.dampening()) * g;
-            b.setAtIndex(F32, bo + i, buf);
-            float d = h.nesterov() ? g + h.momentum() * buf : buf;
-            w.setAtIndex(F32, wo + i, wi - h.lr() * d);
-        }
+        FusedUpdate.sgdMomentum(p.value(), p.grad(), slot.open(), sign, h.weightDecay(), h.lr(), h.momentum(),
+                Scalars.oneMinus(h.dampening()), h.nesterov(), t == 1);
         slot.commit(t);
     }
 }

@@ -1,0 +1,71 @@
+package dev.tiller.optim;
+
+import dev.tiller.tensor.Allocator;
+import dev.tiller.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adagrad (Duchi, Hazan and Singer 2011, "Adaptive Subgradient Methods for Online Learning and Stochastic
+ * Optimization") with PyTorch's semantics (torch.optim.Adagrad, 2.11, dense gradients), in float32:
+ * <pre>
+ *   g = -grad if maximize else grad;  g = g + lambda p
+ *   lr_t = lr / (1 + (t - 1) lrDecay)
+ *   s_t = s + g^2                          (s_0 = initialAccumulatorValue)
+ *   p = p - lr_t g / (sqrt(s_t) + eps)
+ * </pre>
+ * State "sum" (s).
+ */
+public final class Adagrad extends AbstractOptimizer<AdagradHyper> {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    /**
+     * groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. initialAccumulatorValue: the
+     * start value of every sum (PyTorch's initial_accumulator_value, default 0), finite and &gt;= 0.
+     */
+    public Adagrad(List<ParamGroup<AdagradHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
+                   long seed, float initialAccumulatorValue) {
+        super("Adagrad", groups, precisions, alloc, seed);
+        Check.nonNegative("Adagrad", "initialAccumulatorValue", initialAccumulatorValue);
+        for (ParamRef p : allParams()) {
+            StateSlot s = slot("sum", p);
+            if (initialAccumulatorValue != 0f) {
+                s.fill(initialAccumulatorValue);
+            }
+        }
+    }
+
+    /** One group, float32 state, accumulators starting at 0. */
+    public Adagrad(List<ParamRef> params) {
+        this(List.of(ParamGroup.of("default", params)), Map.of(), null, 0, 0f);
+    }
+
+    @Override
+    protected void update(ParamRef p, AdagradHyper h, long t) {
+        float negClr = (float) -(Scalars.decimal(h.lr()) / (1.0 + (t - 1) * Scalars.decimal(h.lrDecay())));
+        float l2 = h.weightDecay();
+        float sign = Scalars.gradSign(h.maximize());
+        float eps = h.eps();
+
+        StateSlot sSlot = slotOf("sum", p);
+        Tensor s = sSlot.open();
+        MemorySegment ps = p.value().segment();
+        MemorySegment gs = p.grad().segment();
+        MemorySegment ss = s.segment();
+        long po = p.value().offset();
+        long go = p.grad().offset();
+        long so = s.offset();
+        long n = p.numel();
+        for (long i = 0; i < n; i++) {
+            float pi = ps.getAtIndex(F32, po + i);
+            float gi = sign * gs.getAtIndex(F32, go + i) + l2 * pi;
+            float si = ss.getAtIndex(F32, so + i) + gi * gi;
+            ss.setAtIndex(F32, so + i, si);
+            ps.setAtIndex(F32, po + i, pi + negClr * gi / ((float) Math.sqrt(si) + eps));
+        }
+        sSlot.commit(t);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.tiller.optim;
+
+import dev.tiller.tensor.Allocator;
+import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.kernel.ref.RefOptimKernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * RAdam (Liu et al. 2020, "On the Variance of the Adaptive Learning Rate and Beyond", Algorithm 2) with PyTorch's
+ * semantics (torch.optim.RAdam, 2.11), in float32:
+ * <pre>
+ *   g = -grad if maximize else grad;  g = g + lambda p   (or p = p (1 - lr lambda) when decoupledWeightDecay)
+ *   m_t = beta1 m + (1 - beta1) g               v_t = beta2 v + (1 - beta2) g^2
+ *   mhat = m_t / (1 - beta1^t)
+ *   rho_inf = 2 / (1 - beta2) - 1               rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)
+ *   if rho_t &gt; 5:  r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+ *                   p = p - mhat lr sqrt(1 - beta2^t) / (sqrt(v_t) + eps) r_t
+ *   else:           p = p - mhat lr                  (un-adapted momentum SGD while the variance is intractable)
+ * </pre>
+ * State "exp_avg" and "exp_avg_sq".
+ */
+public final class RAdam extends AbstractOptimizer<RAdamHyper> {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    /** groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. */
+    public RAdam(List<ParamGroup<RAdamHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
+                 long seed) {
+        super("RAdam", groups, precisions, alloc, seed);
+        for (ParamRef p : allParams()) {
+            slot("exp_avg", p);
+            slot("exp_avg_sq", p);
+        }
+    }
+
+    /** One group, float32 state. */
+    public RAdam(List<ParamRef> params) {
+        this(List.of(ParamGroup.of("default", params)), Map.of(), null, 0);
+    }
+
+    @Override
+    protected void update(ParamRef p, RAdamHyper h, long t) {
+        double lrD = Scalars.decimal(h.lr());
+        double beta2D = Scalars.decimal(h.beta2());
+        double bc1 = 1.0 - Math.pow(Scalars.decimal(h.beta1()), t);
+        double bc2 = 1.0 - Math.pow(beta2D, t);
+        double rhoInf = 2.0 / (1.0 - beta2D) - 1.0;
+        double rhoT = rhoInf - 2.0 * t * Math.pow(beta2D, t) / bc2;
+        boolean rectified = rhoT > 5.0;
+        float rect = rectified
+                ? (float) Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0f;
+        float bc1F = (float) bc1;
+        float bc2Sqrt = (float) Math.sqrt(bc2);
+        float lr = h.lr();
+        boolean decoupled = h.decoupledWeightDecay();
+        float decay = decoupled ? (float) (1.0 - lrD * Scalars.decimal(h.weightDecay())) : 1f;
+        float l2 = decoupled ? 0f : h.weightDecay();
+        float sign = Scalars.gradSign(h.maximize());
+        float w1 = Scalars.oneMinus(h.beta1());
+        float beta2 = h.beta2();
+        float c2 = Scalars.oneMinus(h.beta2());
+        float eps = h.eps();
+
+        StateSlot mSlot = slotOf("exp_avg", p);
+        StateSlot vSlot = slotOf("exp_avg_sq", p);
+        Tensor m = mSlot.open();
+        Tensor v = vSlot.open();
+        MemorySegment ps = p.value().segment();
+        MemorySegment gs = p.grad().segment();
+        MemorySegment ms = m.segment();
+        MemorySegment vs = v.segment();
+        long po = p.value().offset();
+        long go = p.grad().offset();
+        long mo = m.offset();
+        long vo = v.offset();
+        long n = p.numel();
+        for (long i = 0; i < n; i++) {
+            float pi = ps.getAtIndex(F32, po + i) * decay;
+            float gi = sign * gs.getAtIndex(F32, go + i) + l2 * pi;
+            float mi = RefOptimKernels.lerp(ms.getAtIndex(F32, mo + i), gi, w1);
+            float vi = vs.getAtIndex(F32, vo + i) * beta2 + c2 * gi * gi;
+            ms.setAtIndex(F32, mo + i, mi);
+            vs.setAtIndex(F32, vo + i, vi);
+            float d = mi / bc1F * lr;
+            if (rectified) {
+                float adaptive = bc2Sqrt / ((float) Math.sqrt(vi) + eps);
+                d = d * adaptive * rect;
+            }
+            ps.setAtIndex(F32, po + i, pi - d);
+        }
+        mSlot.commit(t);
+        vSlot.commit(t);
+    }
+}
