@@ -15,6 +15,8 @@ public final class Main {
 
     private static final Command[] COMMANDS = {
         new Command("help", "./tiller help", "list the commands"),
+        new Command("train", "./tiller train [--model M ...]", "train a model (default: the GPT on the JDK's java.util"
+                + " sources); ./tiller train --help for the flags"),
         new Command("info", "./tiller info", "show the JDK, the SIMD kernel path and the thread count"),
         new Command("test", "./tiller test [all]", "run the test suite (all: include the long soak suites)"),
         new Command("conform", "./tiller conform FILE...", "check golden reference cases (e.g. ../shared/golden/*.json)"),
@@ -29,6 +31,8 @@ public final class Main {
         int status = switch (cmd) {
             case "help", "-h", "--help" -> help(System.out);
             case "info" -> info(System.out);
+            case "train" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
+                    ? usage(Train.USAGE) : Train.run(rest, System.out, System.err);
             case "conform" -> dev.tiller.cli.conform.Conform.standard().run(Arrays.asList(rest), System.out);
             default -> {
                 System.err.println("tiller: unknown command '" + cmd + "'");
@@ -49,6 +53,11 @@ public final class Main {
         out.println();
         out.println("Switches: -Dtiller.simd=false runs every kernel on its scalar twin; -Dtiller.threads=N sets"
                 + " threads (pass with JAVA_TOOL_OPTIONS).");
+        return 0;
+    }
+
+    private static int usage(String text) {
+        System.out.println("usage: " + text);
         return 0;
     }
 

@@ -59,6 +59,26 @@ public record TextCorpus(String name, byte[] train, byte[] validation, int files
         }
     }
 
+    /**
+     * Procedural text that needs nothing installed: lines "a+b=c" and "a*b=c" with random operands below 1000, keyed
+     * by (seed, line), about trainBytes of training text and a tenth of that for validation (other lines).
+     */
+    public static TextCorpus synthetic(long seed, int trainBytes) {
+        return new TextCorpus("synthetic", arithmetic(seed, 0, trainBytes), arithmetic(seed, 1L << 40,
+                Math.max(1024, trainBytes / 10)), 0);
+    }
+
+    private static byte[] arithmetic(long seed, long firstLine, int bytes) {
+        StringBuilder b = new StringBuilder(bytes + 32);
+        for (long line = firstLine; b.length() < bytes; line++) {
+            int x = dev.tiller.tensor.Philox.below(seed, 0x7E57, 3 * line, 1000);
+            int y = dev.tiller.tensor.Philox.below(seed, 0x7E57, 3 * line + 1, 1000);
+            boolean mul = dev.tiller.tensor.Philox.below(seed, 0x7E57, 3 * line + 2, 2) == 1;
+            b.append(x).append(mul ? '*' : '+').append(y).append('=').append(mul ? (long) x * y : x + y).append('\n');
+        }
+        return b.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     /** A text file or a folder of text files. */
     public static TextCorpus fromPath(Path path) {
         try {

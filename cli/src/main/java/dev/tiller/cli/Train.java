@@ -1,0 +1,314 @@
+package dev.tiller.cli;
+
+import dev.tiller.autograd.Variable;
+import dev.tiller.models.arch.ConvNet;
+import dev.tiller.models.arch.Mlp;
+import dev.tiller.models.arch.ResNet;
+import dev.tiller.models.data.GraphDataset;
+import dev.tiller.models.data.ImageDataset;
+import dev.tiller.models.data.Shapes;
+import dev.tiller.models.data.TextCorpus;
+import dev.tiller.models.gpt.GptConfig;
+import dev.tiller.models.nn.Activation;
+import dev.tiller.models.nn.Init;
+import dev.tiller.optim.AdamW;
+import dev.tiller.optim.AdamWHyper;
+import dev.tiller.optim.ParamGroup;
+import dev.tiller.optim.ParamRef;
+import dev.tiller.optim.clip.GlobalNormClip;
+import dev.tiller.optim.schedule.CosineAnnealingLr;
+import dev.tiller.optim.schedule.LinearLr;
+import dev.tiller.optim.schedule.Schedule;
+import dev.tiller.policy.RunLog;
+import dev.tiller.policy.Trainer;
+import dev.tiller.policy.task.GptTask;
+import dev.tiller.policy.task.GraphTask;
+import dev.tiller.policy.task.ImageTask;
+import dev.tiller.policy.task.Task;
+import dev.tiller.tensor.Parallel;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@code ./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic] [--steps N] [--batch N]
+ * [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]}. With no arguments: the byte-level GPT on
+ * the JDK's java.util sources (jdk-util) with the WORKLOADS.md recipe (AdamW betas 0.9/0.95, decay 0.1 on
+ * matrices only, linear warm-up then cosine to 10%, global-norm clip 1.0), a few minutes on 2 cores, then a
+ * generated sample and the run folder's path.
+ */
+final class Train {
+    static final String USAGE = "./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic]"
+            + " [--steps N] [--batch N] [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]"
+            + " [--micro N] [--eval-every N]";
+
+    private Train() {}
+
+    /** Parsed flags; each absent flag is null and takes the model's default. */
+    record Options(String model, String data, Long steps, Integer batch, Double width, Double depth, Double lr,
+                   long seed, Integer threads, String out, int micro, Long evalEvery) {}
+
+    static Options parse(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        List<String> known = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth", "--lr", "--seed",
+                "--threads", "--out", "--micro", "--eval-every");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("train: unknown option '" + a + "'; usage: " + USAGE);
+            }
+            String value;
+            if (a.contains("=")) {
+                value = a.substring(a.indexOf('=') + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new IllegalArgumentException("train: option " + a + " needs a value; usage: " + USAGE);
+            }
+            m.put(key, value);
+        }
+        String model = m.getOrDefault("--model", "gpt");
+        if (!List.of("gpt", "mlp", "convnet", "resnet", "gcn").contains(model)) {
+            throw new IllegalArgumentException("train: --model must be gpt, mlp, convnet, resnet or gcn, got '" + model
+                    + "'");
+        }
+        return new Options(model, m.get("--data"), longOpt(m, "--steps", 1), intOpt(m, "--batch", 1),
+                doubleOpt(m, "--width"), doubleOpt(m, "--depth"), doubleOpt(m, "--lr"),
+                m.containsKey("--seed") ? longOpt(m, "--seed", 0) : 0L, intOpt(m, "--threads", 1), m.get("--out"),
+                m.containsKey("--micro") ? intOpt(m, "--micro", 1) : 1, longOpt(m, "--eval-every", 0));
+    }
+
+    private static Long longOpt(Map<String, String> m, String k, long min) {
+        if (!m.containsKey(k)) {
+            return null;
+        }
+        try {
+            long v = Long.parseLong(m.get(k));
+            if (v < min) {
+                throw new IllegalArgumentException("train: " + k + " must be >= " + min + ", got " + v);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("train: " + k + " needs an integer, got '" + m.get(k) + "'");
+        }
+    }
+
+    private static Integer intOpt(Map<String, String> m, String k, int min) {
+        Long v = longOpt(m, k, min);
+        return v == null ? null : Math.toIntExact(v);
+    }
+
+    private static Double doubleOpt(Map<String, String> m, String k) {
+        if (!m.containsKey(k)) {
+            return null;
+        }
+        try {
+            double v = Double.parseDouble(m.get(k));
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException("train: " + k + " must be a positive finite number, got " + v);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("train: " + k + " needs a number, got '" + m.get(k) + "'");
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Options o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+        if (o.threads() != null) {
+            Parallel.setThreads(o.threads());
+        }
+        Task task;
+        long steps;
+        double lr;
+        int warmup;
+        float weightDecay;
+        float beta2;
+        try {
+            switch (o.model()) {
+                case "gpt" -> {
+                    TextCorpus corpus = textCorpus(o.data());
+                    GptConfig cfg = GptConfig.reference().scaled(o.width() == null ? 1 : o.width(),
+                            o.depth() == null ? 1 : o.depth());
+                    steps = o.steps() == null ? 200 : o.steps();
+                    task = new GptTask(corpus, cfg, o.batch() == null ? 16 : o.batch(), o.seed(),
+                            steps >= 1000 ? 32 : 8);
+                    lr = o.lr() == null ? 1e-3 : o.lr();
+                    warmup = (int) Math.min(100, Math.max(1, steps / 10));
+                    weightDecay = 0.1f;
+                    beta2 = 0.95f;
+                }
+                case "gcn" -> {
+                    GraphDataset g = GraphDataset.stochasticBlockModel(o.seed(), 600, 4, 0.05, 0.005, 16, 0.2);
+                    int w = (int) Math.round(32 * (o.width() == null ? 1 : o.width()));
+                    task = new GraphTask(g, w, (int) Math.max(2, Math.round(2 * (o.depth() == null ? 1 : o.depth()))),
+                            o.seed());
+                    steps = o.steps() == null ? 200 : o.steps();
+                    lr = o.lr() == null ? 1e-2 : o.lr();
+                    warmup = 1;
+                    weightDecay = 5e-4f;
+                    beta2 = 0.999f;
+                }
+                default -> {
+                    task = imageTask(o);
+                    steps = o.steps() == null ? 500 : o.steps();
+                    lr = o.lr() == null ? 1e-3 : o.lr();
+                    warmup = (int) Math.min(100, Math.max(1, steps / 20));
+                    weightDecay = 0.01f;
+                    beta2 = 0.999f;
+                }
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("tiller train: " + e.getMessage());
+            return 2;
+        }
+
+        List<ParamRef> params = Trainer.paramRefs(task);
+        List<String> decayed = task.model().decayed();
+        List<ParamRef> decay = new ArrayList<>();
+        List<ParamRef> noDecay = new ArrayList<>();
+        for (ParamRef p : params) {
+            (decayed.contains(p.name()) ? decay : noDecay).add(p);
+        }
+        // One record drives both groups; the no_decay group derives its own with weight decay 0.
+        AdamWHyper base = new AdamWHyper((float) lr, 0.9f, beta2, 1e-8f, weightDecay, false, false);
+        AdamW opt = new AdamW(List.of(ParamGroup.of("decay", decay),
+                new ParamGroup<>("no_decay", noDecay, h -> h.withWeightDecay(0f))), Map.of(), null, o.seed(), false);
+        // Linear warm-up from 1% then cosine to 10% of the peak by the last step (WORKLOADS.md recipe).
+        Schedule lrSchedule = Schedule.sequence(List.of(new LinearLr(lr, 0.01, 1.0, warmup),
+                new CosineAnnealingLr(lr, Math.max(1, steps - warmup), lr * 0.1)), warmup);
+        GlobalNormClip clip = GlobalNormClip.l2(1f);
+
+        Path dir = o.out() != null ? Path.of(o.out())
+                : Path.of("runs", task.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
+                        "yyyyMMdd-HHmmss")));
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("command", "train");
+        config.put("task", task.name());
+        config.putAll(task.describe());
+        config.put("steps", steps);
+        config.put("micro_batches", o.micro());
+        config.put("optimizer", "AdamW");
+        config.put("lr", lr);
+        config.put("betas", new double[] {0.9, beta2});
+        config.put("weight_decay", weightDecay);
+        config.put("decayed_tensors", decay.size());
+        config.put("warmup_steps", warmup);
+        config.put("schedule", "linear warm-up from 1% then cosine to 10%");
+        config.put("clip_norm", 1.0);
+        config.put("seed", o.seed());
+        config.put("threads", Parallel.threads());
+        config.put("java", Runtime.version().toString());
+        long evalEvery = o.evalEvery() != null ? o.evalEvery() : Math.max(1, steps / 5);
+        out.printf("tiller train: %s, %,d parameters, %d steps, run folder %s%n", task.name(),
+                task.model().parameterCount(), steps, dir);
+        Trainer<AdamWHyper> trainer = new Trainer<>(task, opt, params,
+                t -> base.withLr((float) lrSchedule.at(t)), p -> clip.clip(p).norm(),
+                new Trainer.Settings(steps, o.micro(), evalEvery));
+        Trainer.Summary s;
+        try (RunLog log = new RunLog(dir, config)) {
+            s = trainer.run(log, err);
+        }
+        out.printf(java.util.Locale.ROOT, "final train loss %.4f, %s; %.0f %s/s; %d skipped steps%n",
+                s.finalTrainLoss(), format(s.finalEval()), s.itemsPerSecond(), task.unit(), s.skippedSteps());
+        String report = task.finalReport();
+        if (!report.isEmpty()) {
+            out.println("--- sample ---");
+            out.println(report);
+            out.println("--------------");
+        }
+        out.println("run folder: " + dir.toAbsolutePath());
+        return 0;
+    }
+
+    private static String format(Map<String, Double> m) {
+        StringBuilder b = new StringBuilder();
+        m.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ')
+                .append(String.format(java.util.Locale.ROOT, "%.4f", v)));
+        return b.toString();
+    }
+
+    private static TextCorpus textCorpus(String data) {
+        if (data == null || data.equals("jdk-util")) {
+            return TextCorpus.jdkUtil();
+        }
+        if (data.equals("synthetic")) {
+            return TextCorpus.synthetic(0, 1 << 20);
+        }
+        Path p = Path.of(data);
+        if (!Files.exists(p)) {
+            throw new IllegalArgumentException("--data " + data + ": no such file or folder, and not a named corpus"
+                    + " (jdk-util, synthetic)");
+        }
+        return TextCorpus.fromPath(p);
+    }
+
+    private static ImageTask imageTask(Options o) {
+        String data = o.data() == null ? "fashion-mnist" : o.data();
+        ImageDataset train;
+        ImageDataset val;
+        switch (data) {
+            case "fashion-mnist" -> {
+                train = ImageDataset.fashionMnist(true);
+                val = ImageDataset.fashionMnist(false);
+            }
+            case "synthetic", "shapes" -> {
+                train = Shapes.make(o.seed(), 0, 4096, 28);
+                val = Shapes.make(o.seed(), 1 << 20, 1024, 28);
+            }
+            default -> {
+                Path p = Path.of(data);
+                if (!Files.isDirectory(p)) {
+                    throw new IllegalArgumentException("--data " + data + ": not a folder of IDX files nor a named"
+                            + " dataset (fashion-mnist, synthetic)");
+                }
+                train = ImageDataset.idx(p.getFileName().toString(), p, "train", 10);
+                val = ImageDataset.idx(p.getFileName().toString(), p, "t10k", 10);
+            }
+        }
+        double w = o.width() == null ? 1 : o.width();
+        double d = o.depth() == null ? 1 : o.depth();
+        Init init = new Init(o.seed());
+        int batch = o.batch() == null ? 64 : o.batch();
+        Function<Variable, Variable> forward;
+        dev.tiller.models.nn.Module model;
+        String name;
+        switch (o.model()) {
+            case "mlp" -> {
+                Mlp m = new Mlp(init, train.channels() * train.height() * train.width(),
+                        Mlp.scaled(new int[] {1024, 1024}, w, d), train.classes(), Activation.RELU);
+                model = m;
+                forward = m::forward;
+                name = "mlp";
+            }
+            case "convnet" -> {
+                ConvNet m = new ConvNet(init, train.channels(), train.height(), train.width(), train.classes(), w);
+                model = m;
+                forward = m::forward;
+                name = "convnet";
+            }
+            default -> {
+                ResNet m = new ResNet(init, train.channels(), train.classes(), w, Math.max(1, (int) Math.round(d)));
+                model = m;
+                forward = m::forward;
+                name = "resnet";
+            }
+        }
+        return new ImageTask(name + "-" + train.name(), train, val, model, forward, batch, o.seed(), o.micro());
+    }
+}

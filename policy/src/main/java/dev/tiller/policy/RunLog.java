@@ -1,0 +1,83 @@
+package dev.tiller.policy;
+
+import dev.tiller.tensor.io.Json;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/**
+ * A run folder {@code runs/<name>/}: config.json (written atomically: a temporary file moved into place),
+ * metrics.jsonl and events.jsonl (one JSON object a line, flushed as written, so a crash loses at most the line
+ * being written). Each metrics row has at least step and train_loss.
+ */
+public final class RunLog implements AutoCloseable {
+    private final Path dir;
+    private final BufferedWriter metrics;
+    private final BufferedWriter events;
+
+    public RunLog(Path dir, Map<String, Object> config) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+            writeAtomically(dir.resolve("config.json"), Json.write(config) + "\n");
+            this.metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+            this.events = Files.newBufferedWriter(dir.resolve("events.jsonl"), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the run folder " + dir, e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Appends a metrics row. */
+    public void metrics(Map<String, Object> row) {
+        line(metrics, row);
+    }
+
+    /** Appends an event ({"step":..,"event":..,...}). */
+    public void event(Map<String, Object> e) {
+        line(events, e);
+    }
+
+    private void line(BufferedWriter w, Map<String, Object> row) {
+        try {
+            w.write(Json.write(row));
+            w.write('\n');
+            w.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write to " + dir, e);
+        }
+    }
+
+    /** Writes text to file via a temporary sibling and an atomic move, so readers never see half a file. */
+    public static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            metrics.close();
+            events.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close the logs in " + dir, e);
+        }
+    }
+}

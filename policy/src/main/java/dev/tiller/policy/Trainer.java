@@ -1,0 +1,169 @@
+package dev.tiller.policy;
+
+import dev.tiller.autograd.Variable;
+import dev.tiller.optim.Optimizer;
+import dev.tiller.optim.ParamRef;
+import dev.tiller.policy.task.Task;
+import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.TensorPool;
+import dev.tiller.tensor.TensorScope;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+
+/**
+ * The training loop: for each step, micro-batch losses are back-propagated (each scaled by 1/k, so k micro-batches
+ * give the gradient of their mean), gradients are clipped, the step's hyperparameters come from a schedule (data
+ * passed to the optimizer, STYLE.md P9), and the optimizer steps. Every step runs in a {@link TensorScope} over one
+ * {@link TensorPool}, so after the first step no new off-heap memory is reserved. Metrics go to the run log each
+ * step; evaluation every evalEvery steps and at the end. A non-finite gradient norm skips the update and is logged
+ * as an event, never silently.
+ *
+ * @param <H> the optimizer's hyperparameter record
+ */
+public final class Trainer<H extends Record> {
+    /** Clips gradients in place and returns the norm before clipping (non-finite: the step is skipped). */
+    @FunctionalInterface
+    public interface GradClip {
+        double clip(List<ParamRef> params);
+    }
+
+    /** Loop settings: steps, micro-batches per step, evaluation period (0: only at the end). */
+    public record Settings(long steps, int microBatches, long evalEvery) {
+        public Settings {
+            if (steps < 1 || microBatches < 1 || evalEvery < 0) {
+                throw new IllegalArgumentException("Trainer: steps and micro-batches must be >= 1 and evalEvery >= 0,"
+                        + " got " + steps + ", " + microBatches + ", " + evalEvery);
+            }
+        }
+    }
+
+    /** What a finished run measured. */
+    public record Summary(long steps, double finalTrainLoss, Map<String, Double> finalEval, long skippedSteps,
+                          double seconds, double itemsPerSecond, long poolReservedBytes) {}
+
+    private final Task task;
+    private final Optimizer<H> optimizer;
+    private final List<ParamRef> params;
+    private final LongFunction<H> schedule;
+    private final GradClip clip;
+    private final Settings settings;
+
+    public Trainer(Task task, Optimizer<H> optimizer, List<ParamRef> params, LongFunction<H> schedule, GradClip clip,
+                   Settings settings) {
+        this.task = task;
+        this.optimizer = optimizer;
+        this.params = List.copyOf(params);
+        this.schedule = schedule;
+        this.clip = clip;
+        this.settings = settings;
+    }
+
+    /** Runs all steps, logging to log and drawing progress on progress (may be null). */
+    public Summary run(RunLog log, PrintStream progress) {
+        ProgressBar bar = progress == null ? null : new ProgressBar(progress, settings.steps());
+        long started = System.nanoTime();
+        long skipped = 0;
+        double lastLoss = Double.NaN;
+        Map<String, Double> lastEval = Map.of();
+        log.event(row("step", 0, "event", "run_start", "task", task.name()));
+        try (TensorPool pool = new TensorPool()) {
+            for (long step = 0; step < settings.steps(); step++) {
+                long t0 = System.nanoTime();
+                H h = schedule.apply(step);
+                double loss = 0;
+                double norm;
+                try (TensorScope scope = TensorScope.open(pool)) {
+                    for (ParamRef p : params) {
+                        p.grad().fill(0f);
+                    }
+                    Tensor seed = Tensor.full(1f / settings.microBatches());
+                    for (int m = 0; m < settings.microBatches(); m++) {
+                        Variable l = task.trainLoss(step, m);
+                        loss += l.value().item() / settings.microBatches();
+                        l.backward(seed);
+                    }
+                    norm = clip == null ? Double.NaN : clip.clip(params);
+                    if (clip != null && !Double.isFinite(norm)) {
+                        skipped++;
+                        log.event(row("step", step, "event", "skipped_step", "reason",
+                                "non-finite gradient norm " + norm, "train_loss", loss));
+                    } else {
+                        optimizer.step(h);
+                    }
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                lastLoss = loss;
+                Map<String, Object> r = row("step", step + 1, "train_loss", loss);
+                Object lr = component(h, "lr");
+                if (lr != null) {
+                    r.put("lr", lr);
+                }
+                if (!Double.isNaN(norm)) {
+                    r.put("grad_norm", norm);
+                }
+                r.put(task.unit() + "_per_s", task.itemsPerMicroBatch() * settings.microBatches() / seconds);
+                boolean evalNow = step + 1 == settings.steps()
+                        || (settings.evalEvery() > 0 && (step + 1) % settings.evalEvery() == 0);
+                if (evalNow) {
+                    try (TensorScope scope = TensorScope.open(pool)) {
+                        task.model().train(false);
+                        lastEval = task.evaluate();
+                    } finally {
+                        task.model().train(true);
+                    }
+                    r.putAll(lastEval);
+                    log.event(row("step", step + 1, "event", "eval", "metrics", lastEval));
+                }
+                log.metrics(r);
+                if (bar != null) {
+                    StringBuilder status = new StringBuilder(String.format(java.util.Locale.ROOT, "loss %.4f", loss));
+                    if (lastEval.containsKey("val_loss")) {
+                        status.append(String.format(java.util.Locale.ROOT, " val %.4f", lastEval.get("val_loss")));
+                    }
+                    if (lastEval.containsKey("val_accuracy")) {
+                        status.append(String.format(java.util.Locale.ROOT, " acc %.3f", lastEval.get("val_accuracy")));
+                    }
+                    bar.update(step + 1, status.toString());
+                }
+            }
+            double total = (System.nanoTime() - started) / 1e9;
+            double rate = task.itemsPerMicroBatch() * settings.microBatches() * settings.steps() / total;
+            log.event(row("step", settings.steps(), "event", "run_end", "seconds", total, "skipped_steps", skipped));
+            return new Summary(settings.steps(), lastLoss, lastEval, skipped, total, rate, pool.reservedBytes());
+        }
+    }
+
+    /** The value of a record component by name (e.g. "lr"), or null when the record has none. */
+    static Object component(Record r, String name) {
+        for (java.lang.reflect.RecordComponent c : r.getClass().getRecordComponents()) {
+            if (c.getName().equals(name)) {
+                try {
+                    return c.getAccessor().invoke(r);
+                } catch (ReflectiveOperationException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    static Map<String, Object> row(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /** ParamRefs for every parameter of the task's model, with gradient buffers the optimizer reads. */
+    public static List<ParamRef> paramRefs(Task task) {
+        List<ParamRef> out = new ArrayList<>();
+        task.model().namedParameters().forEach((name, v) -> out.add(ParamRef.of(name, v)));
+        return out;
+    }
+}

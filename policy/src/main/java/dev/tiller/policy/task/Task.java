@@ -1,0 +1,38 @@
+package dev.tiller.policy.task;
+
+import dev.tiller.autograd.Variable;
+import dev.tiller.models.nn.Module;
+
+import java.util.Map;
+
+/**
+ * A model on a dataset, as the trainer sees it: the loss of training micro-batch (step, micro) with its graph
+ * recorded, and validation metrics. Batches are pure functions of (seed, step, micro), so the data position of a
+ * run is its step count.
+ */
+public interface Task {
+    /** Short name for the run folder: "gpt-jdk-util", "convnet-fashion-mnist", ... */
+    String name();
+
+    Module model();
+
+    /** Training loss on micro-batch micro of step (graph recorded; the caller runs backward). */
+    Variable trainLoss(long step, int micro);
+
+    /** Validation metrics without gradients: "val_loss" and, where it applies, "val_accuracy". */
+    Map<String, Double> evaluate();
+
+    /** Samples (or tokens, see {@link #unit}) one micro-batch holds. */
+    long itemsPerMicroBatch();
+
+    /** "tokens" or "samples". */
+    String unit();
+
+    /** A few lines to show at the end of a run (a generated text sample), or empty. */
+    default String finalReport() {
+        return "";
+    }
+
+    /** Facts about the task for config.json (dataset sizes, model shape). */
+    Map<String, Object> describe();
+}
