@@ -32,9 +32,11 @@ public final class AutoClip {
             append(norm, h.historyLength());
         }
         double c = size == 0 ? Double.POSITIVE_INFINITY : percentile(h.percentile());
-        ClipReport r = c == Double.POSITIVE_INFINITY
-                ? new ClipReport(norm, c, 1.0, false, true)
-                : Norms.clipToNorm(params, norm, (float) c);
+        ClipReport r = new ClipReport(norm, c, 1.0, false, true);
+        if (c != Double.POSITIVE_INFINITY) {
+            ClipReport applied = Norms.clipToNorm(params, norm, (float) c);   // PyTorch takes the limit as float32
+            r = new ClipReport(norm, c, applied.scale(), applied.clipped(), true);
+        }
         if (!h.includeCurrent()) {
             append(norm, h.historyLength());
         }

@@ -17,7 +17,7 @@ import java.util.Objects;
  * {@link #unscale}, e.g. to clip the true gradients, then {@link #step}). Unscaling multiplies every gradient by
  * {@code inv = float(1 / double(scale))} (left as is when inv == 1) and records whether any scaled gradient element
  * was NaN or infinite (checked before the multiplication, as PyTorch does). The optimizer step runs only when none
- * was. The update rule, in float32 for the scale:
+ * was. The update rule (scale float32, factors double, each product rounded to float32):
  * <pre>
  *   found inf:  scale *= backoffFactor;  tracker = 0
  *   otherwise:  tracker += 1;  if tracker == growthInterval: tracker = 0; scale *= growthFactor (kept only if finite)
@@ -115,13 +115,13 @@ public final class DynamicLossScaler {
 
     private void update(boolean inf) {
         if (inf) {
-            scale = scale * hyper.backoffFactor();
+            scale = (float) (scale * hyper.backoffFactor());
             growthTracker = 0;
             return;
         }
         int successful = growthTracker + 1;
         if (successful == hyper.growthInterval()) {
-            float grown = scale * hyper.growthFactor();
+            float grown = (float) (scale * hyper.growthFactor());
             if (Float.isFinite(grown)) {
                 scale = grown;
             }

@@ -71,8 +71,8 @@ public final class ClipCases {
     private static CaseResult checkLossScale(GoldenCase c) {
         LossScaleHyper d = LossScaleHyper.defaults();
         LossScaleHyper h = new LossScaleHyper((float) c.number("hyper.init_scale", d.initScale()),
-                (float) c.number("hyper.growth_factor", d.growthFactor()),
-                (float) c.number("hyper.backoff_factor", d.backoffFactor()),
+                c.number("hyper.growth_factor", d.growthFactor()),
+                c.number("hyper.backoff_factor", d.backoffFactor()),
                 c.has("hyper.growth_interval") ? c.integer("hyper.growth_interval") : d.growthInterval());
         List<?> foundInf = c.list("found_inf");
         List<?> scales = c.list("scales_after");
