@@ -69,7 +69,7 @@ public final class ZClip {
             if (h.maxGradNorm() == null) {
                 return new ClipReport(g, maxCap, 1.0, false, true);
             }
-            return Norms.clipToNorm(params, norm, h.maxGradNorm());
+            return Norms.clipToNorm(params, norm, h.maxGradNorm().floatValue());
         }
         double thr = threshold(g, h);
         boolean spike = !Double.isNaN(thr);
@@ -86,8 +86,8 @@ public final class ZClip {
         }
         if (!(spike && h.skipUpdateOnSpike())) {
             double x = spike ? thr : g;
-            mean = h.alpha() * (double) mean + (1 - (double) h.alpha()) * x;
-            var = h.alpha() * var + (1 - (double) h.alpha()) * (x - mean) * (x - mean);
+            mean = h.alpha() * mean + (1 - h.alpha()) * x;
+            var = h.alpha() * var + (1 - h.alpha()) * (x - mean) * (x - mean);
         }
         return new ClipReport(g, c, coef, coef < 1.0, true);
     }

@@ -5,7 +5,8 @@ import dev.tiller.optim.Check;
 /**
  * ZClip hyperparameters, with the reference implementation's names and defaults (bluorion-com/ZClip, Kumar et al.
  * 2025, arXiv 2504.02507): alpha 0.97, zThresh 2.5, maxGradNorm 1.0, eps 1e-6, warmupSteps 25, mode ZSCORE,
- * clipOption ADAPTIVE_SCALING, clipFactor 1.0, skipUpdateOnSpike false.
+ * clipOption ADAPTIVE_SCALING, clipFactor 1.0, skipUpdateOnSpike false. Doubles, as the reference computes with Python
+ * floats.
  *
  * @param alpha             EMA smoothing of the norm's mean and variance, in [0, 1)
  * @param zThresh           z-score above which a norm is a spike, > 0
@@ -17,8 +18,8 @@ import dev.tiller.optim.Check;
  * @param clipFactor        multiplies the adaptive threshold, > 0
  * @param skipUpdateOnSpike leave the statistics unchanged on a spike
  */
-public record ZClipHyper(float alpha, float zThresh, Float maxGradNorm, float eps, int warmupSteps, Mode mode,
-                         ClipOption clipOption, float clipFactor, boolean skipUpdateOnSpike) {
+public record ZClipHyper(double alpha, double zThresh, Double maxGradNorm, double eps, int warmupSteps, Mode mode,
+                         ClipOption clipOption, double clipFactor, boolean skipUpdateOnSpike) {
     /** How the threshold is formed after warm-up. */
     public enum Mode { ZSCORE, PERCENTILE }
 
@@ -26,35 +27,42 @@ public record ZClipHyper(float alpha, float zThresh, Float maxGradNorm, float ep
     public enum ClipOption { ADAPTIVE_SCALING, MEAN }
 
     public ZClipHyper {
-        Check.halfOpen("ZClip", "alpha", alpha, 0, 1);
-        Check.positive("ZClip", "zThresh", zThresh);
+        require("alpha", alpha, alpha >= 0 && alpha < 1, "[0, 1)");
+        require("zThresh", zThresh, zThresh > 0, "(0, +inf)");
         if (maxGradNorm != null) {
-            Check.nonNegative("ZClip", "maxGradNorm", maxGradNorm);
+            require("maxGradNorm", maxGradNorm, maxGradNorm >= 0, "[0, +inf)");
         }
-        Check.positive("ZClip", "eps", eps);
+        require("eps", eps, eps > 0, "(0, +inf)");
         Check.atLeast("ZClip", "warmupSteps", warmupSteps, 0);
         if (mode == null || clipOption == null) {
             throw new IllegalArgumentException("ZClip: mode and clipOption must be given (ZSCORE / ADAPTIVE_SCALING"
                     + " are the defaults)");
         }
-        Check.positive("ZClip", "clipFactor", clipFactor);
+        require("clipFactor", clipFactor, clipFactor > 0, "(0, +inf)");
+    }
+
+    private static void require(String name, double v, boolean inRange, String range) {
+        if (!Double.isFinite(v) || !inRange) {
+            throw new IllegalArgumentException("ZClip: " + name + " = " + v + " is not allowed; allowed range " + range
+                    + ", finite");
+        }
     }
 
     /** The reference defaults. */
     public static ZClipHyper defaults() {
-        return new ZClipHyper(0.97f, 2.5f, 1.0f, 1e-6f, 25, Mode.ZSCORE, ClipOption.ADAPTIVE_SCALING, 1.0f, false);
+        return new ZClipHyper(0.97, 2.5, 1.0, 1e-6, 25, Mode.ZSCORE, ClipOption.ADAPTIVE_SCALING, 1.0, false);
     }
 
-    public ZClipHyper withMaxGradNorm(Float v) {
+    public ZClipHyper withMaxGradNorm(Double v) {
         return new ZClipHyper(alpha, zThresh, v, eps, warmupSteps, mode, clipOption, clipFactor, skipUpdateOnSpike);
     }
 
-    public ZClipHyper withAlpha(float v) {
+    public ZClipHyper withAlpha(double v) {
         return new ZClipHyper(v, zThresh, maxGradNorm, eps, warmupSteps, mode, clipOption, clipFactor,
                 skipUpdateOnSpike);
     }
 
-    public ZClipHyper withZThresh(float v) {
+    public ZClipHyper withZThresh(double v) {
         return new ZClipHyper(alpha, v, maxGradNorm, eps, warmupSteps, mode, clipOption, clipFactor,
                 skipUpdateOnSpike);
     }

@@ -26,8 +26,8 @@ class ZClipTest {
 
     private static ZClipHyper small() {
         // alpha 0.5, z 2.5, no cap, eps 1e-6, 5 warm-up steps
-        return new ZClipHyper(0.5f, 2.5f, null, 1e-6f, 5, ZClipHyper.Mode.ZSCORE,
-                ZClipHyper.ClipOption.ADAPTIVE_SCALING, 1f, false);
+        return new ZClipHyper(0.5, 2.5, null, 1e-6, 5, ZClipHyper.Mode.ZSCORE,
+                ZClipHyper.ClipOption.ADAPTIVE_SCALING, 1.0, false);
     }
 
     @Test
@@ -63,7 +63,7 @@ class ZClipTest {
     @Test
     void warmUpAppliesPlainClippingToMaxGradNorm() {
         ZClip z = new ZClip();
-        ZClipHyper h = small().withMaxGradNorm(1.5f);
+        ZClipHyper h = small().withMaxGradNorm(1.5);
         // g = 2 > 1.5: PyTorch clip_grad_norm_ multiplier 1.5 / (2 + 1e-6)
         assertEquals(2f * (1.5f / (2f + 1e-6f)), clipOnce(z, h, 2f));
         assertFalse(z.initialized());
@@ -72,7 +72,7 @@ class ZClipTest {
     @Test
     void capAppliesAfterWarmUpEvenWithoutASpike() {
         ZClip z = new ZClip();
-        ZClipHyper h = small().withMaxGradNorm(2.5f);
+        ZClipHyper h = small().withMaxGradNorm(2.5);
         for (float g : new float[] {1f, 2f, 3f, 2f, 2f}) {
             clipOnce(z, h, g);
         }
@@ -86,8 +86,8 @@ class ZClipTest {
         ZClip z = new ZClip();
         ZClipHyper h = ZClipHyper.defaults().withMaxGradNorm(null);
         assertEquals(25, h.warmupSteps());
-        assertEquals(0.97f, h.alpha());
-        assertEquals(2.5f, h.zThresh());
+        assertEquals(0.97, h.alpha());
+        assertEquals(2.5, h.zThresh());
         for (int t = 0; t < 25; t++) {
             clipOnce(z, h, t % 2 == 0 ? 0.9f : 1.1f);         // mean 1.0 - 0.2/25, std ~0.1
         }
@@ -143,7 +143,7 @@ class ZClipTest {
     @Test
     void nonFiniteNormChangesNeitherGradientsNorStatistics() {
         ZClip z = new ZClip();
-        ZClipHyper h = small().withMaxGradNorm(1f);
+        ZClipHyper h = small().withMaxGradNorm(1.0);
         for (float g : new float[] {1f, 2f, 3f, 2f, 2f}) {
             clipOnce(z, h, g);
         }
@@ -186,9 +186,9 @@ class ZClipTest {
     @Test
     void validation() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ZClipHyper.defaults().withAlpha(1f));
+                () -> ZClipHyper.defaults().withAlpha(1.0));
         assertEquals("ZClip: alpha = 1.0 is not allowed; allowed range [0, 1), finite", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ZClipHyper.defaults().withZThresh(Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> ZClipHyper.defaults().withZThresh(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> ZClipHyper.defaults().withWarmupSteps(-1));
         assertThrows(IllegalArgumentException.class, () -> new ZClip().loadState(
                 new ZClip.State(new double[0], true, Double.NaN, 0, 0, 0)));
