@@ -1,0 +1,166 @@
+package dev.tiller.optim;
+
+import dev.tiller.tensor.Allocator;
+import dev.tiller.tensor.Allocators;
+import dev.tiller.tensor.DType;
+import dev.tiller.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prodigy (Mishchenko, Defazio 2023, "Prodigy: An Expeditiously Adaptive Parameter-Free Learner", arXiv 2306.06101)
+ * with Optax's semantics (optax.contrib.prodigy). d estimates the distance to the solution, starting at d0
+ * (estimLr0); with bc = sqrt(1 - beta2^t) / (1 - beta1^t) and dlr = d * lr * bc, each step:
+ * <pre>
+ *   m = beta1 m + (1 - beta1) d g;     v = beta2 v + (1 - beta2) (d g)^2
+ *   s = beta3 s + (dlr / d0) d g        (safeguardWarmup: (d / d0) d g)
+ *   r = beta3 r + (d / d0) dlr &lt;g, p0 - p&gt;     (sums over all parameters)
+ *   d' = max(d, estimLrCoef * r / ||s||_1)
+ *   p = p - weightDecay * dlr * p - dlr * m / (sqrt(v) + d' eps)
+ * </pre>
+ * d, r and the sums are global: a first pass over every parameter (in {@link #beforeStep}) updates m, v, s and
+ * accumulates the sums in double, in parameter order (deterministic); the second pass moves the weights.
+ * Per-parameter state "exp_avg", "exp_avg_sq", "grad_sum", "params0" (the start point); global "prodigy/estim_lr"
+ * (d) and "prodigy/numerator_weighted" (r). The global quantities (beta3, d0, estimLrCoef, safeguardWarmup) come
+ * from the step's record; per-group overrides apply to the per-parameter ones (lr, betas, eps, weightDecay).
+ * NOTE: when every s is zero (all gradients so far zero) Optax's 0/0 turns d into NaN; here d is kept.
+ */
+public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    private final Tensor estimLr = Tensor.allocate(Allocators.auto(), DType.F32, 1);
+    private final Tensor numerator = Tensor.allocate(Allocators.auto(), DType.F32, 1);
+    private float dOld;     // d at the start of this step (enters dlr)
+    private float dNew;     // d after this step's estimate (enters eps)
+
+    public Prodigy(List<ParamGroup<ProdigyHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
+                   long seed) {
+        super("Prodigy", groups, precisions, alloc, seed);
+        estimLr.fill(0f);
+        numerator.fill(0f);
+        for (ParamRef p : allParams()) {
+            slot("exp_avg", p);
+            slot("exp_avg_sq", p);
+            slot("grad_sum", p);
+            StateSlot x0 = slot("params0", p);
+            x0.open().copyFrom(p.value());
+            x0.commit(0);
+        }
+    }
+
+    /** One group, float32 state. */
+    public Prodigy(List<ParamRef> params) {
+        this(List.of(ParamGroup.of("default", params)), Map.of(), null, 0);
+    }
+
+    /** The current estimate d (d0 before the first step is taken). */
+    public float estimatedLr() {
+        return estimLr.getFloat(0);
+    }
+
+    private static float dlr(float d, ProdigyHyper h, long t) {
+        float bc = (float) Math.sqrt(OptaxMath.biasCorrection(h.beta2(), t)) / OptaxMath.biasCorrection(h.beta1(), t);
+        return d * h.lr() * bc;
+    }
+
+    @Override
+    protected void beforeStep(ProdigyHyper hyper, long t) {
+        if (t == 1) {
+            estimLr.setFloat(hyper.estimLr0(), 0);
+        }
+        float d = estimLr.getFloat(0);
+        float d0 = hyper.estimLr0();
+        float b3 = hyper.beta3();
+        double numeratorAcc = 0;    // sum over groups of (d / d0) * dlr * <g, p0 - p>
+        double sAbs = 0;            // ||s||_1 over all parameters
+        for (ParamGroup<ProdigyHyper> group : groups()) {
+            ProdigyHyper h = group.override().apply(hyper);
+            float dlr = dlr(d, h, t);
+            float sCoef = hyper.safeguardWarmup() ? d : dlr;
+            float b1 = h.beta1();
+            float b2 = h.beta2();
+            for (ParamRef p : group.params()) {
+                StateSlot ms = slotOf("exp_avg", p);
+                StateSlot vs = slotOf("exp_avg_sq", p);
+                StateSlot ss = slotOf("grad_sum", p);
+                Tensor mt = ms.open();
+                Tensor vt = vs.open();
+                Tensor st = ss.open();
+                Tensor x0t = slotOf("params0", p).open();
+                MemorySegment w = p.value().segment();
+                MemorySegment gs = p.grad().segment();
+                MemorySegment m = mt.segment();
+                MemorySegment v = vt.segment();
+                MemorySegment s = st.segment();
+                MemorySegment x0 = x0t.segment();
+                long wo = p.value().offset();
+                long go = p.grad().offset();
+                long mo = mt.offset();
+                long vo = vt.offset();
+                long so = st.offset();
+                long xo = x0t.offset();
+                double dot = 0;
+                for (long i = 0, n = p.numel(); i < n; i++) {
+                    float g = gs.getAtIndex(F32, go + i);
+                    dot += (double) g * (x0.getAtIndex(F32, xo + i) - w.getAtIndex(F32, wo + i));
+                    float dg = d * g;
+                    m.setAtIndex(F32, mo + i, b1 * m.getAtIndex(F32, mo + i) + (1f - b1) * dg);
+                    v.setAtIndex(F32, vo + i, b2 * v.getAtIndex(F32, vo + i) + (1f - b2) * dg * dg);
+                    float si = b3 * s.getAtIndex(F32, so + i) + sCoef * dg / d0;
+                    s.setAtIndex(F32, so + i, si);
+                    sAbs += Math.abs(si);
+                }
+                ms.commit(t);
+                vs.commit(t);
+                ss.commit(t);
+                numeratorAcc += (double) (d / d0 * dlr) * (float) dot;
+            }
+        }
+        float r = b3 * numerator.getFloat(0) + (float) numeratorAcc;
+        numerator.setFloat(r, 0);
+        float denom = (float) sAbs;
+        float estimate = hyper.estimLrCoef() * r / denom;
+        dOld = d;
+        dNew = denom == 0f ? d : Math.max(d, estimate);
+        estimLr.setFloat(dNew, 0);
+    }
+
+    @Override
+    protected void update(ParamRef p, ProdigyHyper h, long t) {
+        Tensor mt = slotOf("exp_avg", p).open();
+        Tensor vt = slotOf("exp_avg_sq", p).open();
+        MemorySegment w = p.value().segment();
+        MemorySegment m = mt.segment();
+        MemorySegment v = vt.segment();
+        long wo = p.value().offset();
+        long mo = mt.offset();
+        long vo = vt.offset();
+        float dlr = dlr(dOld, h, t);
+        float decay = -h.weightDecay() * dlr;
+        float epsD = dNew * h.eps();
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            float wi = w.getAtIndex(F32, wo + i);
+            float u = decay * wi - dlr * m.getAtIndex(F32, mo + i) / ((float) Math.sqrt(v.getAtIndex(F32, vo + i))
+                    + epsD);
+            w.setAtIndex(F32, wo + i, wi + u);
+        }
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>(super.state());
+        out.put("prodigy/estim_lr", estimLr);
+        out.put("prodigy/numerator_weighted", numerator);
+        return Collections.unmodifiableMap(out);
+    }
+
+    @Override
+    public long stateBytes() {
+        return super.stateBytes() + 8;
+    }
+}
