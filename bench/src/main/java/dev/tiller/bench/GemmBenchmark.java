@@ -19,60 +19,91 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Single-threaded SGEMM, C = A B for square n x n float32 matrices: the SIMD kernel against its scalar twin in the
- * same run (STYLE.md H5). n spans 16x (32..512), so the cost should grow about 8x per doubling; GFLOP/s = 2 n^3 /
- * (ns/op). RefGemm runs only up to n = 128 (it takes seconds beyond).
+ * Single-threaded SGEMM, C = A B for square n x n float32 matrices: the SIMD kernel and its scalar twin in the same
+ * run (STYLE.md H5). Each side's n spans 16x, so the cost should grow about 8x per doubling of n; GFLOP/s =
+ * 2 n^3 / (ns/op). The twin stops at n = 128 (it takes about a second at 512). Warm-up is long because the Vector
+ * API runs hundreds of times slower in the interpreter than once C2 has compiled the microkernel.
  * Run: {@code ./tiller bench jmh GemmBenchmark}.
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 6, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public class GemmBenchmark {
-    @Param({"32", "128", "512"})
-    int n;
+    /** Operands for the SIMD kernel: n = 32 (direct-path border is 16^3), 128, 512. */
+    @State(Scope.Thread)
+    public static class Simd {
+        @Param({"32", "128", "512"})
+        int n;
+        Operands ops;
 
-    private Arena arena;
-    private MemorySegment a;      // (n, n)
-    private MemorySegment b;      // (n, n)
-    private MemorySegment c;      // (n, n)
+        @Setup(Level.Trial)
+        public void setUp() {
+            ops = new Operands(n);
+        }
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        arena = Arena.ofConfined();
-        long count = (long) n * n;
-        a = arena.allocate(count * Float.BYTES, 64);
-        b = arena.allocate(count * Float.BYTES, 64);
-        c = arena.allocate(count * Float.BYTES, 64);
-        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
-        for (long i = 0; i < count; i++) {
-            a.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextDouble(-1, 1));
-            b.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextDouble(-1, 1));
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            ops.arena.close();
         }
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        arena.close();
-    }
+    /** Operands for the scalar twin: n = 8, 32, 128. */
+    @State(Scope.Thread)
+    public static class Ref {
+        @Param({"8", "32", "128"})
+        int n;
+        Operands ops;
 
-    @Benchmark
-    public MemorySegment simd() {
-        SimdGemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
-        return c;
-    }
-
-    @Benchmark
-    public MemorySegment ref() {
-        if (n > 128) {
-            return c;           // the scalar twin takes seconds at n = 512; its curve is clear by n = 128
+        @Setup(Level.Trial)
+        public void setUp() {
+            ops = new Operands(n);
         }
-        RefGemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
-        return c;
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            ops.arena.close();
+        }
+    }
+
+    /** A, B uniform in [-1, 1) and C, each (n, n), off-heap. */
+    static final class Operands {
+        final int n;
+        final Arena arena = Arena.ofConfined();
+        final MemorySegment a;
+        final MemorySegment b;
+        final MemorySegment c;
+
+        Operands(int n) {
+            this.n = n;
+            long count = (long) n * n;
+            a = arena.allocate(count * Float.BYTES, 64);
+            b = arena.allocate(count * Float.BYTES, 64);
+            c = arena.allocate(count * Float.BYTES, 64);
+            SplittableRandom r = new SplittableRandom(42);
+            for (long i = 0; i < count; i++) {
+                a.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextDouble(-1, 1));
+                b.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextDouble(-1, 1));
+            }
+        }
+    }
+
+    @Benchmark
+    public MemorySegment simd(Simd s) {
+        Operands o = s.ops;
+        SimdGemm.sgemm(false, false, o.n, o.n, o.n, 1f, o.a, 0, o.n, o.b, 0, o.n, 0f, o.c, 0, o.n);
+        return o.c;
+    }
+
+    @Benchmark
+    public MemorySegment ref(Ref s) {
+        Operands o = s.ops;
+        RefGemm.sgemm(false, false, o.n, o.n, o.n, 1f, o.a, 0, o.n, o.b, 0, o.n, 0f, o.c, 0, o.n);
+        return o.c;
     }
 }

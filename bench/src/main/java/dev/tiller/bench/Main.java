@@ -4,6 +4,7 @@ import dev.tiller.tensor.Parallel;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -79,7 +80,7 @@ public final class Main {
         if (v == 0) {
             return "0";
         }
-        BigDecimal r = new BigDecimal(v).round(new MathContext(4));
+        BigDecimal r = new BigDecimal(v).round(new MathContext(4, RoundingMode.HALF_EVEN));
         int exp = r.precision() - r.scale() - 1;
         if (exp < -4 || exp >= 4) {
             BigDecimal mant = r.movePointLeft(exp).stripTrailingZeros();

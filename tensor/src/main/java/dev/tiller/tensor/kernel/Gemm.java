@@ -12,10 +12,17 @@ import java.lang.foreign.MemorySegment;
  * element of C in an order that depends only on K, so results are bitwise identical for any thread count.
  */
 public final class Gemm {
-    /** Largest tile height: a multiple of SimdGemm.MR (6) near SimdGemm.MC, so a tile packs A once per K block. */
-    static final int TILE_M = 192;
+    /**
+     * Largest tile height, a multiple of SimdGemm.MR (6). Every tile packs its own rows of op(A) and columns of
+     * op(B), so smaller tiles mean more repacking: B is packed once per row of tiles, A once per column of tiles.
+     */
+    static final int TILE_M = 264;
     /** Largest tile width: one packed B block (SimdGemm.NC). */
     static final int TILE_N = SimdGemm.NC;
+    /** Fewest tiles a product is cut into when its rows allow, so 2 to 4 threads have work to balance. */
+    static final int MIN_TILES = 4;
+    /** Smallest tile height worth splitting down to. */
+    static final int MIN_TILE_M = 8 * SimdGemm.MR;
 
     private Gemm() {}
 
@@ -46,8 +53,11 @@ public final class Gemm {
             return;
         }
         // Balanced grid: rowBlocks x colBlocks tiles of tm x tn (the last row / column of tiles may be smaller).
-        int rowBlocks = ceilDiv(m, TILE_M);
+        // More row blocks (not column blocks) when there are too few tiles: repacking B is a vector copy, while
+        // packing A transposes it.
         int colBlocks = ceilDiv(n, TILE_N);
+        int rowBlocks = Math.max(ceilDiv(m, TILE_M),
+                Math.min(ceilDiv(MIN_TILES, colBlocks), Math.max(1, m / MIN_TILE_M)));
         int tm = roundUp(ceilDiv(m, rowBlocks), SimdGemm.MR);
         int tn = roundUp(ceilDiv(n, colBlocks), SimdGemm.NR);
         int rows = ceilDiv(m, tm);

@@ -36,8 +36,11 @@ public final class SimdGemm {
     static final int KC = 256;
     /** Rows of a packed A block: MC x KC floats = 144 KiB, resident in a 512 KiB L2 next to the B block. */
     static final int MC = 144;
-    /** Columns of a packed B block: KC x NC floats = 256 KiB (AVX2). A multiple of NR. */
-    static final int NC = 256 / NR * NR;
+    /**
+     * Columns of a packed B block: KC x NC floats = 512 KiB, streamed from L2 / L3 one (KC, NR) micro-panel at a time
+     * (each stays in L1 while the MC / MR micro-panels of A pass over it). A multiple of NR.
+     */
+    static final int NC = 512 / NR * NR;
     /** Below this many multiply-adds (m * n * k) packing costs more than it saves: direct loop. */
     static final long SMALL = 4096;
 
@@ -45,7 +48,8 @@ public final class SimdGemm {
     private static final class Workspace {
         final float[] a = new float[MC * KC];       // packed op(A) block: (MC / MR) micro-panels of (KC, MR)
         final float[] b = new float[KC * NC];       // packed op(B) block: (NC / NR) micro-panels of (KC, NR)
-        final float[] tile = new float[MR * NR];    // accumulators of an edge tile, before the masked write-back
+        final float[] tile = new float[MR * NR];    // spilled accumulators, before the write-back to C
+        final float[] line = new float[KC];         // one row of A or one column of op(B), before the scatter
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -75,10 +79,10 @@ public final class SimdGemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;      // later K blocks accumulate into C
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, ws.line);
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, ws.line);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bBase = jr * kc;                 // micro-panel jr / NR starts at (jr / NR) * kc * NR
@@ -184,7 +188,7 @@ public final class SimdGemm {
      * ap[(i / MR) * kc * MR + p * MR + i % MR]; rows past mc are zero.
      */
     private static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
-                              float[] ap) {
+                              float[] ap, float[] line) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = ir * kc;
@@ -201,12 +205,14 @@ public final class SimdGemm {
                     }
                 }
             } else {
-                // A(i, p) at aOff + i * lda + p: walk each row contiguously, scatter with stride MR.
+                // A(i, p) at aOff + i * lda + p: bulk-copy each row, then scatter it with stride MR (array to array:
+                // cheaper than one checked segment read per element).
                 for (int r = 0; r < mr; r++) {
                     long src = aOff + (long) (ic + ir + r) * lda + pc;
+                    MemorySegment.copy(a, F32, src * Float.BYTES, line, 0, kc);
                     int dst = base + r;
                     for (int p = 0; p < kc; p++) {
-                        ap[dst + p * MR] = a.getAtIndex(F32, src + p);
+                        ap[dst + p * MR] = line[p];
                     }
                 }
                 for (int r = mr; r < MR; r++) {
@@ -223,17 +229,18 @@ public final class SimdGemm {
      * bp[(j / NR) * kc * NR + p * NR + j % NR]; columns past nc are zero.
      */
     private static void packB(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc,
-                              float[] bp) {
+                              float[] bp, float[] line) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = jr * kc;
             if (transB) {
-                // B(p, j) at bOff + j * ldb + p: walk each column of op(B) contiguously, scatter with stride NR.
+                // B(p, j) at bOff + j * ldb + p: bulk-copy each column of op(B), then scatter it with stride NR.
                 for (int j = 0; j < nr; j++) {
                     long src = bOff + (long) (jc + jr + j) * ldb + pc;
+                    MemorySegment.copy(b, F32, src * Float.BYTES, line, 0, kc);
                     int dst = base + j;
                     for (int p = 0; p < kc; p++) {
-                        bp[dst + p * NR] = b.getAtIndex(F32, src + p);
+                        bp[dst + p * NR] = line[p];
                     }
                 }
                 for (int j = nr; j < NR; j++) {

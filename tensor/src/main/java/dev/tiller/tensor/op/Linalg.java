@@ -269,6 +269,11 @@ public final class Linalg {
         return new Layout(trans, (int) ld);
     }
 
+    /** True when t (rank >= 2) would be copied before the kernel reads it; for tests. */
+    static boolean needsCopy(Tensor t) {
+        return layout(t) == null;
+    }
+
     private static int[] batchOf(Tensor t) {
         return Arrays.copyOf(t.shape(), t.rank() - 2);
     }
