@@ -27,6 +27,9 @@ public final class SimdBinary {
     /** See RefBinary.apply: out[oOff + i] = f(a[aOff + i * aInc], b[bOff + i * bInc]), inc in {0, 1}. */
     public static void apply(BinaryFn f, MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
                              MemorySegment out, long oOff, int n) {
+        if (n <= 0) {
+            return;                      // nothing to read: a broadcast operand may sit past the end
+        }
         final int bound = (aInc | bInc) == 0 ? 0 : S.loopBound(n);   // both broadcast: the scalar loop does it
         final FloatVector one = FloatVector.broadcast(S, 1f);
         final FloatVector zero = FloatVector.zero(S);
@@ -333,6 +336,9 @@ public final class SimdBinary {
 
     /** See RefBinary.axpy: y[yOff + i] = fma(alpha, x[xOff + i * xInc], y[yOff + i]), xInc in {0, 1}. */
     public static void axpy(float alpha, MemorySegment x, long xOff, int xInc, MemorySegment y, long yOff, int n) {
+        if (n <= 0) {
+            return;
+        }
         int i = 0;
         final int bound = S.loopBound(n);
         final FloatVector va = FloatVector.broadcast(S, alpha);

@@ -149,6 +149,9 @@ public final class Binary {
                     "dst=" + Shape.str(shape) + ", src=" + Shape.str(src.shape()),
                     "reduce src first, e.g. Reduce.sumTo(src, dst.shape())");
         }
+        if (dst.numel() == 0) {
+            return;          // (Tensor.isContiguous reports false for some empty shapes; nothing to do anyway)
+        }
         if (!dst.isContiguous()) {
             throw new IllegalArgumentException(op + ": expected a contiguous dst; got " + dst.describe()
                     + " with strides " + Arrays.toString(dst.strides()) + "; hint: accumulate into a dense buffer");
