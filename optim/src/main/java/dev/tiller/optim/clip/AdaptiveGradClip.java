@@ -22,7 +22,8 @@ import java.util.List;
  * computed in float32 as Optax does. Units ({@code optax unitwise_norm}), when {@code axes} is null: a tensor with at
  * most one dimension of size other than 1 (scalars, vectors, (1, n) rows) is one unit; rank 2 (in, out) and rank 3
  * (multi-head linear) reduce over axis 0, so each output column is a unit; rank 4 (HWIO conv kernels) reduces over
- * axes 0, 1, 2; other ranks need explicit {@code axes}. With {@code axes} given, the norm reduces over those axes
+ * axes 0, 1, 2 and rank 5 (DHWIO) over 0..3; other ranks need explicit {@code axes}. NOTE: for rank 3 Optax's code
+ * reduces axis 0 only, although its docstring says (0, 1, 2); the code is what the reference computes. With {@code axes} given, the norm reduces over those axes
  * (negative values count from the end) for every tensor, as Optax's {@code axis} argument.
  * <p>
  * If any gradient is not finite, nothing is changed and the report says so. The report's norm is the global L2 norm
@@ -119,13 +120,12 @@ public record AdaptiveGradClip(float clipping, float eps, int[] axes) implements
             Arrays.fill(reduce, true);
         } else if (rank == 2 || rank == 3) {      // (in, out) linear, or multi-head linear: reduce axis 0
             reduce[0] = true;
-        } else if (rank == 4) {                   // HWIO conv kernel: reduce H, W, I
-            reduce[0] = true;
-            reduce[1] = true;
-            reduce[2] = true;
+        } else if (rank == 4 || rank == 5) {      // HWIO / DHWIO conv kernels: reduce all but O
+            Arrays.fill(reduce, true);
+            reduce[rank - 1] = false;
         } else {
             throw new IllegalArgumentException("adaptive_grad_clip: " + p.name() + " has shape "
-                    + Arrays.toString(shape) + "; default units exist for ranks 1 to 4 only; give axes explicitly");
+                    + Arrays.toString(shape) + "; default units exist for ranks 1 to 5 only; give axes explicitly");
         }
         return reduce;
     }

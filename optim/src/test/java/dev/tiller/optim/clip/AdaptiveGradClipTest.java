@@ -52,6 +52,15 @@ class AdaptiveGradClipTest {
     }
 
     @Test
+    void rank3ReducesOnlyAxisZeroAsOptaxCode() {
+        // (2, 1, 2): units are the 2 positions of axes (1, 2); each sums over axis 0.
+        // W = [[[3, 0]], [[4, 1]]] -> unit norms 5 and 1; G = [[[6, 0.1]], [[8, 0]]] -> 10 and 0.1; clipping 0.5
+        ParamRef p = Grads.param("h", new float[] {3f, 0f, 4f, 1f}, new float[] {6f, 0.1f, 8f, 0f}, 2, 1, 2);
+        new AdaptiveGradClip(0.5f, 1e-3f, null).clip(List.of(p));
+        assertArrayEquals(new float[] {1.5f, 0.1f, 2f, 0f}, p.grad().toFloatArray(), 1e-7f);
+    }
+
+    @Test
     void explicitAxesOverrideTheDefaults() {
         // reduce axis 1 (rows as units): W rows [3, 0] (norm 3) and [4, 1] (norm sqrt 17);
         // G rows [6, 0.1] (norm ~6.0008) -> max 1.5: scaled by 1.5 / 6.0008; [8, 0] (norm 8) -> max 0.5 sqrt 17
@@ -63,8 +72,8 @@ class AdaptiveGradClipTest {
     }
 
     @Test
-    void rank5NeedsExplicitAxes() {
-        ParamRef p = Grads.param("x", new float[32], new float[32], 2, 2, 2, 2, 2);
+    void rank6NeedsExplicitAxes() {
+        ParamRef p = Grads.param("x", new float[64], new float[64], 2, 2, 2, 2, 2, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> AdaptiveGradClip.of(0.1f).clip(List.of(p)));
         assertTrue(e.getMessage().contains("give axes explicitly"), e.getMessage());
