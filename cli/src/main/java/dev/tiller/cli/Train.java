@@ -218,7 +218,7 @@ final class Train {
         out.printf("tiller train: %s, %,d parameters, %d steps, run folder %s%n", task.name(),
                 task.model().parameterCount(), steps, dir);
         Trainer<AdamWHyper> trainer = new Trainer<>(task, opt, params,
-                t -> base.withLr((float) lrSchedule.at(t)), p -> clip.clip(p).norm(),
+                t -> base.withLr((float) lrSchedule.at(t)), clip,
                 new Trainer.Settings(steps, o.micro(), evalEvery));
         Trainer.Summary s;
         try (RunLog log = new RunLog(dir, config)) {

@@ -3,6 +3,8 @@ package dev.tiller.policy;
 import dev.tiller.autograd.Variable;
 import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamRef;
+import dev.tiller.optim.clip.ClipReport;
+import dev.tiller.optim.clip.GradClipper;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.TensorPool;
@@ -20,18 +22,13 @@ import java.util.function.LongFunction;
  * give the gradient of their mean), gradients are clipped, the step's hyperparameters come from a schedule (data
  * passed to the optimizer, STYLE.md P9), and the optimizer steps. Every step runs in a {@link TensorScope} over one
  * {@link TensorPool}, so after the first step no new off-heap memory is reserved. Metrics go to the run log each
- * step; evaluation every evalEvery steps and at the end. A non-finite gradient norm skips the update and is logged
- * as an event, never silently.
+ * step; evaluation every evalEvery steps and at the end. Clipping reports a non-finite gradient norm instead of
+ * scaling by it; the trainer then skips the update and logs an event, never silently. A non-finite loss (which
+ * can come with finite gradients, e.g. log of a negative number) skips the step the same way.
  *
  * @param <H> the optimizer's hyperparameter record
  */
 public final class Trainer<H extends Record> {
-    /** Clips gradients in place and returns the norm before clipping (non-finite: the step is skipped). */
-    @FunctionalInterface
-    public interface GradClip {
-        double clip(List<ParamRef> params);
-    }
-
     /** Loop settings: steps, micro-batches per step, evaluation period (0: only at the end). */
     public record Settings(long steps, int microBatches, long evalEvery) {
         public Settings {
@@ -50,10 +47,10 @@ public final class Trainer<H extends Record> {
     private final Optimizer<H> optimizer;
     private final List<ParamRef> params;
     private final LongFunction<H> schedule;
-    private final GradClip clip;
+    private final GradClipper clip;
     private final Settings settings;
 
-    public Trainer(Task task, Optimizer<H> optimizer, List<ParamRef> params, LongFunction<H> schedule, GradClip clip,
+    public Trainer(Task task, Optimizer<H> optimizer, List<ParamRef> params, LongFunction<H> schedule, GradClipper clip,
                    Settings settings) {
         this.task = task;
         this.optimizer = optimizer;
@@ -76,7 +73,7 @@ public final class Trainer<H extends Record> {
                 long t0 = System.nanoTime();
                 H h = schedule.apply(step);
                 double loss = 0;
-                double norm;
+                ClipReport report = null;
                 try (TensorScope scope = TensorScope.open(pool)) {
                     for (ParamRef p : params) {
                         p.grad().fill(0f);
@@ -87,11 +84,12 @@ public final class Trainer<H extends Record> {
                         loss += l.value().item() / settings.microBatches();
                         l.backward(seed);
                     }
-                    norm = clip == null ? Double.NaN : clip.clip(params);
-                    if (clip != null && !Double.isFinite(norm)) {
+                    report = clip == null ? null : clip.clip(params);
+                    String skip = !Double.isFinite(loss) ? "non-finite loss " + loss
+                            : report != null && !report.finite() ? "non-finite gradient norm " + report.norm() : null;
+                    if (skip != null) {
                         skipped++;
-                        log.event(row("step", step, "event", "skipped_step", "reason",
-                                "non-finite gradient norm " + norm, "train_loss", loss));
+                        log.event(row("step", step + 1, "event", "skipped_step", "reason", skip, "train_loss", loss));
                     } else {
                         optimizer.step(h);
                     }
@@ -103,8 +101,11 @@ public final class Trainer<H extends Record> {
                 if (lr != null) {
                     r.put("lr", lr);
                 }
-                if (!Double.isNaN(norm)) {
-                    r.put("grad_norm", norm);
+                if (report != null) {
+                    r.put("grad_norm", report.norm());
+                    if (report.clipped()) {
+                        r.put("clip_scale", report.scale());
+                    }
                 }
                 r.put(task.unit() + "_per_s", task.itemsPerMicroBatch() * settings.microBatches() / seconds);
                 boolean evalNow = step + 1 == settings.steps()
