@@ -32,6 +32,7 @@ final class Engine {
         saved.opName(op.name());
         String site = Anomaly.isEnabled() ? Anomaly.callerSite() : null;
         Tensor out = op.forward(saved, in);
+        Autocast.round(op.name(), out, in);
         if (site != null) {
             Anomaly.check("forward", op.name(), out, in, site);
         }
