@@ -29,4 +29,12 @@ public record AdamaxHyper(float lr, float beta1, float beta2, float eps, float w
     public AdamaxHyper withMaximize(boolean v) {
         return new AdamaxHyper(lr, beta1, beta2, eps, weightDecay, v);
     }
+
+    public AdamaxHyper withBetas(float b1, float b2) {
+        return new AdamaxHyper(lr, b1, b2, eps, weightDecay, maximize);
+    }
+
+    public AdamaxHyper withEps(float v) {
+        return new AdamaxHyper(lr, beta1, beta2, v, weightDecay, maximize);
+    }
 }

@@ -40,4 +40,12 @@ public record NAdamHyper(float lr, float beta1, float beta2, float eps, float we
     public NAdamHyper withMaximize(boolean v) {
         return new NAdamHyper(lr, beta1, beta2, eps, weightDecay, momentumDecay, decoupledWeightDecay, v);
     }
+
+    public NAdamHyper withBetas(float b1, float b2) {
+        return new NAdamHyper(lr, b1, b2, eps, weightDecay, momentumDecay, decoupledWeightDecay, maximize);
+    }
+
+    public NAdamHyper withEps(float v) {
+        return new NAdamHyper(lr, beta1, beta2, v, weightDecay, momentumDecay, decoupledWeightDecay, maximize);
+    }
 }

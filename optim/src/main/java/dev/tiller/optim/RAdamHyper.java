@@ -35,4 +35,12 @@ public record RAdamHyper(float lr, float beta1, float beta2, float eps, float we
     public RAdamHyper withMaximize(boolean v) {
         return new RAdamHyper(lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, v);
     }
+
+    public RAdamHyper withBetas(float b1, float b2) {
+        return new RAdamHyper(lr, b1, b2, eps, weightDecay, decoupledWeightDecay, maximize);
+    }
+
+    public RAdamHyper withEps(float v) {
+        return new RAdamHyper(lr, beta1, beta2, v, weightDecay, decoupledWeightDecay, maximize);
+    }
 }
