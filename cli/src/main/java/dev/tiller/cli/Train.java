@@ -25,6 +25,7 @@ import dev.tiller.policy.task.GptTask;
 import dev.tiller.policy.task.GraphTask;
 import dev.tiller.policy.task.ImageTask;
 import dev.tiller.policy.task.Task;
+import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Parallel;
 
 import java.io.PrintStream;
@@ -48,18 +49,18 @@ import java.util.function.Function;
 final class Train {
     static final String USAGE = "./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic]"
             + " [--steps N] [--batch N] [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]"
-            + " [--micro N] [--eval-every N]";
+            + " [--micro N] [--eval-every N] [--precision f32|bf16|f16]";
 
     private Train() {}
 
     /** Parsed flags; each absent flag is null and takes the model's default. */
     record Options(String model, String data, Long steps, Integer batch, Double width, Double depth, Double lr,
-                   long seed, Integer threads, String out, int micro, Long evalEvery) {}
+                   long seed, Integer threads, String out, int micro, Long evalEvery, DType precision) {}
 
     static Options parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         List<String> known = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth", "--lr", "--seed",
-                "--threads", "--out", "--micro", "--eval-every");
+                "--threads", "--out", "--micro", "--eval-every", "--precision");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
@@ -81,10 +82,17 @@ final class Train {
             throw new IllegalArgumentException("train: --model must be gpt, mlp, convnet, resnet or gcn, got '" + model
                     + "'");
         }
+        DType precision = switch (m.getOrDefault("--precision", "f32")) {
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            case "f16" -> DType.F16;
+            default -> throw new IllegalArgumentException("train: --precision must be f32, bf16 or f16, got '"
+                    + m.get("--precision") + "'");
+        };
         return new Options(model, m.get("--data"), longOpt(m, "--steps", 1), intOpt(m, "--batch", 1),
                 doubleOpt(m, "--width"), doubleOpt(m, "--depth"), doubleOpt(m, "--lr"),
                 m.containsKey("--seed") ? longOpt(m, "--seed", 0) : 0L, intOpt(m, "--threads", 1), m.get("--out"),
-                m.containsKey("--micro") ? intOpt(m, "--micro", 1) : 1, longOpt(m, "--eval-every", 0));
+                m.containsKey("--micro") ? intOpt(m, "--micro", 1) : 1, longOpt(m, "--eval-every", 0), precision);
     }
 
     private static Long longOpt(Map<String, String> m, String k, long min) {
@@ -211,6 +219,7 @@ final class Train {
         config.put("warmup_steps", warmup);
         config.put("schedule", "linear warm-up from 1% then cosine to 10%");
         config.put("clip_norm", 1.0);
+        config.put("precision", o.precision().shortName());
         config.put("seed", o.seed());
         config.put("threads", Parallel.threads());
         config.put("java", Runtime.version().toString());
@@ -219,7 +228,7 @@ final class Train {
                 task.model().parameterCount(), steps, dir);
         Trainer<AdamWHyper> trainer = new Trainer<>(task, opt, params,
                 t -> base.withLr((float) lrSchedule.at(t)), clip,
-                new Trainer.Settings(steps, o.micro(), evalEvery));
+                new Trainer.Settings(steps, o.micro(), evalEvery, o.precision()));
         Trainer.Summary s;
         try (RunLog log = new RunLog(dir, config)) {
             s = trainer.run(log, err);

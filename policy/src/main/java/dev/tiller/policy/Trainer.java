@@ -1,6 +1,13 @@
 package dev.tiller.policy;
 
+import dev.tiller.autograd.Autocast;
+import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
+import dev.tiller.optim.MixedPrecision;
+import dev.tiller.optim.clip.DynamicLossScaler;
+import dev.tiller.optim.clip.LossScaleHyper;
+import dev.tiller.optim.clip.LossScaleStep;
+import dev.tiller.tensor.DType;
 import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.ClipReport;
@@ -29,13 +36,25 @@ import java.util.function.LongFunction;
  * @param <H> the optimizer's hyperparameter record
  */
 public final class Trainer<H extends Record> {
-    /** Loop settings: steps, micro-batches per step, evaluation period (0: only at the end). */
-    public record Settings(long steps, int microBatches, long evalEvery) {
+    /**
+     * Loop settings: steps, micro-batches per step, evaluation period (0: only at the end), and the working precision:
+     * F32, or BF16 / F16 for a 16-bit copy of the weights and 16-bit activations with float32 master weights
+     * (F16 adds dynamic loss scaling, PyTorch GradScaler's defaults).
+     */
+    public record Settings(long steps, int microBatches, long evalEvery, DType precision) {
         public Settings {
             if (steps < 1 || microBatches < 1 || evalEvery < 0) {
                 throw new IllegalArgumentException("Trainer: steps and micro-batches must be >= 1 and evalEvery >= 0,"
                         + " got " + steps + ", " + microBatches + ", " + evalEvery);
             }
+            if (precision != DType.F32 && precision != DType.BF16 && precision != DType.F16) {
+                throw new IllegalArgumentException("Trainer: precision must be f32, bf16 or f16, got " + precision);
+            }
+        }
+
+        /** Float32 training. */
+        public Settings(long steps, int microBatches, long evalEvery) {
+            this(steps, microBatches, evalEvery, DType.F32);
         }
     }
 
@@ -68,6 +87,10 @@ public final class Trainer<H extends Record> {
         double lastLoss = Double.NaN;
         Map<String, Double> lastEval = Map.of();
         log.event(row("step", 0, "event", "run_start", "task", task.name()));
+        DType precision = settings.precision();
+        MixedPrecision mixed = precision == DType.F32 ? null : new MixedPrecision(params, precision);
+        DynamicLossScaler scaler = precision == DType.F16
+                ? new DynamicLossScaler(new LossScaleHyper(65536f, 2.0, 0.5, 2000)) : null;
         try (TensorPool pool = new TensorPool()) {
             for (long step = 0; step < settings.steps(); step++) {
                 long t0 = System.nanoTime();
@@ -78,20 +101,46 @@ public final class Trainer<H extends Record> {
                     for (ParamRef p : params) {
                         p.grad().fill(0f);
                     }
-                    Tensor seed = Tensor.full(1f / settings.microBatches());
-                    for (int m = 0; m < settings.microBatches(); m++) {
-                        Variable l = task.trainLoss(step, m);
-                        loss += l.value().item() / settings.microBatches();
-                        l.backward(seed);
+                    float lossScale = scaler == null ? 1f : scaler.scale();
+                    Tensor seed = Tensor.full(lossScale / settings.microBatches());
+                    if (mixed != null) {
+                        mixed.castWeights();
                     }
-                    report = clip == null ? null : clip.clip(params);
-                    String skip = !Double.isFinite(loss) ? "non-finite loss " + loss
-                            : report != null && !report.finite() ? "non-finite gradient norm " + report.norm() : null;
+                    try (GradMode.Scope autocast = precision == DType.F32 ? () -> { } : Autocast.enable(precision)) {
+                        for (int m = 0; m < settings.microBatches(); m++) {
+                            Variable l = task.trainLoss(step, m);
+                            loss += l.value().item() / settings.microBatches();
+                            l.backward(seed);
+                        }
+                    } finally {
+                        if (mixed != null) {
+                            mixed.restoreMasters();     // the optimizer updates the float32 masters
+                        }
+                    }
+                    boolean lossFinite = Double.isFinite(loss);
+                    String skip;
+                    if (scaler != null) {
+                        scaler.unscale(params);
+                        report = clip == null ? null : clip.clip(params);
+                        LossScaleStep ls = scaler.step(params, () -> {
+                            if (lossFinite) {
+                                optimizer.step(h);
+                            }
+                        });
+                        skip = ls.stepSkipped() ? "gradient overflow at loss scale " + ls.scaleUsed()
+                                : !lossFinite ? "non-finite loss " + loss : null;
+                    } else {
+                        report = clip == null ? null : clip.clip(params);
+                        skip = !lossFinite ? "non-finite loss " + loss
+                                : report != null && !report.finite() ? "non-finite gradient norm " + report.norm()
+                                : null;
+                        if (skip == null) {
+                            optimizer.step(h);
+                        }
+                    }
                     if (skip != null) {
                         skipped++;
                         log.event(row("step", step + 1, "event", "skipped_step", "reason", skip, "train_loss", loss));
-                    } else {
-                        optimizer.step(h);
                     }
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -100,6 +149,9 @@ public final class Trainer<H extends Record> {
                 Object lr = component(h, "lr");
                 if (lr != null) {
                     r.put("lr", lr);
+                }
+                if (scaler != null) {
+                    r.put("loss_scale", scaler.scale());
                 }
                 if (report != null) {
                     r.put("grad_norm", report.norm());
