@@ -15,6 +15,7 @@ import dev.tiller.optim.AdamW;
 import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.ParamGroup;
 import dev.tiller.optim.ParamRef;
+import dev.tiller.optim.StatePrecision;
 import dev.tiller.optim.clip.GlobalNormClip;
 import dev.tiller.optim.schedule.CosineAnnealingLr;
 import dev.tiller.optim.schedule.LinearLr;
@@ -49,18 +50,19 @@ import java.util.function.Function;
 final class Train {
     static final String USAGE = "./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic]"
             + " [--steps N] [--batch N] [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]"
-            + " [--micro N] [--eval-every N] [--precision f32|bf16|f16]";
+            + " [--micro N] [--eval-every N] [--precision f32|bf16|f16] [--state-precision f32|bf16|q8]";
 
     private Train() {}
 
     /** Parsed flags; each absent flag is null and takes the model's default. */
     record Options(String model, String data, Long steps, Integer batch, Double width, Double depth, Double lr,
-                   long seed, Integer threads, String out, int micro, Long evalEvery, DType precision) {}
+                   long seed, Integer threads, String out, int micro, Long evalEvery, DType precision,
+                   StatePrecision statePrecision) {}
 
     static Options parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         List<String> known = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth", "--lr", "--seed",
-                "--threads", "--out", "--micro", "--eval-every", "--precision");
+                "--threads", "--out", "--micro", "--eval-every", "--precision", "--state-precision");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
@@ -89,10 +91,17 @@ final class Train {
             default -> throw new IllegalArgumentException("train: --precision must be f32, bf16 or f16, got '"
                     + m.get("--precision") + "'");
         };
+        StatePrecision state = switch (m.getOrDefault("--state-precision", "f32")) {
+            case "f32" -> StatePrecision.F32;
+            case "bf16" -> StatePrecision.BF16;
+            case "q8" -> StatePrecision.Q8;
+            default -> throw new IllegalArgumentException("train: --state-precision must be f32, bf16 or q8, got '"
+                    + m.get("--state-precision") + "'");
+        };
         return new Options(model, m.get("--data"), longOpt(m, "--steps", 1), intOpt(m, "--batch", 1),
                 doubleOpt(m, "--width"), doubleOpt(m, "--depth"), doubleOpt(m, "--lr"),
                 m.containsKey("--seed") ? longOpt(m, "--seed", 0) : 0L, intOpt(m, "--threads", 1), m.get("--out"),
-                m.containsKey("--micro") ? intOpt(m, "--micro", 1) : 1, longOpt(m, "--eval-every", 0), precision);
+                m.containsKey("--micro") ? intOpt(m, "--micro", 1) : 1, longOpt(m, "--eval-every", 0), precision, state);
     }
 
     private static Long longOpt(Map<String, String> m, String k, long min) {
@@ -196,7 +205,8 @@ final class Train {
         // One record drives both groups; the no_decay group derives its own with weight decay 0.
         AdamWHyper base = new AdamWHyper((float) lr, 0.9f, beta2, 1e-8f, weightDecay, false, false);
         AdamW opt = new AdamW(List.of(ParamGroup.of("decay", decay),
-                new ParamGroup<>("no_decay", noDecay, h -> h.withWeightDecay(0f))), Map.of(), null, o.seed(), false);
+                new ParamGroup<>("no_decay", noDecay, h -> h.withWeightDecay(0f))),
+                Map.of("exp_avg", o.statePrecision(), "exp_avg_sq", o.statePrecision()), null, o.seed(), false);
         // Linear warm-up from 1% then cosine to 10% of the peak by the last step (WORKLOADS.md recipe).
         Schedule lrSchedule = Schedule.sequence(List.of(new LinearLr(lr, 0.01, 1.0, warmup),
                 new CosineAnnealingLr(lr, Math.max(1, steps - warmup), lr * 0.1)), warmup);
@@ -220,6 +230,9 @@ final class Train {
         config.put("schedule", "linear warm-up from 1% then cosine to 10%");
         config.put("clip_norm", 1.0);
         config.put("precision", o.precision().shortName());
+        config.put("state_precision", o.statePrecision().name().toLowerCase(java.util.Locale.ROOT));
+        config.put("optimizer_state_bytes", opt.stateBytes());
+        config.put("optimizer_state_bytes_per_param", (double) opt.stateBytes() / task.model().parameterCount());
         config.put("seed", o.seed());
         config.put("threads", Parallel.threads());
         config.put("java", Runtime.version().toString());
