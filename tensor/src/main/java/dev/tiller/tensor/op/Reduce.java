@@ -333,7 +333,7 @@ public final class Reduce {
 
         Tensor dense() {
             if (dense == null) {
-                dense = x.permute(perm).contiguous();
+                dense = Broadcast.dense(x.permute(perm));
             }
             return dense;
         }

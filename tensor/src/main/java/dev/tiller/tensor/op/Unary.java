@@ -202,7 +202,7 @@ public final class Unary {
 
     private static Tensor map(String op, UnaryFn f, float p, float q, Tensor x) {
         Broadcast.requireF32(op, "input", x);
-        Tensor xc = x.contiguous();
+        Tensor xc = Broadcast.dense(x);
         Tensor out = Tensor.empty(DType.F32, x.shape());
         int n = count(op, out);
         MemorySegment xs = xc.segment();
@@ -230,8 +230,8 @@ public final class Unary {
                     "forward " + at.describe() + ", dOut " + dOut.describe(),
                     "dOut is the gradient of the forward output, so it has the output's shape");
         }
-        Tensor ac = at.contiguous();
-        Tensor gc = dOut.contiguous();
+        Tensor ac = Broadcast.dense(at);
+        Tensor gc = Broadcast.dense(dOut);
         Tensor out = Tensor.empty(DType.F32, at.shape());
         int n = count(op, out);
         MemorySegment as = ac.segment();
