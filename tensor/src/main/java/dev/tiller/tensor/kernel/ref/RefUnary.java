@@ -148,8 +148,8 @@ public final class RefUnary {
 
     /**
      * erfc(x) for x >= 2 by the continued fraction erfc(x) = e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x +
-     * (3/2) / (x + ...)))) (Abramowitz and Stegun 7.1.14), evaluated backwards from 60 terms (for x >= 2.5 that matches 2000 terms to
-     * double precision).
+     * (3/2) / (x + ...)))) (Abramowitz and Stegun 7.1.14), evaluated backwards from 60 terms; for x >= 2.5 that
+     * matches 2000 terms to double precision.
      */
     public static double erfcFraction(double x) {
         if (x == Double.POSITIVE_INFINITY) {
