@@ -85,7 +85,7 @@ class UnaryTwinTest {
                 });
     }
 
-    /** Both NaN, or equal infinities, or finite within tol. */
+    /** Both NaN, or equal infinities, or finite within tol (tol 0: the same float, -0 and +0 distinct). */
     static void check(String what, float simd, float ref, double tol) {
         if (Float.isNaN(ref) || Float.isNaN(simd)) {
             assertTrue(Float.isNaN(ref) && Float.isNaN(simd), () -> what + ": simd " + simd + " ref " + ref);
@@ -93,6 +93,10 @@ class UnaryTwinTest {
         }
         if (Float.isInfinite(ref) || Float.isInfinite(simd)) {
             assertTrue(simd == ref, () -> what + ": simd " + simd + " ref " + ref);
+            return;
+        }
+        if (tol == 0.0) {                                 // exact functions: the same float, sign of zero included
+            assertTrue(Float.compare(simd, ref) == 0, () -> what + ": simd " + simd + " ref " + ref);
             return;
         }
         double d = Math.abs((double) simd - ref);
