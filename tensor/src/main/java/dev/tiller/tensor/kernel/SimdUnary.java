@@ -406,7 +406,8 @@ public final class SimdUnary {
 
     /**
      * 1 + erf(z) without cancellation: 1 + small(z) on the central branch, 2 - erfc(|z|) for z > 475/512 and
-     * erfc(|z|) = e^r itself for z < -475/512 (where 1 + erf(z) = 1 - erf(|z|) would cancel).
+     * erfc(|z|) = e^r itself for z < -475/512 (where 1 + erf(z) = 1 - erf(|z|) would cancel). r is fitted for erf's
+     * absolute accuracy, so e^r is within about 2^-24 absolute everywhere and within 1e-4 relative for |z| <= 4.2.
      */
     private static FloatVector onePlusErf(FloatVector z) {
         FloatVector t = z.abs();
