@@ -19,6 +19,11 @@ import java.nio.ByteOrder;
  * functions round after each float step; the twin tests derive their tolerance from that. erf is the float minimax
  * approximation of N. Juffa ("Efficient, faithfully rounded implementation of erff", Stack Overflow 35148198, max
  * error under 1 ulp): an odd polynomial for |x| <= 475/512 and 1 - e^(r(|x|)) with a polynomial r above.
+ *
+ * <p>NOTE: the last n mod L elements of a call come from the twin (double), so an element's last bit may depend on
+ * where it falls relative to a call's end. The op layer cuts work at fixed, shape-determined points, so results stay
+ * reproducible for any thread count. Each function has its own small loop method: one huge switch of vector loops
+ * was deoptimised whenever a new case ran, and C1 ran out of registers compiling it.
  */
 public final class SimdUnary {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
