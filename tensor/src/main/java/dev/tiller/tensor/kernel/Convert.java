@@ -54,7 +54,8 @@ public final class Convert {
         int i = 0;
         for (final int bound = SI.loopBound(n); i < bound; i += L) {
             ShortVector h = ShortVector.fromMemorySegment(SS, src, (sOff + i) * 2L, NATIVE);
-            IntVector bits = ((IntVector) h.convertShape(VectorOperators.S2I, SI, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector wide = (IntVector) h.convertShape(VectorOperators.S2I, SI, 0);   // sign-extended; shifted out
+            IntVector bits = wide.lanewise(VectorOperators.LSHL, 16);
             bits.intoMemorySegment(dst, (dOff + i) * Float.BYTES, NATIVE);
         }
         for (; i < n; i++) {

@@ -31,282 +31,20 @@ public final class SimdBinary {
             return;                      // nothing to read: a broadcast operand may sit past the end
         }
         final int bound = (aInc | bInc) == 0 ? 0 : S.loopBound(n);   // both broadcast: the scalar loop does it
-        final FloatVector one = FloatVector.broadcast(S, 1f);
-        final FloatVector zero = FloatVector.zero(S);
         switch (f) {
-            case ADD -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.add(vb), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(va.add(vb), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.add(vb), out, oOff + i);
-                    }
-                }
-            }
-            case SUB -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.sub(vb), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(va.sub(vb), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.sub(vb), out, oOff + i);
-                    }
-                }
-            }
-            case MUL -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.mul(vb), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(va.mul(vb), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.mul(vb), out, oOff + i);
-                    }
-                }
-            }
-            case DIV -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.div(vb), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(va.div(vb), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.div(vb), out, oOff + i);
-                    }
-                }
-            }
-            case POW -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
-                    }
-                }
-            }
-            case MAXIMUM -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.max(vb), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(va.max(vb), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.max(vb), out, oOff + i);
-                    }
-                }
-            }
-            case MINIMUM -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.min(vb), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(va.min(vb), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(va.min(vb), out, oOff + i);
-                    }
-                }
-            }
-            case EQ -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.EQ, vb)), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.EQ, vb)), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.EQ, vb)), out, oOff + i);
-                    }
-                }
-            }
-            case NE -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.NE, vb)), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.NE, vb)), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.NE, vb)), out, oOff + i);
-                    }
-                }
-            }
-            case LT -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.LT, vb)), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.LT, vb)), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.LT, vb)), out, oOff + i);
-                    }
-                }
-            }
-            case LE -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.LE, vb)), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.LE, vb)), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.LE, vb)), out, oOff + i);
-                    }
-                }
-            }
-            case GT -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.GT, vb)), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.GT, vb)), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.GT, vb)), out, oOff + i);
-                    }
-                }
-            }
-            case GE -> {
-                if (aInc == 1 && bInc == 1) {
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.GE, vb)), out, oOff + i);
-                    }
-                } else if (aInc == 1) {
-                    FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector va = ld(a, aOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.GE, vb)), out, oOff + i);
-                    }
-                } else {
-                    FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-                    for (int i = 0; i < bound; i += L) {
-                        FloatVector vb = ld(b, bOff + i);
-                        st(zero.blend(one, va.compare(VectorOperators.GE, vb)), out, oOff + i);
-                    }
-                }
-            }
+            case ADD -> applyAdd(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case SUB -> applySub(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case MUL -> applyMul(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case DIV -> applyDiv(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case POW -> applyPow(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case MAXIMUM -> applyMaximum(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case MINIMUM -> applyMinimum(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case EQ -> applyEq(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case NE -> applyNe(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case LT -> applyLt(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case LE -> applyLe(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case GT -> applyGt(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
+            case GE -> applyGe(a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
         }
         for (int i = bound; i < n; i++) {                               // tail: fewer than L elements
             out.setAtIndex(F32, oOff + i, RefBinary.apply(f, a.getAtIndex(F32, aOff + (long) i * aInc),
@@ -355,6 +93,319 @@ public final class SimdBinary {
         for (; i < n; i++) {
             float xi = x.getAtIndex(F32, xOff + (long) i * xInc);
             y.setAtIndex(F32, yOff + i, Math.fma(xi, alpha, y.getAtIndex(F32, yOff + i)));
+        }
+    }
+
+    // one small method per function (see SimdUnary)
+
+    private static void applyAdd(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(va.add(vb), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(va.add(vb), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(va.add(vb), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applySub(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(va.sub(vb), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(va.sub(vb), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(va.sub(vb), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyMul(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(va.mul(vb), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(va.mul(vb), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(va.mul(vb), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyDiv(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(va.div(vb), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(va.div(vb), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(va.div(vb), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyPow(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyMaximum(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(va.max(vb), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(va.max(vb), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(va.max(vb), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyMinimum(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(va.min(vb), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(va.min(vb), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(va.min(vb), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyEq(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector zero = FloatVector.zero(S);
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.EQ, vb)), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.EQ, vb)), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.EQ, vb)), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyNe(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector zero = FloatVector.zero(S);
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.NE, vb)), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.NE, vb)), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.NE, vb)), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyLt(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector zero = FloatVector.zero(S);
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.LT, vb)), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.LT, vb)), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.LT, vb)), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyLe(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector zero = FloatVector.zero(S);
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.LE, vb)), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.LE, vb)), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.LE, vb)), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyGt(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector zero = FloatVector.zero(S);
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.GT, vb)), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.GT, vb)), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.GT, vb)), out, oOff + i);
+            }
+        }
+    }
+
+    private static void applyGe(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
+            MemorySegment out, long oOff, int bound) {
+        final FloatVector one = FloatVector.broadcast(S, 1f);
+        final FloatVector zero = FloatVector.zero(S);
+        if (aInc == 1 && bInc == 1) {
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.GE, vb)), out, oOff + i);
+            }
+        } else if (aInc == 1) {
+            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector va = ld(a, aOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.GE, vb)), out, oOff + i);
+            }
+        } else {
+            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
+            for (int i = 0; i < bound; i += L) {
+                FloatVector vb = ld(b, bOff + i);
+                st(zero.blend(one, va.compare(VectorOperators.GE, vb)), out, oOff + i);
+            }
         }
     }
 

@@ -121,6 +121,24 @@ public final class SimdReduce {
         return RefReduce.argmin(x, off, n);
     }
 
+    /**
+     * See RefReduce.sumColumns. Lane c of each vector adds x[r][c] to acc[c] in the same row order as the twin, so
+     * the two agree bitwise.
+     */
+    public static void sumColumns(MemorySegment x, long off, int rows, long ld, int cols, double[] acc) {
+        final int bound = FH.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            long base = off + r * ld;
+            int c = 0;
+            for (; c < bound; c += DL) {
+                DoubleVector.fromArray(D, acc, c).add(widen(x, base + c)).intoArray(acc, c);
+            }
+            for (; c < cols; c++) {
+                acc[c] += x.getAtIndex(F32, base + c);
+            }
+        }
+    }
+
     private static DoubleVector widen(MemorySegment x, long i) {
         return (DoubleVector) FloatVector.fromMemorySegment(FH, x, i * Float.BYTES, NATIVE)
                 .convertShape(VectorOperators.F2D, D, 0);

@@ -17,8 +17,8 @@ import java.util.Arrays;
  * and each pair of dims must be equal or contain a 1, e.g. a: (B, T, C) + b: (C) -&gt; (B, T, C). Results are new
  * contiguous tensors of the broadcast shape. Iteration (see Broadcast): same-shape contiguous operands run as one
  * flat loop; a broadcast scalar or row is read with stride 0 in the SIMD kernel; any other layout (transposed or
- * strided views) is first copied dense. Work splits into fixed chunks of 16384 outputs, so results are bitwise
- * independent of the thread count. Kernels: SimdBinary (twin RefBinary).
+ * strided views) is first gathered into a dense copy. Work splits into fixed chunks of 16384 outputs, so results
+ * are bitwise independent of the thread count. Kernels: SimdBinary (twin RefBinary).
  *
  * <p>Gradients are not computed here; for autograd: maximum and minimum are not differentiable at ties (PyTorch
  * splits the gradient equally there); comparisons and where's condition have no gradient.

@@ -19,7 +19,9 @@ import java.util.Arrays;
  * an empty dims array means all dims. keepDim keeps reduced dims as size 1 (PyTorch keepdim).
  *
  * <p>Method: the input is viewed with the kept dims first and the reduced dims last (copied dense only when that
- * view is not contiguous), so each output reduces one contiguous row of R elements. Each row is cut into fixed
+ * view is not contiguous), so each output reduces one contiguous row of R elements. Sums over a block of leading or
+ * middle dims of a contiguous input, such as (B, T, C) -&gt; (C), skip the copy and add whole rows into per-column
+ * double accumulators instead (see Layout.sums). Each row is cut into fixed
  * chunks of 16384 elements; a chunk's partial is computed by one kernel call (sums widen to double and add in
  * double), and a row's partials are combined in chunk order on the calling thread. The blocking depends only on
  * the shape, so results are bitwise identical for any thread count. Results round to float once at the end.
@@ -31,6 +33,8 @@ import java.util.Arrays;
 public final class Reduce {
     private static final int CHUNK = Broadcast.CHUNK;
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
+    /** Columns per task of the column-sum path (the double accumulators stay in L1). */
+    private static final int COLUMN_BLOCK = 2048;
 
     private enum Kind { SUM, SQDEV, SUMEXP, MAX, MIN }
 
@@ -44,14 +48,14 @@ public final class Reduce {
     /** Sum over dims (empty = all): e.g. (B, T, C) over {0, 1} -&gt; (C), or (1, 1, C) with keepDim. */
     public static Tensor sum(Tensor x, int[] dims, boolean keepDim) {
         Layout l = Layout.of("sum", x, dims, keepDim);
-        double[] s = l.rows(Kind.SUM, null);
+        double[] s = l.sums();
         return l.output(i -> s[i]);
     }
 
     /** Mean over dims (empty = all); NaN for an empty reduction. */
     public static Tensor mean(Tensor x, int[] dims, boolean keepDim) {
         Layout l = Layout.of("mean", x, dims, keepDim);
-        double[] s = l.rows(Kind.SUM, null);
+        double[] s = l.sums();
         return l.output(i -> s[i] / l.reduced);
     }
 
@@ -146,16 +150,17 @@ public final class Reduce {
             return out;
         }
         Layout l = Layout.of("sumTo", g, Arrays.copyOf(dims, k), false);
-        double[] s = l.rows(Kind.SUM, null);
+        double[] s = l.sums();
         return l.output(shape, i -> s[i]);
     }
 
     private static Tensor arg(String op, Tensor x, int dim, boolean keepDim, boolean max) {
         Layout l = Layout.of(op, x, new int[] {Shape.axis(op, dim, x.rank())}, keepDim).requireNonEmpty();
         Tensor out = Tensor.empty(DType.I64, l.outShape);
-        MemorySegment xs = l.dense.segment();
+        Tensor dn = l.dense();
+        MemorySegment xs = dn.segment();
         MemorySegment os = out.segment();
-        long xo = l.dense.offset();
+        long xo = dn.offset();
         long oo = out.offset();
         int r = l.reduced;
         Parallel.forRange(l.outer, Math.max(1, CHUNK / r), (s, e) -> {
@@ -180,15 +185,18 @@ public final class Reduce {
     private static final class Layout {
         final String op;
         final Tensor x;
-        final Tensor dense;      // (outer, reduced) contiguous, possibly a copy
+        final int[] perm;        // kept dims, then reduced dims
+        final boolean[] red;     // red[d]: dim d is reduced
+        Tensor dense;            // x.permute(perm) made contiguous (possibly a copy), made on first use
         final int outer;
         final int reduced;
         final int[] outShape;
 
-        private Layout(String op, Tensor x, Tensor dense, int outer, int reduced, int[] outShape) {
+        private Layout(String op, Tensor x, int[] perm, boolean[] red, int outer, int reduced, int[] outShape) {
             this.op = op;
             this.x = x;
-            this.dense = dense;
+            this.perm = perm;
+            this.red = red;
             this.outer = outer;
             this.reduced = reduced;
             this.outShape = outShape;
@@ -238,8 +246,7 @@ public final class Reduce {
                     out[j++] = shape[d];
                 }
             }
-            Tensor dense = x.permute(perm).contiguous();
-            return new Layout(op, x, dense, (int) outer, (int) reduced, out);
+            return new Layout(op, x, perm, red, (int) outer, (int) reduced, out);
         }
 
         Layout requireNonEmpty() {
@@ -259,8 +266,9 @@ public final class Reduce {
             final int r = reduced;
             final int perRow = Math.max(1, (r + CHUNK - 1) / CHUNK);
             double[] part = new double[outer * perRow];
-            MemorySegment xs = dense.segment();
-            long xo = dense.offset();
+            Tensor dn = dense();
+            MemorySegment xs = dn.segment();
+            long xo = dn.offset();
             int tasksPerChunk = r >= CHUNK ? 1 : Math.max(1, CHUNK / Math.max(1, r));
             Parallel.forRange(outer * perRow, tasksPerChunk, (s, e) -> {
                 for (int t = s; t < e; t++) {
@@ -323,10 +331,83 @@ public final class Reduce {
             return out;
         }
 
+        Tensor dense() {
+            if (dense == null) {
+                dense = Broadcast.dense(x.permute(perm));
+            }
+            return dense;
+        }
+
         void release() {
-            if (dense != x && !dense.sharesStorage(x)) {
+            if (dense != null && dense != x && !dense.sharesStorage(x)) {
                 dense.close();
             }
+        }
+
+        /**
+         * Per-output sums. When x is contiguous and its reduced dims (ignoring size-1 dims) form one consecutive
+         * block followed by kept dims, x is (A, R, K) in memory and output (a, k) is the column sum over r of
+         * x[a][r][k]: summed in place, without the transposing copy, by SimdReduce.sumColumns over column blocks
+         * of 2048 (each column in double, in row order). Otherwise the row path of rows(SUM).
+         */
+        double[] sums() {
+            long[] ark = blockShape();
+            if (ark == null) {
+                return rows(Kind.SUM, null);
+            }
+            final int a = (int) ark[0];
+            final int r = (int) ark[1];
+            final int k = (int) ark[2];
+            final int blocks = (k + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+            double[] res = new double[a * k];
+            MemorySegment xs = x.segment();
+            long xo = x.offset();
+            Parallel.forRange(a * blocks, 1, (s, e) -> {
+                for (int t = s; t < e; t++) {
+                    int ai = t / blocks;
+                    int c0 = (t - ai * blocks) * COLUMN_BLOCK;
+                    int len = Math.min(COLUMN_BLOCK, k - c0);
+                    double[] acc = new double[len];
+                    long off = xo + (long) ai * r * k + c0;
+                    if (Kernels.SIMD) {
+                        SimdReduce.sumColumns(xs, off, r, k, len, acc);
+                    } else {
+                        RefReduce.sumColumns(xs, off, r, k, len, acc);
+                    }
+                    System.arraycopy(acc, 0, res, ai * k + c0, len);
+                }
+            });
+            return res;
+        }
+
+        /** {A, R, K} when x is contiguous with layout kept* reduced+ kept+ over its non-1 dims, else null. */
+        private long[] blockShape() {
+            if (!x.isContiguous() || reduced == 0 || outer == 0) {
+                return null;
+            }
+            int[] s = x.shape();
+            long a = 1;
+            long r = 1;
+            long k = 1;
+            int phase = 0;                           // 0: leading kept, 1: reduced block, 2: trailing kept
+            for (int d = 0; d < s.length; d++) {
+                if (s[d] == 1) {
+                    continue;
+                }
+                if (red[d]) {
+                    if (phase == 2) {
+                        return null;
+                    }
+                    phase = 1;
+                    r *= s[d];
+                } else if (phase == 0) {
+                    a *= s[d];
+                } else {
+                    phase = 2;
+                    k *= s[d];
+                }
+            }
+            return phase == 2 ? new long[] {a, r, k} : null;
         }
     }
 }

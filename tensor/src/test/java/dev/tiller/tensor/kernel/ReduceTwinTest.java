@@ -59,6 +59,26 @@ class ReduceTwinTest {
     }
 
     @Test
+    void simdColumnSumsAreBitwiseTwin() {
+        // same row order, each column in double: the two kernels perform identical additions
+        qt().withFixedSeed(12L).withExamples(150)
+                .forAll(integers().between(0, 40), integers().between(0, 70), integers().between(0, 5), longs().all())
+                .checkAssert((rows, cols, pad, seed) -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        int ld = cols + pad;
+                        MemorySegment x = UnaryTwinTest.uniform(arena, rows * ld + 3, seed, -8f, 8f);
+                        double[] a = new double[cols];
+                        double[] b = new double[cols];
+                        java.util.Arrays.fill(a, 0.25);
+                        java.util.Arrays.fill(b, 0.25);
+                        SimdReduce.sumColumns(x, 3, rows, ld, cols, a);
+                        RefReduce.sumColumns(x, 3, rows, ld, cols, b);
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(b, a, 0.0);
+                    }
+                });
+    }
+
+    @Test
     void maxAndMinPropagateNaNFromAnyLaneOrTail() {
         try (Arena arena = Arena.ofConfined()) {
             for (int n = 1; n <= 40; n++) {

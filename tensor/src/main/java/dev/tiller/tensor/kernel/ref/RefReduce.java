@@ -88,4 +88,17 @@ public final class RefReduce {
         }
         return best;
     }
+
+    /**
+     * acc[c] += sum over r in [0, rows) of x[off + r * ld + c], for c in [0, cols): column sums of a row-major
+     * (rows, cols) block with leading dimension ld, each column accumulated in double in row order.
+     */
+    public static void sumColumns(MemorySegment x, long off, int rows, long ld, int cols, double[] acc) {
+        for (int r = 0; r < rows; r++) {
+            long base = off + r * ld;
+            for (int c = 0; c < cols; c++) {
+                acc[c] += x.getAtIndex(F32, base + c);
+            }
+        }
+    }
 }

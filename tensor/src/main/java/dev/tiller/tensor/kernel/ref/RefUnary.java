@@ -148,14 +148,15 @@ public final class RefUnary {
 
     /**
      * erfc(x) for x >= 2 by the continued fraction erfc(x) = e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x +
-     * (3/2) / (x + ...)))) (Abramowitz and Stegun 7.1.14), evaluated backwards from 400 terms.
+     * (3/2) / (x + ...)))) (Abramowitz and Stegun 7.1.14), evaluated backwards from 60 terms; for x >= 2.5 that
+     * matches 2000 terms to double precision.
      */
     public static double erfcFraction(double x) {
         if (x == Double.POSITIVE_INFINITY) {
             return 0.0;
         }
         double f = x;
-        for (int k = 400; k >= 1; k--) {
+        for (int k = 60; k >= 1; k--) {
             f = x + (k * 0.5) / f;
         }
         return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
