@@ -20,6 +20,16 @@ final class OptaxMath {
         return 1f - (float) Math.pow(decay, t);
     }
 
+    /**
+     * 1 - b as Optax computes it: b is a Python float, so the complement is taken in double from the decimal value
+     * and then rounded to float32 (1 - 0.999 gives 0.001f). NOTE: 1f - 0.999f would give 0.00100004673f, a relative
+     * error of 5e-5 that shows up against the reference; the shortest decimal of the float recovers the value the
+     * caller wrote.
+     */
+    static float oneMinus(float b) {
+        return (float) (1.0 - Double.parseDouble(Float.toString(b)));
+    }
+
     /** Euclidean norm of all elements of a contiguous float32 tensor. */
     static double l2(Tensor x) {
         MemorySegment s = x.segment();
