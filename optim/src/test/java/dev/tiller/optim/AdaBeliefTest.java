@@ -15,8 +15,9 @@ class AdaBeliefTest extends OptaxOptimizerContract<AdaBeliefHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<AdaBeliefHyper> create(List<ParamGroup<AdaBeliefHyper>> groups) {
-        return new AdaBelief(groups, Map.of(), null, 0);
+    AbstractOptimizer<AdaBeliefHyper> create(List<ParamGroup<AdaBeliefHyper>> groups,
+                                             Map<String, StatePrecision> precisions) {
+        return new AdaBelief(groups, precisions, null, 0);
     }
 
     @Override

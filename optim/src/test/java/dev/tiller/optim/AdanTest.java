@@ -14,8 +14,9 @@ class AdanTest extends OptaxOptimizerContract<AdanHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.92f, 0.98f, 0.99f};
 
     @Override
-    AbstractOptimizer<AdanHyper> create(List<ParamGroup<AdanHyper>> groups) {
-        return new Adan(groups, Map.of(), null, 0);
+    AbstractOptimizer<AdanHyper> create(List<ParamGroup<AdanHyper>> groups,
+                                        Map<String, StatePrecision> precisions) {
+        return new Adan(groups, precisions, null, 0);
     }
 
     @Override

@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  */
 class LarsTest extends OptaxOptimizerContract<LarsHyper> {
     @Override
-    AbstractOptimizer<LarsHyper> create(List<ParamGroup<LarsHyper>> groups) {
-        return new Lars(groups, Map.of(), null, 0);
+    AbstractOptimizer<LarsHyper> create(List<ParamGroup<LarsHyper>> groups,
+                                        Map<String, StatePrecision> precisions) {
+        return new Lars(groups, precisions, null, 0);
     }
 
     @Override

@@ -12,8 +12,9 @@ import java.util.function.Supplier;
  */
 class NovoGradTest extends OptaxOptimizerContract<NovoGradHyper> {
     @Override
-    AbstractOptimizer<NovoGradHyper> create(List<ParamGroup<NovoGradHyper>> groups) {
-        return new NovoGrad(groups, Map.of(), null, 0);
+    AbstractOptimizer<NovoGradHyper> create(List<ParamGroup<NovoGradHyper>> groups,
+                                            Map<String, StatePrecision> precisions) {
+        return new NovoGrad(groups, precisions, null, 0);
     }
 
     @Override

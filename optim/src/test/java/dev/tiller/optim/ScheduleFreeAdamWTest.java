@@ -19,8 +19,9 @@ class ScheduleFreeAdamWTest extends OptaxOptimizerContract<ScheduleFreeAdamWHype
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<ScheduleFreeAdamWHyper> create(List<ParamGroup<ScheduleFreeAdamWHyper>> groups) {
-        return new ScheduleFreeAdamW(groups, Map.of(), null, 0);
+    AbstractOptimizer<ScheduleFreeAdamWHyper> create(List<ParamGroup<ScheduleFreeAdamWHyper>> groups,
+                                                     Map<String, StatePrecision> precisions) {
+        return new ScheduleFreeAdamW(groups, precisions, null, 0);
     }
 
     @Override

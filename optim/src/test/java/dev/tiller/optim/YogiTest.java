@@ -1,5 +1,7 @@
 package dev.tiller.optim;
 
+import org.junit.jupiter.api.Test;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +18,9 @@ class YogiTest extends OptaxOptimizerContract<YogiHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<YogiHyper> create(List<ParamGroup<YogiHyper>> groups) {
-        return new Yogi(groups, Map.of(), null, 0, Yogi.INITIAL_ACCUMULATOR);
+    AbstractOptimizer<YogiHyper> create(List<ParamGroup<YogiHyper>> groups,
+                                        Map<String, StatePrecision> precisions) {
+        return new Yogi(groups, precisions, null, 0, Yogi.INITIAL_ACCUMULATOR);
     }
 
     @Override
@@ -89,5 +92,19 @@ class YogiTest extends OptaxOptimizerContract<YogiHyper> {
         m.put("b1 = 1.0", () -> new YogiHyper(1e-3f, 1f, 0.999f, 1e-3f, 0f));
         m.put("b2 = -0.1", () -> new YogiHyper(1e-3f, 0.9f, -0.1f, 1e-3f, 0f));
         return m;
+    }
+
+    @Test
+    void zeroGradientStillMovesByTheInitialAccumulator() {
+        // g = 0: m = b1 a, v = a (sign(a - 0) g^2 = 0), so p1 = p0 - lr (b1 a / (1 - b1)) / (sqrt(a / (1 - b2)) + eps)
+        ParamRef p = param("p", SEED, 6);
+        float[] p0 = p.value().toFloatArray();
+        YogiHyper h = typical();
+        new Yogi(List.of(p)).step(h);
+        double a = Yogi.INITIAL_ACCUMULATOR;
+        double step = -h.lr() * (h.b1() * a / (1 - h.b1())) / (Math.sqrt(a / (1 - h.b2())) + h.eps());
+        double[] d = new double[6];
+        java.util.Arrays.fill(d, step);
+        LawCheck.close("Yogi zero gradient", p0, p.value().toFloatArray(), d, Math.abs(step), 1e-3);
     }
 }
