@@ -27,8 +27,21 @@ final class OptaxMath {
      * caller wrote.
      */
     static float oneMinus(float b) {
-        return (float) (1.0 - Double.parseDouble(Float.toString(b)));
+        // A small direct-mapped cache (key and value packed in one long) keeps step() free of allocation: the
+        // decimal conversion allocates, and the same few betas come back every step.
+        int key = Float.floatToRawIntBits(b);
+        int slot = (key ^ (key >>> 16)) & (ONE_MINUS_CACHE.length() - 1);
+        long entry = ONE_MINUS_CACHE.get(slot);
+        if (entry != 0 && (int) (entry >>> 32) == key) {
+            return Float.intBitsToFloat((int) entry);
+        }
+        float c = (float) (1.0 - Double.parseDouble(Float.toString(b)));
+        ONE_MINUS_CACHE.set(slot, ((long) key << 32) | (Float.floatToRawIntBits(c) & 0xFFFFFFFFL));
+        return c;
     }
+
+    private static final java.util.concurrent.atomic.AtomicLongArray ONE_MINUS_CACHE =
+            new java.util.concurrent.atomic.AtomicLongArray(64);
 
     /** Euclidean norm of all elements of a contiguous float32 tensor. */
     static double l2(Tensor x) {
