@@ -58,7 +58,7 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
         this(List.of(ParamGroup.of("default", params)), Map.of(), null, 0);
     }
 
-    /** The current estimate d (d0 before the first step is taken). */
+    /** The current estimate d (0 until the first step sets it to the step's estimLr0). */
     public float estimatedLr() {
         return estimLr.getFloat(0);
     }
