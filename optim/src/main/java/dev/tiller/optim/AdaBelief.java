@@ -52,19 +52,21 @@ public final class AdaBelief extends AbstractOptimizer<AdaBeliefHyper> {
         long so = st.offset();
         long n = p.numel();
         float b1 = h.b1();
+        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
+        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
         float bc1 = OptaxMath.biasCorrection(b1, t);
         float bc1Next = OptaxMath.biasCorrection(b1, t + 1);
         float bc2 = OptaxMath.biasCorrection(b2, t);
         float step = -h.lr();
         for (long i = 0; i < n; i++) {
             float g = gs.getAtIndex(F32, go + i);
-            float mi = (1f - b1) * g + b1 * m.getAtIndex(F32, mo + i);
+            float mi = c1 * g + b1 * m.getAtIndex(F32, mo + i);
             float e = g - mi;
-            float si = ((1f - b2) * (e * e) + b2 * s.getAtIndex(F32, so + i)) + h.epsRoot();
+            float si = (c2 * (e * e) + b2 * s.getAtIndex(F32, so + i)) + h.epsRoot();
             m.setAtIndex(F32, mo + i, mi);
             s.setAtIndex(F32, so + i, si);
-            float mHat = h.nesterov() ? b1 * (mi / bc1Next) + (1f - b1) * (g / bc1) : mi / bc1;
+            float mHat = h.nesterov() ? b1 * (mi / bc1Next) + c1 * (g / bc1) : mi / bc1;
             float u = mHat / ((float) Math.sqrt(si / bc2) + h.eps());
             float wi = w.getAtIndex(F32, wo + i);
             w.setAtIndex(F32, wo + i, wi + step * u);

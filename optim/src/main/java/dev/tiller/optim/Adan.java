@@ -65,8 +65,11 @@ public final class Adan extends AbstractOptimizer<AdanHyper> {
         long gpo = gpt.offset();
         long n = p.numel();
         float b1 = h.b1();
+        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
+        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
         float b3 = h.b3();
+        float c3 = OptaxMath.oneMinus(b3);   // 1 - b3
         float bc1 = OptaxMath.biasCorrection(b1, t);
         float bc2 = OptaxMath.biasCorrection(b2, t);
         float bc3 = OptaxMath.biasCorrection(b3, t);
@@ -74,15 +77,15 @@ public final class Adan extends AbstractOptimizer<AdanHyper> {
         for (long i = 0; i < n; i++) {
             float g = gs.getAtIndex(F32, go + i);
             float d = t == 1 ? 0f : g - gp.getAtIndex(F32, gpo + i);
-            float mi = (1f - b1) * g + b1 * m.getAtIndex(F32, mo + i);
-            float vi = (1f - b2) * d + b2 * v.getAtIndex(F32, vo + i);
-            float sq = g + (1f - b2) * d;
-            float ni = (1f - b3) * (sq * sq) + b3 * ns2.getAtIndex(F32, no + i);
+            float mi = c1 * g + b1 * m.getAtIndex(F32, mo + i);
+            float vi = c2 * d + b2 * v.getAtIndex(F32, vo + i);
+            float sq = g + c2 * d;
+            float ni = c3 * (sq * sq) + b3 * ns2.getAtIndex(F32, no + i);
             m.setAtIndex(F32, mo + i, mi);
             v.setAtIndex(F32, vo + i, vi);
             ns2.setAtIndex(F32, no + i, ni);
             gp.setAtIndex(F32, gpo + i, g);
-            float u = (mi / bc1 + (1f - b2) * (vi / bc2)) / ((float) Math.sqrt(ni / bc3 + h.epsRoot()) + h.eps());
+            float u = (mi / bc1 + c2 * (vi / bc2)) / ((float) Math.sqrt(ni / bc3 + h.epsRoot()) + h.eps());
             float wi = w.getAtIndex(F32, wo + i);
             w.setAtIndex(F32, wo + i, wi + step * (u + h.weightDecay() * wi));
         }

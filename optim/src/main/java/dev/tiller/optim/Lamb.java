@@ -54,14 +54,16 @@ public final class Lamb extends AbstractOptimizer<LambHyper> {
         long vo = vt.offset();
         long n = p.numel();
         float b1 = h.b1();
+        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
+        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
         float bc1 = OptaxMath.biasCorrection(b1, t);
         float bc2 = OptaxMath.biasCorrection(b2, t);
         double rr = 0;
         for (long i = 0; i < n; i++) {
             float g = gs.getAtIndex(F32, go + i);
-            float mi = (1f - b1) * g + b1 * m.getAtIndex(F32, mo + i);
-            float vi = (1f - b2) * (g * g) + b2 * v.getAtIndex(F32, vo + i);
+            float mi = c1 * g + b1 * m.getAtIndex(F32, mo + i);
+            float vi = c2 * (g * g) + b2 * v.getAtIndex(F32, vo + i);
             m.setAtIndex(F32, mo + i, mi);
             v.setAtIndex(F32, vo + i, vi);
             float ri = direction(mi, vi, w.getAtIndex(F32, wo + i), h, bc1, bc2);

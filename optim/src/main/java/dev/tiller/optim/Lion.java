@@ -48,12 +48,14 @@ public final class Lion extends AbstractOptimizer<LionHyper> {
         long mo = mt.offset();
         long n = p.numel();
         float b1 = h.b1();
+        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
+        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
         for (long i = 0; i < n; i++) {
             float g = gs.getAtIndex(F32, go + i);
             float mi = m.getAtIndex(F32, mo + i);
-            float c = (1f - b1) * g + b1 * mi;
-            m.setAtIndex(F32, mo + i, (1f - b2) * g + b2 * mi);
+            float c = c1 * g + b1 * mi;
+            m.setAtIndex(F32, mo + i, c2 * g + b2 * mi);
             float wi = w.getAtIndex(F32, wo + i);
             float u = Math.signum(c) + h.weightDecay() * wi;
             w.setAtIndex(F32, wo + i, wi + (-h.lr()) * u);

@@ -58,7 +58,7 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
         this(List.of(ParamGroup.of("default", params)), Map.of(), null, 0);
     }
 
-    /** The current estimate d (d0 before the first step is taken). */
+    /** The current estimate d (0 until the first step sets it to the step's estimLr0). */
     public float estimatedLr() {
         return estimLr.getFloat(0);
     }
@@ -83,7 +83,9 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
             float dlr = dlr(d, h, t);
             float sCoef = hyper.safeguardWarmup() ? d : dlr;
             float b1 = h.beta1();
+            float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
             float b2 = h.beta2();
+            float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
             for (ParamRef p : group.params()) {
                 StateSlot ms = slotOf("exp_avg", p);
                 StateSlot vs = slotOf("exp_avg_sq", p);
@@ -109,8 +111,8 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
                     float g = gs.getAtIndex(F32, go + i);
                     dot += (double) g * (x0.getAtIndex(F32, xo + i) - w.getAtIndex(F32, wo + i));
                     float dg = d * g;
-                    m.setAtIndex(F32, mo + i, b1 * m.getAtIndex(F32, mo + i) + (1f - b1) * dg);
-                    v.setAtIndex(F32, vo + i, b2 * v.getAtIndex(F32, vo + i) + (1f - b2) * dg * dg);
+                    m.setAtIndex(F32, mo + i, b1 * m.getAtIndex(F32, mo + i) + c1 * dg);
+                    v.setAtIndex(F32, vo + i, b2 * v.getAtIndex(F32, vo + i) + c2 * dg * dg);
                     float si = b3 * s.getAtIndex(F32, so + i) + sCoef * dg / d0;
                     s.setAtIndex(F32, so + i, si);
                     sAbs += Math.abs(si);

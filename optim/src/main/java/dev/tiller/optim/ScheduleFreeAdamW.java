@@ -86,22 +86,24 @@ public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamW
         long vo = vt.offset();
         long n = p.numel();
         float b1 = h.b1();
+        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
+        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
         float bc2 = OptaxMath.biasCorrection(b2, t);
         float step = -OptaxMath.warmupConstant(h.lr(), h.warmupSteps(), t - 1);
         float c = ck;
         for (long i = 0; i < n; i++) {
             float g = gs.getAtIndex(F32, go + i);
             float yi = y.getAtIndex(F32, yo + i);
-            float vi = (1f - b2) * (g * g) + b2 * v.getAtIndex(F32, vo + i);
+            float vi = c2 * (g * g) + b2 * v.getAtIndex(F32, vo + i);
             v.setAtIndex(F32, vo + i, vi);
             float u = g * (1f / ((float) Math.sqrt(vi / bc2) + h.eps())) + h.weightDecay() * yi;
             float zOld = z.getAtIndex(F32, zo + i);
             float zNew = zOld + step * u;
             z.setAtIndex(F32, zo + i, zNew);
-            float x = (yi - (1f - b1) * zOld) / b1;
+            float x = (yi - c1 * zOld) / b1;
             float xNew = (1f - c) * x + c * zNew;
-            float yNew = b1 * xNew + (1f - b1) * zNew;
+            float yNew = b1 * xNew + c1 * zNew;
             y.setAtIndex(F32, yo + i, yi + (yNew - yi));     // Optax returns y' - y and applies it
         }
         zs.commit(t);
@@ -117,9 +119,10 @@ public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamW
         MemorySegment y = p.value().segment();
         MemorySegment z = zt.segment();
         MemorySegment o = out.segment();
+        float c1 = OptaxMath.oneMinus(b1);
         for (long i = 0; i < p.numel(); i++) {
             float yi = y.getAtIndex(F32, p.value().offset() + i);
-            o.setAtIndex(F32, out.offset() + i, (yi - (1f - b1) * z.getAtIndex(F32, zt.offset() + i)) / b1);
+            o.setAtIndex(F32, out.offset() + i, (yi - c1 * z.getAtIndex(F32, zt.offset() + i)) / b1);
         }
     }
 

@@ -12,7 +12,10 @@ public record ScheduleFreeAdamWHyper(float lr, int warmupSteps, float b1, float 
         Check.nonNegative("ScheduleFreeAdamW", "lr", lr);
         Check.atLeast("ScheduleFreeAdamW", "warmupSteps", warmupSteps, 0);
         // NOTE: b1 = 0 would divide by zero when x is recovered from y and z (Optax warns the same).
-        Check.closed("ScheduleFreeAdamW", "b1", b1, Float.MIN_VALUE, 1);
+        if (!(b1 > 0f && b1 <= 1f)) {
+            throw new IllegalArgumentException("ScheduleFreeAdamW: b1 = " + b1
+                    + " is not allowed; allowed range (0, 1], finite");
+        }
         Check.halfOpen("ScheduleFreeAdamW", "b2", b2, 0, 1);
         Check.nonNegative("ScheduleFreeAdamW", "eps", eps);
         Check.nonNegative("ScheduleFreeAdamW", "weightDecay", weightDecay);

@@ -57,16 +57,18 @@ public final class Yogi extends AbstractOptimizer<YogiHyper> {
         long vo = vt.offset();
         long n = p.numel();
         float b1 = h.b1();
+        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
+        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
         float bc1 = OptaxMath.biasCorrection(b1, t);
         float bc2 = OptaxMath.biasCorrection(b2, t);
         float step = -h.lr();
         for (long i = 0; i < n; i++) {
             float g = gs.getAtIndex(F32, go + i);
             float g2 = g * g;
-            float mi = (1f - b1) * g + b1 * m.getAtIndex(F32, mo + i);
+            float mi = c1 * g + b1 * m.getAtIndex(F32, mo + i);
             float vPrev = v.getAtIndex(F32, vo + i);
-            float vi = vPrev - (1f - b2) * Math.signum(vPrev - g2) * g2;
+            float vi = vPrev - c2 * Math.signum(vPrev - g2) * g2;
             m.setAtIndex(F32, mo + i, mi);
             v.setAtIndex(F32, vo + i, vi);
             float u = (mi / bc1) / ((float) Math.sqrt(vi / bc2 + h.epsRoot()) + h.eps());

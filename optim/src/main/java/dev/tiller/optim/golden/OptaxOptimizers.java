@@ -96,13 +96,16 @@ final class OptaxOptimizers implements OptimizerFactory {
             case "schedule_free_adamw": {
                 allow(c, "learning_rate", "warmup_steps", "b1", "b2", "eps", "weight_decay", "weight_lr_power",
                         "state_dtype");
-                int warmup = c.has("hyper.warmup_steps") && c.get("hyper.warmup_steps") != null
-                        ? c.integer("hyper.warmup_steps") : 0;
-                if (c.has("hyper.warmup_steps") && c.get("hyper.warmup_steps") != null && warmup <= 0) {
-                    throw c.error("hyper.warmup_steps", "must be a positive integer (or null for no warm-up), got "
-                            + warmup);
+                boolean warmupGiven = c.has("hyper.warmup_steps") && c.get("hyper.warmup_steps") != null;
+                int warmup = warmupGiven ? c.integer("hyper.warmup_steps") : 0;
+                float lr = f(c, "learning_rate", 0.0025);
+                if (warmupGiven && warmup <= 0) {
+                    // NOTE: Optax documents a positive integer; for <= 0 its linear_schedule degenerates to the
+                    // constant init_value 0, so nothing ever moves. Reproduce that rather than fail.
+                    warmup = 0;
+                    lr = 0f;
                 }
-                ScheduleFreeAdamWHyper h = new ScheduleFreeAdamWHyper(f(c, "learning_rate", 0.0025), warmup,
+                ScheduleFreeAdamWHyper h = new ScheduleFreeAdamWHyper(lr, warmup,
                         f(c, "b1", 0.9), f(c, "b2", 0.999), f(c, "eps", 1e-8), f(c, "weight_decay", 0),
                         f(c, "weight_lr_power", 2.0));
                 return stepper(new ScheduleFreeAdamW(params), h);
