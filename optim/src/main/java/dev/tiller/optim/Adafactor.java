@@ -66,7 +66,7 @@ public final class Adafactor extends AbstractOptimizer<AdafactorHyper> {
         long n = p.numel();
         float sign = h.maximize() ? -1f : 1f;
         double tt = (double) t;
-        float oneMinusBeta2 = (float) Math.pow(tt, h.beta2Decay());
+        float oneMinusBeta2 = (float) StrictMath.pow(tt, h.beta2Decay());
         double rho = Math.min(h.lr(), 1.0 / Math.sqrt(tt));
         double sumSq = 0;
         for (long i = 0; i < n; i++) {

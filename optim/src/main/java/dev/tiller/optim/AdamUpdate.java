@@ -24,8 +24,8 @@ final class AdamUpdate {
                      float beta1, float beta2, float eps, float weightDecay, boolean decoupled, boolean amsgrad,
                      boolean maximize) {
         double lrD = Scalars.decimal(lr);
-        double bc1 = 1.0 - Math.pow(Scalars.decimal(beta1), t);
-        double bc2 = 1.0 - Math.pow(Scalars.decimal(beta2), t);
+        double bc1 = 1.0 - StrictMath.pow(Scalars.decimal(beta1), t);
+        double bc2 = 1.0 - StrictMath.pow(Scalars.decimal(beta2), t);
         float stepSize = (float) (lrD / bc1);
         float bc2Sqrt = (float) Math.sqrt(bc2);
         float oneMinusBeta1 = Scalars.oneMinus(beta1);

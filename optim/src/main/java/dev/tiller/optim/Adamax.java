@@ -40,7 +40,7 @@ public final class Adamax extends AbstractOptimizer<AdamaxHyper> {
 
     @Override
     protected void update(ParamRef p, AdamaxHyper h, long t) {
-        double bc1 = 1.0 - Math.pow(Scalars.decimal(h.beta1()), t);
+        double bc1 = 1.0 - StrictMath.pow(Scalars.decimal(h.beta1()), t);
         float negClr = (float) -(Scalars.decimal(h.lr()) / bc1);
         float l2 = h.weightDecay();
         float sign = Scalars.gradSign(h.maximize());

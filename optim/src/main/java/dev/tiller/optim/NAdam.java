@@ -48,9 +48,9 @@ public final class NAdam extends AbstractOptimizer<NAdamHyper> {
         double lr = Scalars.decimal(h.lr());
         double beta1 = Scalars.decimal(h.beta1());
         double psi = Scalars.decimal(h.momentumDecay());
-        float bc2 = (float) (1.0 - Math.pow(Scalars.decimal(h.beta2()), t));
-        double mu = beta1 * (1.0 - 0.5 * Math.pow(0.96, t * psi));
-        double muNext = beta1 * (1.0 - 0.5 * Math.pow(0.96, (t + 1) * psi));
+        float bc2 = (float) (1.0 - StrictMath.pow(Scalars.decimal(h.beta2()), t));
+        double mu = beta1 * (1.0 - 0.5 * StrictMath.pow(0.96, t * psi));
+        double muNext = beta1 * (1.0 - 0.5 * StrictMath.pow(0.96, (t + 1) * psi));
         StateSlot prodSlot = slotOf("mu_product", p);
         Tensor prodT = prodSlot.open();
         float prod = prodT.segment().getAtIndex(F32, prodT.offset()) * (float) mu;

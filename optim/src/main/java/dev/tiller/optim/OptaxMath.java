@@ -17,7 +17,7 @@ final class OptaxMath {
 
     /** 1 - decay^t rounded to float32 (optax.tree.bias_correction's divisor). */
     static float biasCorrection(float decay, long t) {
-        return 1f - (float) Math.pow(decay, t);
+        return 1f - (float) StrictMath.pow(decay, t);
     }
 
     /**

@@ -45,10 +45,10 @@ public final class RAdam extends AbstractOptimizer<RAdamHyper> {
     protected void update(ParamRef p, RAdamHyper h, long t) {
         double lrD = Scalars.decimal(h.lr());
         double beta2D = Scalars.decimal(h.beta2());
-        double bc1 = 1.0 - Math.pow(Scalars.decimal(h.beta1()), t);
-        double bc2 = 1.0 - Math.pow(beta2D, t);
+        double bc1 = 1.0 - StrictMath.pow(Scalars.decimal(h.beta1()), t);
+        double bc2 = 1.0 - StrictMath.pow(beta2D, t);
         double rhoInf = 2.0 / (1.0 - beta2D) - 1.0;
-        double rhoT = rhoInf - 2.0 * t * Math.pow(beta2D, t) / bc2;
+        double rhoT = rhoInf - 2.0 * t * StrictMath.pow(beta2D, t) / bc2;
         boolean rectified = rhoT > 5.0;
         float rect = rectified
                 ? (float) Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0f;

@@ -58,7 +58,7 @@ public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamW
     protected void beforeStep(ScheduleFreeAdamWHyper h, long t) {
         float lr = OptaxMath.warmupConstant(h.lr(), h.warmupSteps(), t);
         float lrMax = Math.max(maxLr.getFloat(0), lr);
-        float weight = (float) Math.pow(lrMax, h.weightLrPower());
+        float weight = (float) StrictMath.pow(lrMax, h.weightLrPower());
         float total = weightSum.getFloat(0) + weight;
         if (Float.isNaN(weight) || Float.isNaN(total)) {
             ck = Float.NaN;

@@ -93,7 +93,7 @@ public final class Shampoo extends AbstractOptimizer<ShampooHyper> {
                 float hi = (float) (hs.getAtIndex(F32, ht.offset() + i) + g * g);
                 hs.setAtIndex(F32, ht.offset() + i, hi);
                 if (refresh) {
-                    rs.setAtIndex(F32, rt.offset() + i, (float) Math.pow(Math.max(hi, floor), -e));
+                    rs.setAtIndex(F32, rt.offset() + i, (float) StrictMath.pow(Math.max(hi, floor), -e));
                 }
                 double r = rs.getAtIndex(F32, rt.offset() + i);
                 w.setAtIndex(F32, wo + i, (float) (w.getAtIndex(F32, wo + i) - (double) h.lr() * r * g));

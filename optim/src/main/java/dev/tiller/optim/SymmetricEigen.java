@@ -107,7 +107,7 @@ public final class SymmetricEigen {
         Decomposition d = decompose(a, n);
         double[] f = new double[n];
         for (int j = 0; j < n; j++) {
-            f[j] = Math.pow(Math.max(d.values()[j], floor), -e);
+            f[j] = StrictMath.pow(Math.max(d.values()[j], floor), -e);
         }
         double[] v = d.vectors();
         double[] out = new double[n * n];

@@ -56,9 +56,9 @@ public final class Norms {
             return acc;
         }
         for (long i = 0; i < n; i++) {
-            acc += Math.pow(Math.abs(s.getAtIndex(F32, off + i)), p);
+            acc += StrictMath.pow(Math.abs(s.getAtIndex(F32, off + i)), p);
         }
-        return Math.pow(acc, 1 / p);
+        return StrictMath.pow(acc, 1 / p);
     }
 
     /**
@@ -76,9 +76,9 @@ public final class Norms {
         double acc = 0;
         for (ParamRef r : params) {
             double ni = (float) tensorNorm(r.grad(), p);
-            acc += p == 1 ? ni : p == 2 ? ni * ni : Math.pow(ni, p);
+            acc += p == 1 ? ni : p == 2 ? ni * ni : StrictMath.pow(ni, p);
         }
-        return (float) (p == 1 ? acc : p == 2 ? Math.sqrt(acc) : Math.pow(acc, 1 / p));
+        return (float) (p == 1 ? acc : p == 2 ? Math.sqrt(acc) : StrictMath.pow(acc, 1 / p));
     }
 
     /** True when every gradient element is finite. */

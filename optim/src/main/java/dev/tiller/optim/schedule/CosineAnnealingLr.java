@@ -27,6 +27,6 @@ public record CosineAnnealingLr(double baseLr, long tMax, double etaMin) impleme
     @Override
     public double at(long t) {
         Valid.step(t);
-        return etaMin + (baseLr - etaMin) * (1 + Math.cos(Math.PI * t / tMax)) / 2;
+        return etaMin + (baseLr - etaMin) * (1 + StrictMath.cos(Math.PI * t / tMax)) / 2;
     }
 }

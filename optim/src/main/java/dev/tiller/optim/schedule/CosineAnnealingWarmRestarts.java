@@ -34,6 +34,6 @@ public record CosineAnnealingWarmRestarts(double baseLr, long t0, long tMult, do
                 ti = ti > Long.MAX_VALUE / tMult ? Long.MAX_VALUE : ti * tMult;
             }
         }
-        return etaMin + (baseLr - etaMin) * (1 + Math.cos(Math.PI * tCur / ti)) / 2;
+        return etaMin + (baseLr - etaMin) * (1 + StrictMath.cos(Math.PI * tCur / ti)) / 2;
     }
 }

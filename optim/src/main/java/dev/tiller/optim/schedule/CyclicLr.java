@@ -68,8 +68,8 @@ public record CyclicLr(double baseLr, double maxLr, long stepSizeUp, long stepSi
     private double amplitude(long t) {
         return switch (mode) {
             case TRIANGULAR -> 1.0;
-            case TRIANGULAR2 -> 1 / Math.pow(2.0, Math.floor(1 + t / ((double) stepSizeUp + stepSizeDown)) - 1);
-            case EXP_RANGE -> Math.pow(gamma, (double) t);
+            case TRIANGULAR2 -> 1 / StrictMath.pow(2.0, Math.floor(1 + t / ((double) stepSizeUp + stepSizeDown)) - 1);
+            case EXP_RANGE -> StrictMath.pow(gamma, (double) t);
         };
     }
 }

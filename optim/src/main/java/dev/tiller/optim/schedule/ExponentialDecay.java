@@ -35,7 +35,7 @@ public record ExponentialDecay(double initValue, long transitionSteps, double de
         // NOTE: with a Python int step, d / T is a Python (double) division; jnp.floor then works on its float32.
         double p = (double) d / transitionSteps;
         float pf = staircase ? (float) Math.floor((float) p) : (float) p;
-        float v = d <= 0 ? (float) initValue : (float) initValue * (float) Math.pow((float) decayRate, pf);
+        float v = d <= 0 ? (float) initValue : (float) initValue * (float) StrictMath.pow((float) decayRate, pf);
         if (endValue != null) {
             float e = (float) endValue.doubleValue();
             v = decayRate < 1.0 ? Math.max(v, e) : Math.min(v, e);

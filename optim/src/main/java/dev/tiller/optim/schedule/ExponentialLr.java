@@ -16,6 +16,6 @@ public record ExponentialLr(double baseLr, double gamma) implements Schedule {
     @Override
     public double at(long t) {
         Valid.step(t);
-        return baseLr * Math.pow(gamma, (double) t);
+        return baseLr * StrictMath.pow(gamma, (double) t);
     }
 }

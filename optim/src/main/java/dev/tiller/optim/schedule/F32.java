@@ -12,7 +12,7 @@ final class F32 {
     private F32() {}
 
     static float cos(float x) {
-        return (float) Math.cos(x);
+        return (float) StrictMath.cos(x);
     }
 
     /**
@@ -23,7 +23,7 @@ final class F32 {
         if (p == Math.rint(p) && Math.abs(p) <= 1 << 20) {
             return integerPow(x, (int) p);
         }
-        return (float) Math.pow(x, (float) p);
+        return (float) StrictMath.pow(x, (float) p);
     }
 
     /** lax.integer_pow's square-and-multiply order. */

@@ -28,6 +28,6 @@ public record MultiStepLr(double baseLr, List<Long> milestones, double gamma) im
                 k++;
             }
         }
-        return baseLr * Math.pow(gamma, k);
+        return baseLr * StrictMath.pow(gamma, k);
     }
 }

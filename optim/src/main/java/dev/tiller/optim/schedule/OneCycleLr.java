@@ -101,7 +101,7 @@ public record OneCycleLr(double maxLr, long totalSteps, double pctStart, Anneal 
 
     private double anneal(double start, double end, double pct) {
         if (anneal == Anneal.COS) {
-            return end + (start - end) / 2.0 * (Math.cos(Math.PI * pct) + 1);
+            return end + (start - end) / 2.0 * (StrictMath.cos(Math.PI * pct) + 1);
         }
         return (end - start) * pct + start;
     }

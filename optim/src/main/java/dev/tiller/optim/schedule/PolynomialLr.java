@@ -22,6 +22,6 @@ public record PolynomialLr(double baseLr, long totalIters, double power) impleme
         if (totalIters == 0) {
             return baseLr;
         }
-        return baseLr * Math.pow(1.0 - (double) Math.min(totalIters, t) / totalIters, power);
+        return baseLr * StrictMath.pow(1.0 - (double) Math.min(totalIters, t) / totalIters, power);
     }
 }

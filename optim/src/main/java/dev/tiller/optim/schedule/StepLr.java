@@ -19,6 +19,6 @@ public record StepLr(double baseLr, long stepSize, double gamma) implements Sche
     @Override
     public double at(long t) {
         Valid.step(t);
-        return baseLr * Math.pow(gamma, (double) (t / stepSize));
+        return baseLr * StrictMath.pow(gamma, (double) (t / stepSize));
     }
 }
