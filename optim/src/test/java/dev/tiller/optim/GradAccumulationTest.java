@@ -28,7 +28,34 @@ class GradAccumulationTest {
     private static final int DIM = 6;
 
     static Stream<OptimizerSpec<?>> specs() {
-        return OptimizerSpec.all();
+        return Stream.concat(OptimizerSpec.all(), Stream.of(
+                accumulationOnly("Lion", (ps, pr) -> new Lion(OptimizerSpec.one(ps), pr, null, 3), LionHyper.of(1e-2f)),
+                accumulationOnly("LAMB", (ps, pr) -> new Lamb(OptimizerSpec.one(ps), pr, null, 3), LambHyper.of(1e-2f)),
+                accumulationOnly("LARS", (ps, pr) -> new Lars(OptimizerSpec.one(ps), pr, null, 3), LarsHyper.of(1e-1f)),
+                accumulationOnly("AdaBelief", (ps, pr) -> new AdaBelief(OptimizerSpec.one(ps), pr, null, 3),
+                        AdaBeliefHyper.of(1e-2f)),
+                accumulationOnly("Yogi", (ps, pr) -> new Yogi(OptimizerSpec.one(ps), pr, null, 3, 1e-6f),
+                        YogiHyper.of(1e-2f)),
+                accumulationOnly("Adan", (ps, pr) -> new Adan(OptimizerSpec.one(ps), pr, null, 3), AdanHyper.of(1e-2f)),
+                accumulationOnly("NovoGrad", (ps, pr) -> new NovoGrad(OptimizerSpec.one(ps), pr, null, 3),
+                        NovoGradHyper.of(1e-2f)),
+                accumulationOnly("ScheduleFreeAdamW", (ps, pr) -> new ScheduleFreeAdamW(OptimizerSpec.one(ps), pr,
+                        null, 3), ScheduleFreeAdamWHyper.of(1e-2f)),
+                accumulationOnly("Prodigy", (ps, pr) -> new Prodigy(OptimizerSpec.one(ps), pr, null, 3),
+                        ProdigyHyper.of(1f)),
+                accumulationOnly("Adafactor", (ps, pr) -> new Adafactor(OptimizerSpec.one(ps), pr, null, 3),
+                        AdafactorHyper.defaults()),
+                accumulationOnly("Shampoo", (ps, pr) -> new Shampoo(OptimizerSpec.one(ps), ShampooHyper.of(1e-2f), pr,
+                        null, 3), ShampooHyper.of(1e-2f)),
+                accumulationOnly("Muon", (ps, pr) -> new Muon(OptimizerSpec.one(ps), pr, null, 3),
+                        MuonHyper.defaults())));
+    }
+
+    /** A spec for this test only: it uses make and hyper; the behaviour-test variants are identities. */
+    private static <H extends Record> OptimizerSpec<H> accumulationOnly(String name,
+            java.util.function.BiFunction<List<ParamRef>, java.util.Map<String, StatePrecision>,
+                    AbstractOptimizer<H>> make, H hyper) {
+        return new OptimizerSpec<>(name, make, hyper, h -> h, h -> h, h -> h, (h, lr) -> h, 0f);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -44,7 +71,9 @@ class GradAccumulationTest {
     }
 
     private static <H extends Record> void run(OptimizerSpec<H> spec, boolean dyadic) {
-        List<ParamRef> full = OptimTestSupport.params(SEED, new int[] {DIM});
+        // Muon takes matrices only: the same six weights as a 2 x 3 matrix
+        int[] shape = spec.name().equals("Muon") ? new int[] {2, 3} : new int[] {DIM};
+        List<ParamRef> full = OptimTestSupport.params(SEED, shape);
         List<ParamRef> micro = OptimTestSupport.copyOf(full);
         AbstractOptimizer<H> of = spec.create(full);
         AbstractOptimizer<H> om = spec.create(micro);
@@ -56,12 +85,12 @@ class GradAccumulationTest {
         float[] y = Tensor.uniform(SEED, 99, -1f, 1f, BATCH).toFloatArray();
         for (int t = 0; t < 8; t++) {
             float[][] perExampleFull = perExample(full.get(0), x, y, t, dyadic);
-            full.get(0).grad().copyFrom(Tensor.of(mean(perExampleFull, 0, BATCH), DIM));
+            full.get(0).grad().copyFrom(Tensor.of(mean(perExampleFull, 0, BATCH), shape));
             of.step(spec.hyper());
 
             float[][] perExampleMicro = perExample(micro.get(0), x, y, t, dyadic);
             for (int k = 0; k < MICRO; k++) {
-                micro.get(0).grad().copyFrom(Tensor.of(mean(perExampleMicro, k * PER_MICRO, PER_MICRO), DIM));
+                micro.get(0).grad().copyFrom(Tensor.of(mean(perExampleMicro, k * PER_MICRO, PER_MICRO), shape));
                 acc.add();
             }
             acc.finish();
