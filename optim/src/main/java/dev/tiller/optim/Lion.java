@@ -3,8 +3,6 @@ package dev.tiller.optim;
 import dev.tiller.tensor.Allocator;
 import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +17,6 @@ import java.util.Map;
  * One state tensor, "mu/NAME" (Optax's name for the momentum), zero at start.
  */
 public final class Lion extends AbstractOptimizer<LionHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
     public Lion(List<ParamGroup<LionHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
                 long seed) {
@@ -36,30 +33,12 @@ public final class Lion extends AbstractOptimizer<LionHyper> {
 
     @Override
     protected void update(ParamRef p, LionHyper h, long t) {
-        // TODO(#4): dispatch to the fused OptimKernels.lion (SIMD, with its scalar twin) once it lands; this loop is
-        // the reference it must equal.
+        // Fused single pass (OptimKernels.lion, SIMD beside its scalar twin): u = sign((1-b1) g + b1 m),
+        // m = (1-b2) g + b2 m, p = p + (-lr) (u + wd p), in that order, no FMA, so it equals Optax's composed ops.
         StateSlot slot = slotOf("mu", p);
         Tensor mt = slot.open();
-        MemorySegment w = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment m = mt.segment();
-        long wo = p.value().offset();
-        long go = p.grad().offset();
-        long mo = mt.offset();
-        long n = p.numel();
-        float b1 = h.b1();
-        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
-        float b2 = h.b2();
-        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
-        for (long i = 0; i < n; i++) {
-            float g = gs.getAtIndex(F32, go + i);
-            float mi = m.getAtIndex(F32, mo + i);
-            float c = c1 * g + b1 * mi;
-            m.setAtIndex(F32, mo + i, c2 * g + b2 * mi);
-            float wi = w.getAtIndex(F32, wo + i);
-            float u = Math.signum(c) + h.weightDecay() * wi;
-            w.setAtIndex(F32, wo + i, wi + (-h.lr()) * u);
-        }
+        FusedUpdate.lion(p.value(), p.grad(), mt, h.lr(), h.b1(), OptaxMath.oneMinus(h.b1()), h.b2(),
+                OptaxMath.oneMinus(h.b2()), h.weightDecay());
         slot.commit(t);
     }
 }
