@@ -38,6 +38,10 @@ public final class Main {
 
     static {
         WORKLOADS.put("matmul", MatmulWorkload::run);
+        WORKLOADS.put("mlp", TrainStepWorkloads::mlp);
+        WORKLOADS.put("convnet", TrainStepWorkloads::convnet);
+        WORKLOADS.put("gpt", TrainStepWorkloads::gpt);
+        WORKLOADS.put("adamw", AdamWWorkload::run);
     }
 
     private Main() {}

@@ -1,0 +1,103 @@
+package dev.tiller.bench;
+
+import dev.tiller.autograd.F;
+import dev.tiller.autograd.Variable;
+import dev.tiller.models.arch.ConvNet;
+import dev.tiller.models.arch.Mlp;
+import dev.tiller.models.gpt.Gpt;
+import dev.tiller.models.gpt.GptConfig;
+import dev.tiller.models.nn.Activation;
+import dev.tiller.models.nn.Init;
+import dev.tiller.models.nn.Module;
+import dev.tiller.optim.AdamW;
+import dev.tiller.optim.AdamWHyper;
+import dev.tiller.optim.ParamRef;
+import dev.tiller.tensor.Philox;
+import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.TensorPool;
+import dev.tiller.tensor.TensorScope;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The WORKLOADS.md training steps, each as torch_ref.py's train_step: zero the gradients, cross-entropy of the
+ * model's output against random targets, backward, one AdamW step. Inputs are fixed random tensors. Each step runs in
+ * a TensorScope over one TensorPool; besides the time, each workload reports heap and off-heap bytes allocated per
+ * step after warm-up (off-heap: new pool reservations, 0 once the pool is warm).
+ */
+final class TrainStepWorkloads {
+    private TrainStepWorkloads() {}
+
+    /** MLP 784-1024-1024-10, ReLU, batch 256, AdamW lr 1e-3. */
+    static void mlp(Main.Report out) {
+        Mlp m = new Mlp(new Init(0), 784, new int[] {1024, 1024}, 10, Activation.RELU);
+        Tensor x = Tensor.normal(0, 1, 0f, 1f, 256, 784);
+        Tensor y = targets(256, 10);
+        report(out, "mlp", step(m, () -> F.crossEntropy(m.forward(Variable.constant(x)), y), 1e-3f), 3, 10, 0);
+    }
+
+    /** The convnet on 3x32x32, batch 64, AdamW lr 1e-3. */
+    static void convnet(Main.Report out) {
+        ConvNet m = new ConvNet(new Init(0), 3, 32, 32, 10, 1.0);
+        Tensor x = Tensor.normal(0, 2, 0f, 1f, 64, 3, 32, 32);
+        Tensor y = targets(64, 10);
+        report(out, "convnet", step(m, () -> F.crossEntropy(m.forward(Variable.constant(x)), y), 1e-3f), 3, 10, 0);
+    }
+
+    /** The reference GPT, batch 16 x 128, AdamW lr 3e-4 (as torch_ref.py). */
+    static void gpt(Main.Report out) {
+        Gpt m = new Gpt(GptConfig.reference(), 0);
+        int[] ids = new int[16 * 128];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = Philox.below(0, 3, i, 256);
+        }
+        Tensor idx = Tensor.ofInts(ids, 16, 128);
+        Tensor y = targets(16 * 128, 256).reshape(16, 128);
+        report(out, "gpt", step(m, () -> m.loss(idx, y), 3e-4f), 2, 5, 16 * 128);
+    }
+
+    private static Tensor targets(int n, int classes) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = Philox.below(0, 4, i, classes);
+        }
+        return Tensor.ofInts(t, n);
+    }
+
+    private static StepTimer.Step step(Module model, Supplier<Variable> loss, float lr) {
+        List<ParamRef> params = new ArrayList<>();
+        model.namedParameters().forEach((name, v) -> params.add(ParamRef.of(name, v)));
+        AdamW opt = new AdamW(params);
+        AdamWHyper h = AdamWHyper.defaults().withLr(lr);
+        TensorPool pool = new TensorPool();
+        return new StepTimer.Step() {
+            @Override
+            public void run() {
+                try (TensorScope scope = TensorScope.open(pool)) {
+                    for (ParamRef p : params) {
+                        p.grad().fill(0f);
+                    }
+                    loss.get().backward();
+                    opt.step(h);
+                }
+            }
+
+            @Override
+            public long offHeapReserved() {
+                return pool.reservedBytes();
+            }
+        };
+    }
+
+    private static void report(Main.Report out, String name, StepTimer.Step step, int warm, int n, int tokens) {
+        StepTimer.Result r = StepTimer.time(step, warm, n);
+        out.put(name + "_step_s", r.medianSeconds());
+        if (tokens > 0) {
+            out.put(name + "_tokens_per_s", tokens / r.medianSeconds());
+        }
+        out.put(name + "_heap_bytes_per_step", r.heapBytesPerStep());
+        out.put(name + "_offheap_bytes_per_step", r.offHeapBytesPerStep());
+    }
+}
