@@ -40,4 +40,29 @@ class OpGoldenTest {
         assertEquals(45, cases.size());
         assertTrue(failures.isEmpty(), failures.size() + " failing: " + String.join("\n", failures));
     }
+
+    @Test
+    void malformedCasesNameTheFileTheCaseAndTheField() {
+        IllegalArgumentException unknown = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> OpCases.check(parse("{\"kind\": \"op\", \"name\": \"n\","
+                        + " \"op\": \"frobnicate\", \"atol\": 0, \"rtol\": 0, \"inputs\": {}}")));
+        assertTrue(unknown.getMessage().startsWith("my.json: case 4 (n): field 'op': unknown op 'frobnicate'"),
+                unknown.getMessage());
+        IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> OpCases.check(parse("{\"kind\": \"op\", \"name\": \"e\","
+                        + " \"op\": \"exp\", \"atol\": 0, \"rtol\": 0, \"inputs\": {\"x\": {\"shape\": [2]}}}")));
+        assertTrue(missing.getMessage().startsWith("my.json: case 4 (e): field 'inputs.x.data': missing"),
+                missing.getMessage());
+        IllegalArgumentException count = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> OpCases.check(parse("{\"kind\": \"op\", \"name\": \"c\","
+                        + " \"op\": \"exp\", \"atol\": 0, \"rtol\": 0,"
+                        + " \"inputs\": {\"x\": {\"shape\": [3], \"data\": [1, 2]}}}")));
+        assertTrue(count.getMessage().contains("field 'inputs.x.data': has 2 values but shape [3] needs 3"),
+                count.getMessage());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static GoldenCase parse(String json) {
+        return new GoldenCase("my.json", 4, (Map<String, Object>) Json.parse(json, "test"));
+    }
 }
