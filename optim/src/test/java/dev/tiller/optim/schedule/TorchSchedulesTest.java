@@ -37,6 +37,8 @@ class TorchSchedulesTest {
         ConstantLr c = new ConstantLr(0.3, 0.5, 4);                      // 0.15 for t < 4, then 0.3
         assertEquals(0.15, c.at(3), EPS);
         assertEquals(0.3, c.at(4), EPS);
+        // total_iters = 0: PyTorch applies the factor at step 0 and never divides it out again
+        assertEquals(0.15, new ConstantLr(0.3, 0.5, 0).at(9), EPS);
     }
 
     @Test
