@@ -4,9 +4,9 @@ import java.util.TreeMap;
 
 /**
  * Optax's {@code cosine_onecycle_schedule} (0.2.8), in float32: Optax's piecewise cosine interpolation between
- * {@code init = peak / divFactor} at step 0, peak at {@code floor(pctStart T)} and
- * {@code init / finalDivFactor} (precisely {@code peak / divFactor / (divFactor finalDivFactor) * divFactor}, the
- * float32 cumulative product) at T, constant after. Between boundaries {@code b_i < b_{i+1}} with values
+ * {@code init = peak / divFactor} at step 0, peak at {@code floor(pctStart T)} and {@code init / finalDivFactor} at
+ * T, constant after. The values are Optax's float32 cumulative product of init and the scales
+ * {@code divFactor, 1 / (divFactor finalDivFactor)}. Between boundaries {@code b_i < b_{i+1}} with values
  * {@code v_i, v_{i+1}}: {@code pct = (t - b_i) / max(b_{i+1} - b_i, 1)},
  * {@code at(t) = v_{i+1} + (v_i - v_{i+1}) / 2 (cos(pi pct) + 1)}.
  * Unlike PyTorch's OneCycleLR it has no momentum and no three-phase variant.

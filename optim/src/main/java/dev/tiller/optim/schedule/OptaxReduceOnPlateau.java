@@ -17,9 +17,10 @@ package dev.tiller.optim.schedule;
  *
  * <p>Patience, compared with PyTorch's {@link ReduceLrOnPlateau}: PyTorch reduces when the bad count
  * <em>exceeds</em> patience (the (patience + 1)-th bad metric in a row), Optax when it <em>equals</em> patience (the
- * patience-th). So patience p here behaves like PyTorch's p - 1, except at p = 0: the count is 0 after an
- * improvement too, so Optax 0.2.8 then reduces at every evaluation outside cooldown, improving or not (reproduced
- * here; later Optax versions changed it). Optax is 'min' only and applies rtol and atol together.
+ * patience-th). So patience p here behaves like PyTorch's p - 1, except at p = 0: the count is also 0 after an
+ * improvement, so Optax 0.2.8 reduces after every <em>improving</em> evaluation outside cooldown, while a run of bad
+ * ones lifts the count above 0 where it never equals 0 again until the next improvement (reproduced here; later
+ * Optax versions changed it). Optax is 'min' only and applies rtol and atol together.
  *
  * @param factor           in (0, 1) (default 0.1)
  * @param patience         at least 0 (default 10)

@@ -18,7 +18,7 @@ package dev.tiller.optim.schedule;
  *
  * <p>How Optax's {@code contrib.reduce_on_plateau} ({@link OptaxReduceOnPlateau}) differs: Optax reduces when its
  * plateau count <em>equals</em> patience, i.e. on the patience-th bad evaluation (one earlier than PyTorch), and with
- * patience = 0 (Optax 0.2.8) it reduces on every evaluation outside cooldown, improving or not; Optax is 'min' only,
+ * patience = 0 (Optax 0.2.8) it reduces after improving evaluations instead of bad ones; Optax is 'min' only,
  * with one combined test {@code avg < (1 - rtol) best - atol}; it averages accumulation_size metrics per evaluation;
  * it clamps with min_scale at every evaluation and has no eps; and it runs in float32.
  *
