@@ -6,7 +6,8 @@ import dev.tiller.tensor.op.Linalg;
 /**
  * Workload {@code matmul} (WORKLOADS.md): C = A B for square float32 matrices of side 256 and 1024, reported as
  * GFLOP/s = 2 n^3 / t with t the median of timed runs after a warm-up, like torch_ref.py's {@code timeit}.
- * The warm-up is longer than the peer's because the JIT must compile the kernel first.
+ * The warm-up is longer than the peer's because the JIT must compile the kernel first; 256 takes 100 timed runs
+ * (about 1 ms each), 1024 takes 10.
  */
 final class MatmulWorkload {
     private MatmulWorkload() {}
@@ -16,12 +17,13 @@ final class MatmulWorkload {
             try (Tensor a = Tensor.normal(1, 1, 0f, 1f, n, n);
                  Tensor b = Tensor.normal(1, 2, 0f, 1f, n, n);
                  Tensor c = Tensor.zeros(n, n)) {
-                // Warm-up: at least 1 s and 10 runs, so C2 has compiled the kernels.
-                long warmEnd = System.nanoTime() + 1_000_000_000L;
-                for (int i = 0; i < 10 || System.nanoTime() < warmEnd; i++) {
+                // Warm-up: at least 2 s and 20 runs. The Vector API is hundreds of times slower before C2 compiles
+                // the microkernel, and on a loaded machine the compiler threads get little CPU.
+                long warmEnd = System.nanoTime() + 2_000_000_000L;
+                for (int i = 0; i < 20 || System.nanoTime() < warmEnd; i++) {
                     Linalg.matmulInto(a, b, c, 1f, 0f);
                 }
-                int runs = n <= 256 ? 50 : 10;
+                int runs = n <= 256 ? 100 : 10;
                 double[] t = new double[runs];
                 for (int i = 0; i < runs; i++) {
                     long t0 = System.nanoTime();
