@@ -96,6 +96,7 @@ public final class Parallel {
 
     /** Fixed workers plus the caller; chunks are claimed from an atomic counter. */
     private static final class Pool {
+        private static final long SPIN_NANOS = 200_000;
         final int threads;
         private final Thread[] workers;
         private final Object lock = new Object();
@@ -140,18 +141,23 @@ public final class Parallel {
             }
         }
 
+        /**
+         * Workers spin for about SPIN_NANOS after their last job before parking: a training step issues hundreds of
+         * parallel loops back to back, and an unpark costs tens of microseconds, more than a small GEMM takes.
+         */
         private void workerLoop() {
             IN_WORKER.set(true);
             Job last = null;
-            int idle = 0;
+            long idleSince = System.nanoTime();
+            int spins = 0;
             while (!stopped) {
                 Job j = job;
                 if (j != null && j != last) {
                     last = j;
                     j.work();
-                    idle = 0;
-                } else if (idle < 2000) {
-                    idle++;
+                    idleSince = System.nanoTime();
+                    spins = 0;
+                } else if ((++spins & 63) != 0 || System.nanoTime() - idleSince < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.parkNanos(200_000);
