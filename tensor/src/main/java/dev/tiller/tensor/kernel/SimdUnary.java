@@ -14,8 +14,8 @@ import java.nio.ByteOrder;
  * SIMD element-wise float32 kernels over contiguous runs: one loop per function to species.loopBound(n), then the
  * scalar twin finishes the tail. Twin: RefUnary (same signatures and contract, evaluated in double).
  *
- * <p>Accuracy: EXP, LOG and TANH lanes come from VecMath (deterministic in every JIT tier; exp and log within 2 ulp,
- * tanh within 3 ulp of exact, log1p within 3 ulp), POW is the twin's StrictMath.pow per element (within 1 ulp). Composite
+ * <p>Accuracy: EXP, LOG and TANH lanes come from VecMath (same bits in every JIT tier; exp and log within 2 ulp of
+ * exact, tanh and log1p within 3 ulp); POW is the twin's StrictMath.pow per element (within 1 ulp). Composite
  * functions round after each float step; the twin tests derive their tolerance from that. erf is the float minimax
  * approximation of N. Juffa ("Efficient, faithfully rounded implementation of erff", Stack Overflow 35148198, max
  * error under 1 ulp): an odd polynomial for |x| <= 475/512 and 1 - e^(r(|x|)) with a polynomial r above.

@@ -21,7 +21,7 @@ class VecMathTest {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int SAMPLES = 200_000;
 
-    /** Error of got against the exact value ref, in ulps of the float nearest ref (0 when both are the same NaN/inf). */
+    /** Error of got against the exact value ref, in ulps of the float nearest ref (0 for the same NaN, inf or zero). */
     private static double ulpErr(float got, double ref) {
         if (Double.isNaN(ref)) {
             return Float.isNaN(got) ? 0 : Double.POSITIVE_INFINITY;

@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Reference element-wise kernels: each function evaluated in double with java.lang.StrictMath (same bits in every JIT tier) (erf and erfc by a series
- * and a continued fraction, below) and rounded once to float. The ground truth for SimdUnary; same signatures.
+ * Reference element-wise kernels: each function evaluated in double with java.lang.StrictMath, which gives the same
+ * bits in every JIT tier (erf and erfc by a series and a continued fraction, below), and rounded once to float.
+ * The ground truth for SimdUnary; same signatures.
  */
 public final class RefUnary {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
