@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class VecMathTest {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int SAMPLES = 200_000;
+    private static final int SAMPLES = 100_000;
 
     /** Error of got against the exact value ref, in ulps of the float nearest ref (0 for the same NaN, inf or zero). */
     private static double ulpErr(float got, double ref) {
