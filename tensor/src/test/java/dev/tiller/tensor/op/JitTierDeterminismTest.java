@@ -36,13 +36,17 @@ class JitTierDeterminismTest {
         try (Tensor x = Tensor.uniform(7, 1, -12f, 12f, rows, cols);
              Tensor pos = Tensor.uniform(7, 2, 1e-3f, 40f, rows, cols);
              Tensor e = Tensor.uniform(7, 3, -3f, 3f, rows, cols);
-             Tensor g = Tensor.uniform(7, 4, -1f, 1f, rows, cols)) {
-            return probe(x, pos, e, g);
+             Tensor g = Tensor.uniform(7, 4, -1f, 1f, rows, cols);
+             Tensor img = Tensor.uniform(7, 5, -1f, 1f, 2, 3, rows, cols)) {
+            return probe(x, pos, e, g, img);
         }
     }
 
-    /** The probed ops on x (any sign), pos (> 0), e (in [-3, 3], erf and exponents) and g (upstream gradients). */
-    static Map<String, float[]> probe(Tensor x, Tensor pos, Tensor e, Tensor g) {
+    /**
+     * The probed ops on x (any sign), pos (> 0), e (in [-3, 3], erf and exponents), g (upstream gradients) and img
+     * ([N, C, H, W] upstream gradient of a convolution, for the bias gradient's plane sums).
+     */
+    static Map<String, float[]> probe(Tensor x, Tensor pos, Tensor e, Tensor g, Tensor img) {
         Map<String, float[]> r = new LinkedHashMap<>();
         put(r, "exp", Unary.exp(x));
         put(r, "log", Unary.log(pos));
@@ -66,6 +70,7 @@ class JitTierDeterminismTest {
         put(r, "sumAll", Reduce.sum(x));
         put(r, "mean", Reduce.mean(x, new int[] {1}, false));
         put(r, "var", Reduce.var(x, new int[] {1}, 1, false));
+        put(r, "convBiasGrad", Conv.conv2dBackwardBias(img));
         return r;
     }
 
@@ -156,9 +161,10 @@ class JitTierDeterminismTest {
                     try (Tensor x = Tensor.uniform(8, 1, -12f, 12f, 4, 1000);
                          Tensor pos = Tensor.uniform(8, 2, 1e-3f, 40f, 4, 1000);
                          Tensor e = Tensor.uniform(8, 3, -3f, 3f, 4, 1000);
-                         Tensor g = Tensor.uniform(8, 4, -1f, 1f, 4, 1000)) {
+                         Tensor g = Tensor.uniform(8, 4, -1f, 1f, 4, 1000);
+                         Tensor img = Tensor.uniform(8, 5, -1f, 1f, 2, 2, 20, 50)) {
                         for (int k = 0; k < 100; k++) {
-                            probe(x, pos, e, g);
+                            probe(x, pos, e, g, img);
                         }
                     }
                 }
