@@ -13,7 +13,7 @@ public enum BinaryFn {
     MUL,
     /** a / b. */
     DIV,
-    /** a^b as Math.pow. */
+    /** a^b as StrictMath.pow. */
     POW,
     /** max(a, b); NaN if either is NaN (PyTorch maximum). */
     MAXIMUM,

@@ -192,25 +192,9 @@ public final class SimdBinary {
 
     private static void applyPow(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,
             MemorySegment out, long oOff, int bound) {
-        if (aInc == 1 && bInc == 1) {
-            for (int i = 0; i < bound; i += L) {
-                FloatVector va = ld(a, aOff + i);
-                FloatVector vb = ld(b, bOff + i);
-                st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
-            }
-        } else if (aInc == 1) {
-            FloatVector vb = FloatVector.broadcast(S, b.getAtIndex(F32, bOff));
-            for (int i = 0; i < bound; i += L) {
-                FloatVector va = ld(a, aOff + i);
-                st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
-            }
-        } else {
-            FloatVector va = FloatVector.broadcast(S, a.getAtIndex(F32, aOff));
-            for (int i = 0; i < bound; i += L) {
-                FloatVector vb = ld(b, bOff + i);
-                st(va.lanewise(VectorOperators.POW, vb), out, oOff + i);
-            }
-        }
+        // per element with the twin's StrictMath.pow: lanewise(POW) differs between JIT tiers (see VecMath), and a
+        // vector exp(b log a) is not accurate enough for large results
+        RefBinary.apply(BinaryFn.POW, a, aOff, aInc, b, bOff, bInc, out, oOff, bound);
     }
 
     private static void applyMaximum(MemorySegment a, long aOff, int aInc, MemorySegment b, long bOff, int bInc,

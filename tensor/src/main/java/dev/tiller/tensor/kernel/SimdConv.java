@@ -125,7 +125,7 @@ public final class SimdConv {
                 for (; j < bound; j += S.length()) {
                     acc = acc.add(FloatVector.fromMemorySegment(S, d, (base + j) * Float.BYTES, NATIVE));
                 }
-                float rowSum = acc.reduceLanes(VectorOperators.ADD);
+                float rowSum = VecMath.sumLanes(acc);   // lane order: reduceLanes(ADD)'s order depends on the JIT tier
                 for (; j < hw; j++) {
                     rowSum += d.getAtIndex(F32, base + j);
                 }

@@ -37,7 +37,7 @@ public final class SimdReduce {
         for (final int bound = FH.loopBound(n); i < bound; i += DL) {
             acc = acc.add(widen(x, off + i));
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = VecMath.sumLanes(acc);
         for (; i < n; i++) {
             s += x.getAtIndex(F32, off + i);
         }
@@ -53,7 +53,7 @@ public final class SimdReduce {
             DoubleVector d = widen(x, off + i).sub(m);
             acc = d.fma(d, acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = VecMath.sumLanes(acc);
         for (; i < n; i++) {
             double d = x.getAtIndex(F32, off + i) - mean;
             s += d * d;
@@ -61,18 +61,19 @@ public final class SimdReduce {
         return s;
     }
 
-    /** See RefReduce.sumExp. Here e^(x - shift) is a float exp (within 1 ulp), summed in double. */
+    /** See RefReduce.sumExp. Here e^(x - shift) is VecMath.exp in float (within 2 ulp;
+     * the tail uses StrictMath.exp rounded to float), summed in double. */
     public static double sumExp(MemorySegment x, long off, int n, float shift) {
         DoubleVector acc = DoubleVector.zero(D);
         int i = 0;
         for (final int bound = FH.loopBound(n); i < bound; i += DL) {
-            FloatVector e = FloatVector.fromMemorySegment(FH, x, (off + i) * Float.BYTES, NATIVE).sub(shift)
-                    .lanewise(VectorOperators.EXP);
+            FloatVector e = FloatVector.fromMemorySegment(FH, x, (off + i) * Float.BYTES, NATIVE).sub(shift);
+            e = VecMath.exp(e);
             acc = acc.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = VecMath.sumLanes(acc);
         for (; i < n; i++) {
-            s += (float) Math.exp(x.getAtIndex(F32, off + i) - shift);
+            s += (float) StrictMath.exp(x.getAtIndex(F32, off + i) - shift);
         }
         return s;
     }

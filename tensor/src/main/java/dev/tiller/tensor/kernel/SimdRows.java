@@ -1,7 +1,6 @@
 package dev.tiller.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,61 +21,15 @@ public final class SimdRows {
 
     private SimdRows() {}
 
-    // NOTE: two Vector API operations are avoided on purpose, because their results differ between the JIT's
-    // intrinsic and the interpreter's fallback, so a kernel's output would change as the JVM warms up (breaking
-    // run-to-run reproducibility, STYLE.md P11): reduceLanes(ADD) on floats (the intrinsic adds in tree order, the
-    // fallback in lane order) and lanewise(EXP) (SVML versus Math.exp, up to 1 ulp apart). Lanes are summed in lane
-    // order by sumLanes, and exp is the polynomial below, built from exactly rounded add, mul and fma only.
+    // NOTE: lanewise(EXP) and reduceLanes(ADD) are avoided on purpose (their bits depend on the JIT tier, see
+    // VecMath): lanes are summed in lane order by VecMath.sumLanes, and exp is VecMath.exp.
 
-    /** Sums the lanes of v in lane order: the same float operations in every JIT tier. */
     private static float sumLanes(FloatVector v) {
-        float s = 0f;
-        for (int l = 0; l < L; l++) {
-            s += v.lane(l);
-        }
-        return s;
+        return VecMath.sumLanes(v);
     }
 
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;         // Cody-Waite split of ln 2: LN2_HI is exact in 9 bits
-    private static final float LN2_LO = -2.12194440e-4f;
-    private static final float ROUND_MAGIC = 12582912f;       // 1.5 * 2^23: adding it rounds to an integer
-    private static final float EXP_LOW = -110f;               // exp(-110) < 2^-150: rounds to 0
-    private static final float EXP_HIGH = 89f;                // exp(89) > FLT_MAX: overflows to +infinity
-    // Cephes expf minimax polynomial for exp(r) on |r| <= ln(2)/2: 1 + r + r^2 (P5 + r (P4 + ...))
-    private static final float P0 = 1.9875691500e-4f;
-    private static final float P1 = 1.3981999507e-3f;
-    private static final float P2 = 8.3334519073e-3f;
-    private static final float P3 = 4.1665795894e-2f;
-    private static final float P4 = 1.6666665459e-1f;
-    private static final float P5 = 5.0000001201e-1f;
-
-    /**
-     * exp of each lane (Cephes expf: x = n ln 2 + r with |r| <= ln(2)/2, exp(x) = 2^n exp(r)). Within 2 ulp of the
-     * exact value for normal results; subnormal results are rounded once from the polynomial's value; exp(x) = 0
-     * for x <= -110 (and -infinity), +infinity for x >= 89 (and +infinity), NaN for NaN. No blends or masks: the
-     * clamp alone handles the edges (max and min propagate NaN).
-     */
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_LOW).min(EXP_HIGH);
-        FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);           // round(x log2 e) + magic, one rounding
-        FloatVector n = t.sub(ROUND_MAGIC);                   // exact: n in [-159, 128]
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_LO), n.fma(FloatVector.broadcast(S, -LN2_HI), xc));
-        FloatVector p = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
-        p = p.fma(r, FloatVector.broadcast(S, P2));
-        p = p.fma(r, FloatVector.broadcast(S, P3));
-        p = p.fma(r, FloatVector.broadcast(S, P4));
-        p = p.fma(r, FloatVector.broadcast(S, P5));
-        FloatVector y = p.fma(r.mul(r), r.add(1f));
-        // 2^n as two normal powers of two 2^h1 2^h2 (h1 = n >> 1, h2 = n - h1, both in [-80, 64]): y 2^h1 is exact,
-        // and the one rounding at * 2^h2 gives subnormals, 0 and overflow to infinity correctly. t's low bits hold
-        // n + 0x400000 because t's exponent is that of 2^23.
-        IntVector ni = t.reinterpretAsInts().sub(0x4B400000);
-        IntVector h1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector h2 = ni.sub(h1);
-        FloatVector f1 = h1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector f2 = h2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return y.mul(f1).mul(f2);
+    private static FloatVector exp(FloatVector x) {
+        return VecMath.exp(x);
     }
 
     /** Scalar exp for the tails: StrictMath (fdlibm), identical in every JIT tier. */

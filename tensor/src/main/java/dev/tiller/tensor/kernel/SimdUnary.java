@@ -14,8 +14,8 @@ import java.nio.ByteOrder;
  * SIMD element-wise float32 kernels over contiguous runs: one loop per function to species.loopBound(n), then the
  * scalar twin finishes the tail. Twin: RefUnary (same signatures and contract, evaluated in double).
  *
- * <p>Accuracy: EXP, LOG, LOG1P, TANH and POW lanes follow Math's accuracy narrowed to float (VectorOperators,
- * "Operations on floating point vectors"), so they are within 1 ulp of the correctly rounded result. Composite
+ * <p>Accuracy: EXP, LOG and TANH lanes come from VecMath (same bits in every JIT tier; exp and log within 2 ulp of
+ * exact, tanh and log1p within 3 ulp); POW is the twin's StrictMath.pow per element (within 1 ulp). Composite
  * functions round after each float step; the twin tests derive their tolerance from that. erf is the float minimax
  * approximation of N. Juffa ("Efficient, faithfully rounded implementation of erff", Stack Overflow 35148198, max
  * error under 1 ulp): an odd polynomial for |x| <= 475/512 and 1 - e^(r(|x|)) with a polynomial r above.
@@ -115,14 +115,14 @@ public final class SimdUnary {
     private static void mapExp(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
         for (int i = 0; i < bound; i += L) {
-            st(ld(x, xOff + i).lanewise(VectorOperators.EXP), y, yOff + i);
+            st(VecMath.exp(ld(x, xOff + i)), y, yOff + i);
         }
     }
 
     private static void mapLog(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
         for (int i = 0; i < bound; i += L) {
-            st(ld(x, xOff + i).lanewise(VectorOperators.LOG), y, yOff + i);
+            st(VecMath.log(ld(x, xOff + i)), y, yOff + i);
         }
     }
 
@@ -160,7 +160,7 @@ public final class SimdUnary {
     private static void mapTanh(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
         for (int i = 0; i < bound; i += L) {
-            st(ld(x, xOff + i).lanewise(VectorOperators.TANH), y, yOff + i);
+            st(VecMath.tanh(ld(x, xOff + i)), y, yOff + i);
         }
     }
 
@@ -214,7 +214,7 @@ public final class SimdUnary {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = ld(x, xOff + i);
             FloatVector bx = v.mul(p);
-            FloatVector sp = bx.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P).div(p);
+            FloatVector sp = VecMath.log1p(VecMath.exp(bx)).div(p);
             st(sp.blend(v, bx.compare(VectorOperators.GT, q)), y, yOff + i);
         }
     }
@@ -229,8 +229,10 @@ public final class SimdUnary {
 
     private static void mapPow(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        for (int i = 0; i < bound; i += L) {
-            st(ld(x, xOff + i).lanewise(VectorOperators.POW, p), y, yOff + i);
+        // per element with the twin (StrictMath.pow in double): a vector pow built as exp(p log x) loses accuracy for
+        // large results, and lanewise(POW) differs between JIT tiers (see VecMath)
+        for (int i = 0; i < bound; i++) {
+            y.setAtIndex(F32, yOff + i, RefUnary.apply(UnaryFn.POW, p, q, x.getAtIndex(F32, xOff + i)));
         }
     }
 
@@ -307,7 +309,7 @@ public final class SimdUnary {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = ld(at, aOff + i);
-            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(v.abs().neg());
             FloatVector sAbs = one.div(one.add(e));               // sigmoid(|x|)
             FloatVector sNeg = e.mul(sAbs);                       // sigmoid(-|x|)
             VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
@@ -331,7 +333,7 @@ public final class SimdUnary {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = ld(at, aOff + i);
             // d/dx 0.5 x (1 + erf(x / sqrt2)) = 0.5 (1 + erf(x / sqrt2)) + x phi(x), phi the normal density
-            FloatVector phi = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+            FloatVector phi = VecMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
             FloatVector d = onePlusErf(v.mul(INV_SQRT2)).mul(0.5f).add(v.mul(phi));
             st(ld(dOut, dOff + i).mul(d), dx, dxOff + i);
         }
@@ -343,7 +345,7 @@ public final class SimdUnary {
         for (int i = 0; i < bound; i += L) {
             FloatVector v = ld(at, aOff + i);
             FloatVector w = geluTanhArg(v);                      // 2u
-            FloatVector e = w.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector e = VecMath.exp(w.abs().neg());
             FloatVector sAbs = one.div(one.add(e));
             FloatVector sNeg = e.mul(sAbs);
             VectorMask<Float> neg = w.compare(VectorOperators.LT, 0f);
@@ -369,7 +371,7 @@ public final class SimdUnary {
      * sigmoid(-|v|) = e / (1 + e), so very negative inputs give small positive results instead of 1 / inf = 0.
      */
     private static FloatVector sigmoid(FloatVector v) {
-        FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+        FloatVector e = VecMath.exp(v.abs().neg());
         FloatVector s = FloatVector.broadcast(S, 1f).div(e.add(1f));
         return s.blend(e.mul(s), v.compare(VectorOperators.LT, 0f));
     }
@@ -404,7 +406,7 @@ public final class SimdUnary {
     private static FloatVector erf(FloatVector z) {
         FloatVector t = z.abs();
         FloatVector s = z.mul(z);
-        FloatVector large = logErfcLarge(t, s).lanewise(VectorOperators.EXP).neg().add(1f);   // erf(|z|)
+        FloatVector large = VecMath.exp(logErfcLarge(t, s)).neg().add(1f);   // erf(|z|)
         large = large.blend(large.neg(), z.compare(VectorOperators.LT, 0f));                  // copysign
         return erfSmall(z, s).blend(large, t.compare(VectorOperators.GT, ERF_SPLIT));
     }
@@ -417,7 +419,7 @@ public final class SimdUnary {
     private static FloatVector onePlusErf(FloatVector z) {
         FloatVector t = z.abs();
         FloatVector s = z.mul(z);
-        FloatVector erfc = logErfcLarge(t, s).lanewise(VectorOperators.EXP);
+        FloatVector erfc = VecMath.exp(logErfcLarge(t, s));
         FloatVector large = erfc.blend(erfc.neg().add(2f), z.compare(VectorOperators.GT, 0f));
         return erfSmall(z, s).add(1f).blend(large, t.compare(VectorOperators.GT, ERF_SPLIT));
     }

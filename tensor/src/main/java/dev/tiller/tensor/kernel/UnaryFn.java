@@ -40,7 +40,7 @@ public enum UnaryFn {
     SOFTPLUS,
     /** p = negative slope: x where x > 0, else p x. */
     LEAKY_RELU,
-    /** p = exponent: x^p as Math.pow. */
+    /** p = exponent: x^p as StrictMath.pow. */
     POW,
     /** p = lo, q = hi: min(max(x, lo), hi) (so lo > hi gives hi everywhere, as PyTorch); NaN stays NaN. */
     CLAMP,

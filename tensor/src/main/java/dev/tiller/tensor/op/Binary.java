@@ -46,7 +46,7 @@ public final class Binary {
         return apply("div", BinaryFn.DIV, a, b);
     }
 
-    /** a^b, broadcast, as Math.pow (within 1 ulp). */
+    /** a^b, broadcast, as StrictMath.pow rounded to float (within 1 ulp). */
     public static Tensor pow(Tensor a, Tensor b) {
         return apply("pow", BinaryFn.POW, a, b);
     }

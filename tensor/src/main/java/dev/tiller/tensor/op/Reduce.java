@@ -84,7 +84,7 @@ public final class Reduce {
             shift[i] = Double.isInfinite(shift[i]) ? 0.0 : shift[i];
         }
         double[] s = l.rows(Kind.SUMEXP, shift);
-        return l.output(i -> Math.log(s[i]) + shift[i]);
+        return l.output(i -> StrictMath.log(s[i]) + shift[i]);
     }
 
     /**

@@ -34,7 +34,7 @@ public final class RefBinary {
             case SUB -> (float) ((double) a - b);
             case MUL -> (float) ((double) a * b);
             case DIV -> (float) ((double) a / b);
-            case POW -> (float) Math.pow(a, b);
+            case POW -> (float) StrictMath.pow(a, b);   // StrictMath: same bits in every JIT tier
             case MAXIMUM -> Math.max(a, b);
             case MINIMUM -> Math.min(a, b);
             case EQ -> a == b ? 1f : 0f;

@@ -35,7 +35,7 @@ public final class RefReduce {
     public static double sumExp(MemorySegment x, long off, int n, float shift) {
         double s = 0;
         for (int i = 0; i < n; i++) {
-            s += Math.exp((double) x.getAtIndex(F32, off + i) - shift);
+            s += StrictMath.exp((double) x.getAtIndex(F32, off + i) - shift);
         }
         return s;
     }

@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Reference element-wise kernels: each function evaluated in double with java.lang.Math (erf and erfc by a series
- * and a continued fraction, below) and rounded once to float. The ground truth for SimdUnary; same signatures.
+ * Reference element-wise kernels: each function evaluated in double with java.lang.StrictMath, which gives the same
+ * bits in every JIT tier (erf and erfc by a series and a continued fraction, below), and rounded once to float.
+ * The ground truth for SimdUnary; same signatures.
  */
 public final class RefUnary {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
@@ -53,13 +54,13 @@ public final class RefUnary {
         return switch (f) {
             case NEG -> -xf;
             case ABS -> Math.abs(xf);
-            case EXP -> (float) Math.exp(x);
-            case LOG -> (float) Math.log(x);
+            case EXP -> (float) StrictMath.exp(x);
+            case LOG -> (float) StrictMath.log(x);
             case SQRT -> (float) Math.sqrt(x);
             case RSQRT -> (float) (1.0 / Math.sqrt(x));
             case SQUARE -> (float) (x * x);
             case RECIPROCAL -> (float) (1.0 / x);
-            case TANH -> (float) Math.tanh(x);
+            case TANH -> (float) StrictMath.tanh(x);
             case SIGMOID -> (float) sigmoid(x);
             case RELU -> Math.max(xf, 0f);
             case SILU -> (float) (x * sigmoid(x));
@@ -67,9 +68,9 @@ public final class RefUnary {
             case GELU -> (float) (0.5 * x * erfc(-x * SQRT_HALF));     // 1 + erf(z) = erfc(-z): no cancellation
             // NOTE: 0.5 (1 + tanh(u)) = sigmoid(2u) exactly; the sigmoid form does not cancel for very negative x.
             case GELU_TANH -> (float) (x * sigmoid(2.0 * GELU_K * (x + GELU_C * x * x * x)));
-            case SOFTPLUS -> (float) (p * x > q ? x : Math.log1p(Math.exp(p * x)) / p);
+            case SOFTPLUS -> (float) (p * x > q ? x : StrictMath.log1p(StrictMath.exp(p * x)) / p);
             case LEAKY_RELU -> xf > 0f ? xf : (float) (p * x);
-            case POW -> (float) Math.pow(x, p);
+            case POW -> (float) StrictMath.pow(x, p);
             case CLAMP -> Math.min(Math.max(xf, p), q);
             case ADD_SCALAR -> (float) (x + p);
             case MUL_SCALAR -> (float) (x * p);
@@ -91,7 +92,7 @@ public final class RefUnary {
                 yield (float) (g * (s * (1.0 + v * sigmoid(-v))));      // d/dx x s(x) = s (1 + x (1 - s))
             }
             case SOFTPLUS -> (float) (p * v > q ? g : g * sigmoid(p * v));
-            case GELU -> (float) (g * (0.5 * erfc(-v * SQRT_HALF) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI));
+            case GELU -> (float) (g * (0.5 * erfc(-v * SQRT_HALF) + v * StrictMath.exp(-0.5 * v * v) * INV_SQRT_2PI));
             case GELU_TANH -> {
                 // with s = sigmoid(2u), u = k (x + c x^3): d/dx = s + 2 x s (1 - s) k (1 + 3 c x^2)
                 double w = 2.0 * GELU_K * (v + GELU_C * v * v * v);
@@ -105,7 +106,7 @@ public final class RefUnary {
 
     /** 1 / (1 + e^-x) in double. */
     public static double sigmoid(double x) {
-        return x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
+        return x >= 0 ? 1.0 / (1.0 + StrictMath.exp(-x)) : StrictMath.exp(x) / (1.0 + StrictMath.exp(x));
     }
 
     /**
@@ -159,6 +160,6 @@ public final class RefUnary {
         for (int k = 60; k >= 1; k--) {
             f = x + (k * 0.5) / f;
         }
-        return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
+        return StrictMath.exp(-x * x) / (Math.sqrt(Math.PI) * f);
     }
 }
