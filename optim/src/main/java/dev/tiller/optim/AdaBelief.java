@@ -52,9 +52,9 @@ public final class AdaBelief extends AbstractOptimizer<AdaBeliefHyper> {
         long so = st.offset();
         long n = p.numel();
         float b1 = h.b1();
-        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
+        float c1 = Scalars.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
-        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
+        float c2 = Scalars.oneMinus(b2);   // 1 - b2
         float bc1 = OptaxMath.biasCorrection(b1, t);
         float bc1Next = OptaxMath.biasCorrection(b1, t + 1);
         float bc2 = OptaxMath.biasCorrection(b2, t);

@@ -65,11 +65,11 @@ public final class Adan extends AbstractOptimizer<AdanHyper> {
         long gpo = gpt.offset();
         long n = p.numel();
         float b1 = h.b1();
-        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
+        float c1 = Scalars.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
-        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
+        float c2 = Scalars.oneMinus(b2);   // 1 - b2
         float b3 = h.b3();
-        float c3 = OptaxMath.oneMinus(b3);   // 1 - b3
+        float c3 = Scalars.oneMinus(b3);   // 1 - b3
         float bc1 = OptaxMath.biasCorrection(b1, t);
         float bc2 = OptaxMath.biasCorrection(b2, t);
         float bc3 = OptaxMath.biasCorrection(b3, t);

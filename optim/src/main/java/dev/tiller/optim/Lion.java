@@ -37,8 +37,8 @@ public final class Lion extends AbstractOptimizer<LionHyper> {
         // m = (1-b2) g + b2 m, p = p + (-lr) (u + wd p), in that order, no FMA, so it equals Optax's composed ops.
         StateSlot slot = slotOf("mu", p);
         Tensor mt = slot.open();
-        FusedUpdate.lion(p.value(), p.grad(), mt, h.lr(), h.b1(), OptaxMath.oneMinus(h.b1()), h.b2(),
-                OptaxMath.oneMinus(h.b2()), h.weightDecay());
+        FusedUpdate.lion(p.value(), p.grad(), mt, h.lr(), h.b1(), Scalars.oneMinus(h.b1()), h.b2(),
+                Scalars.oneMinus(h.b2()), h.weightDecay());
         slot.commit(t);
     }
 }

@@ -50,7 +50,7 @@ public final class NovoGrad extends AbstractOptimizer<NovoGradHyper> {
         long mo = mt.offset();
         long n = p.numel();
         float gg = (float) (OptaxMath.l2(p.grad()) * OptaxMath.l2(p.grad()));
-        float nu = t == 1 ? gg : OptaxMath.oneMinus(h.b2()) * gg + h.b2() * vt.segment().getAtIndex(F32, vt.offset());
+        float nu = t == 1 ? gg : Scalars.oneMinus(h.b2()) * gg + h.b2() * vt.segment().getAtIndex(F32, vt.offset());
         vt.segment().setAtIndex(F32, vt.offset(), nu);
         float denom = (float) Math.sqrt(nu + h.epsRoot()) + h.eps();
         float b1 = h.b1();

@@ -20,29 +20,6 @@ final class OptaxMath {
         return 1f - (float) StrictMath.pow(decay, t);
     }
 
-    /**
-     * 1 - b as Optax computes it: b is a Python float, so the complement is taken in double from the decimal value
-     * and then rounded to float32 (1 - 0.999 gives 0.001f). NOTE: 1f - 0.999f would give 0.00100004673f, a relative
-     * error of 5e-5 that shows up against the reference; the shortest decimal of the float recovers the value the
-     * caller wrote.
-     */
-    static float oneMinus(float b) {
-        // A small direct-mapped cache (key and value packed in one long) keeps step() free of allocation: the
-        // decimal conversion allocates, and the same few betas come back every step.
-        int key = Float.floatToRawIntBits(b);
-        int slot = (key ^ (key >>> 16)) & (ONE_MINUS_CACHE.length() - 1);
-        long entry = ONE_MINUS_CACHE.get(slot);
-        if (entry != 0 && (int) (entry >>> 32) == key) {
-            return Float.intBitsToFloat((int) entry);
-        }
-        float c = (float) (1.0 - Double.parseDouble(Float.toString(b)));
-        ONE_MINUS_CACHE.set(slot, ((long) key << 32) | (Float.floatToRawIntBits(c) & 0xFFFFFFFFL));
-        return c;
-    }
-
-    private static final java.util.concurrent.atomic.AtomicLongArray ONE_MINUS_CACHE =
-            new java.util.concurrent.atomic.AtomicLongArray(64);
-
     /** Euclidean norm of all elements of a contiguous float32 tensor. */
     static double l2(Tensor x) {
         MemorySegment s = x.segment();

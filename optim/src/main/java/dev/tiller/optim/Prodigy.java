@@ -83,9 +83,9 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
             float dlr = dlr(d, h, t);
             float sCoef = hyper.safeguardWarmup() ? d : dlr;
             float b1 = h.beta1();
-            float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
+            float c1 = Scalars.oneMinus(b1);   // 1 - b1
             float b2 = h.beta2();
-            float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
+            float c2 = Scalars.oneMinus(b2);   // 1 - b2
             for (ParamRef p : group.params()) {
                 StateSlot ms = slotOf("exp_avg", p);
                 StateSlot vs = slotOf("exp_avg_sq", p);

@@ -15,10 +15,26 @@ final class Scalars {
         return Double.parseDouble(Float.toString(x));
     }
 
-    /** 1 - x in double, rounded once to float (PyTorch's "1 - beta1" scalar). */
+    /**
+     * 1 - x in double from x's decimal, rounded once to float: PyTorch's "1 - beta1" on a Python float, and Optax's
+     * complement of a Python float beta (1 - 0.999 gives 0.001f, where 1f - 0.999f would give 0.00100004673f).
+     * NOTE: a small direct-mapped cache (key and value packed in one long) keeps step() free of allocation: the
+     * decimal conversion allocates, and the same few betas come back every step.
+     */
     static float oneMinus(float x) {
-        return (float) (1.0 - decimal(x));
+        int key = Float.floatToRawIntBits(x);
+        int slot = (key ^ (key >>> 16)) & (ONE_MINUS_CACHE.length() - 1);
+        long entry = ONE_MINUS_CACHE.get(slot);
+        if (entry != 0 && (int) (entry >>> 32) == key) {
+            return Float.intBitsToFloat((int) entry);
+        }
+        float c = (float) (1.0 - decimal(x));
+        ONE_MINUS_CACHE.set(slot, ((long) key << 32) | (Float.floatToRawIntBits(c) & 0xFFFFFFFFL));
+        return c;
     }
+
+    private static final java.util.concurrent.atomic.AtomicLongArray ONE_MINUS_CACHE =
+            new java.util.concurrent.atomic.AtomicLongArray(64);
 
     /** -1 when maximizing (the gradient is negated), else 1. */
     static float gradSign(boolean maximize) {

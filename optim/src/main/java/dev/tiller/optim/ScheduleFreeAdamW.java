@@ -86,9 +86,9 @@ public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamW
         long vo = vt.offset();
         long n = p.numel();
         float b1 = h.b1();
-        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
+        float c1 = Scalars.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
-        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
+        float c2 = Scalars.oneMinus(b2);   // 1 - b2
         float bc2 = OptaxMath.biasCorrection(b2, t);
         float step = -OptaxMath.warmupConstant(h.lr(), h.warmupSteps(), t - 1);
         float c = ck;
@@ -119,7 +119,7 @@ public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamW
         MemorySegment y = p.value().segment();
         MemorySegment z = zt.segment();
         MemorySegment o = out.segment();
-        float c1 = OptaxMath.oneMinus(b1);
+        float c1 = Scalars.oneMinus(b1);
         for (long i = 0; i < p.numel(); i++) {
             float yi = y.getAtIndex(F32, p.value().offset() + i);
             o.setAtIndex(F32, out.offset() + i, (yi - c1 * z.getAtIndex(F32, zt.offset() + i)) / b1);

@@ -57,9 +57,9 @@ public final class Yogi extends AbstractOptimizer<YogiHyper> {
         long vo = vt.offset();
         long n = p.numel();
         float b1 = h.b1();
-        float c1 = OptaxMath.oneMinus(b1);   // 1 - b1
+        float c1 = Scalars.oneMinus(b1);   // 1 - b1
         float b2 = h.b2();
-        float c2 = OptaxMath.oneMinus(b2);   // 1 - b2
+        float c2 = Scalars.oneMinus(b2);   // 1 - b2
         float bc1 = OptaxMath.biasCorrection(b1, t);
         float bc2 = OptaxMath.biasCorrection(b2, t);
         float step = -h.lr();

@@ -9,12 +9,12 @@ class OptaxMathTest {
     @Test
     void oneMinusIsTakenFromTheDecimalLikeAPythonFloat() {
         // Python: 1 - 0.999 = 0.0010000000000000009, which rounds to float32 0.001f; 1f - 0.999f would be 0.00100004673
-        assertEquals(0.001f, OptaxMath.oneMinus(0.999f));
-        assertEquals(0.1f, OptaxMath.oneMinus(0.9f));
-        assertEquals(0.01f, OptaxMath.oneMinus(0.99f));
-        assertEquals(1f, OptaxMath.oneMinus(0f));
-        assertEquals(0f, OptaxMath.oneMinus(1f));
-        assertEquals(0.001f, OptaxMath.oneMinus(0.999f), "cached value is the same");
+        assertEquals(0.001f, Scalars.oneMinus(0.999f));
+        assertEquals(0.1f, Scalars.oneMinus(0.9f));
+        assertEquals(0.01f, Scalars.oneMinus(0.99f));
+        assertEquals(1f, Scalars.oneMinus(0f));
+        assertEquals(0f, Scalars.oneMinus(1f));
+        assertEquals(0.001f, Scalars.oneMinus(0.999f), "cached value is the same");
     }
 
     @Test
