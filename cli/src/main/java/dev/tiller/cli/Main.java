@@ -18,7 +18,7 @@ public final class Main {
         new Command("train", "./tiller train [--model M ...]", "train a model (default: the GPT on the JDK's java.util"
                 + " sources); ./tiller train --help for the flags"),
         new Command("info", "./tiller info", "show the JDK, the SIMD kernel path and the thread count"),
-        new Command("test", "./tiller test [all]", "run the test suite (all: include the long soak suites)"),
+        new Command("test", "./tiller test [all]", "run the test suite (all: also tests tagged soak)"),
         new Command("conform", "./tiller conform FILE...", "check golden reference cases (e.g. ../shared/golden/*.json)"),
         new Command("bench", "./tiller bench [matmul ...]", "run the reference workloads, one `key value` a line"),
     };
