@@ -179,31 +179,31 @@ public final class OpCases {
     }
 
     private static Variable layerNorm(GoldenCase c, Map<String, Variable> in, Attrs at) {
-        Variable x = input(c, in, "x");
-        int[] ns = at.ints("normalized_shape");
-        int[] s = x.shape();
-        int inner = 1;
-        for (int d : ns) {
-            inner *= d;
-        }
-        if (ns.length == 1) {
-            return F.layerNorm(x, in.get("weight"), in.get("bias"), at.f("eps", 1e-5f));
-        }
-        // Normalise over the last ns.length dims: flatten them, normalise, restore.
-        int[] flat = java.util.Arrays.copyOf(s, s.length - ns.length + 1);
-        flat[flat.length - 1] = inner;
-        Variable w = in.get("weight") == null ? null : F.reshape(in.get("weight"), inner);
-        Variable b = in.get("bias") == null ? null : F.reshape(in.get("bias"), inner);
-        return F.reshape(F.layerNorm(F.reshape(x, flat), w, b, at.f("eps", 1e-5f)), s);
+        float eps = at.f("eps", 1e-5f);
+        return overNormalizedShape(input(c, in, "x"), at.ints("normalized_shape"), in.get("weight"), in.get("bias"),
+                (x, w, b) -> F.layerNorm(x, w, b, eps));
     }
 
     private static Variable rmsNorm(GoldenCase c, Map<String, Variable> in, Attrs at) {
-        Variable x = input(c, in, "x");
-        int[] ns = at.ints("normalized_shape");
         // PyTorch's default eps (None) is torch.finfo(float32).eps.
         float eps = at.f("eps", Math.ulp(1f));
+        return overNormalizedShape(input(c, in, "x"), at.ints("normalized_shape"), in.get("weight"), null,
+                (x, w, b) -> F.rmsNorm(x, w, eps));
+    }
+
+    /** A norm over the last dim of x, with optional weight and bias of that dim's size. */
+    private interface LastDimNorm {
+        Variable apply(Variable x, Variable weight, Variable bias);
+    }
+
+    /**
+     * PyTorch's normalized_shape: normalise over the last ns.length dims of x by flattening them into one, applying
+     * norm, and restoring x's shape (weight and bias, shaped ns, are flattened alike).
+     */
+    private static Variable overNormalizedShape(Variable x, int[] ns, Variable weight, Variable bias,
+                                                LastDimNorm norm) {
         if (ns.length == 1) {
-            return F.rmsNorm(x, in.get("weight"), eps);
+            return norm.apply(x, weight, bias);
         }
         int[] s = x.shape();
         int inner = 1;
@@ -212,8 +212,9 @@ public final class OpCases {
         }
         int[] flat = java.util.Arrays.copyOf(s, s.length - ns.length + 1);
         flat[flat.length - 1] = inner;
-        Variable w = in.get("weight") == null ? null : F.reshape(in.get("weight"), inner);
-        return F.reshape(F.rmsNorm(F.reshape(x, flat), w, eps), s);
+        Variable w = weight == null ? null : F.reshape(weight, inner);
+        Variable b = bias == null ? null : F.reshape(bias, inner);
+        return F.reshape(norm.apply(F.reshape(x, flat), w, b), s);
     }
 
     /** Typed access to a case's attrs with PyTorch defaults; errors name the attribute. */
