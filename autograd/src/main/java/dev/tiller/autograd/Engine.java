@@ -66,9 +66,7 @@ final class Engine {
                 v.accumulate(dOut);
                 continue;
             }
-            if (node.saved.isReleased()) {
-                node.saved.get(0);    // throws the explanatory message
-            }
+            node.saved.requireLive();
             boolean[] needsGrad = new boolean[node.inputs.length];
             for (int i = 0; i < needsGrad.length; i++) {
                 needsGrad[i] = node.inputs[i] != null && node.inputs[i].requiresGrad();

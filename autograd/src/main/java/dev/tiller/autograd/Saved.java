@@ -33,19 +33,20 @@ public final class Saved {
 
     /** The i-th kept value. */
     public Object get(int i) {
+        requireLive();
+        return items.get(i);
+    }
+
+    /** Fails, saying how to retain a graph, when an earlier backward has freed these values. */
+    void requireLive() {
         if (released) {
             throw new IllegalStateException(opName + ": its saved values were freed by an earlier backward; call"
                     + " backward(seed, true) (retainGraph) on the first pass to run backward through a graph twice");
         }
-        return items.get(i);
     }
 
     void release() {
         released = true;
         items.clear();
-    }
-
-    boolean isReleased() {
-        return released;
     }
 }
