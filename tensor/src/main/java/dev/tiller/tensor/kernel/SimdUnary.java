@@ -35,6 +35,18 @@ public final class SimdUnary {
     private static final float GELU_2K = 2f * 0.79788456080286536f;    // 2 sqrt(2 / pi)
     private static final float GELU_C = 0.044715f;
     private static final float ERF_SPLIT = 0.927734375f;                // 475 / 512, Juffa's branch point
+    /**
+     * Floats per block for kernels split into passes. C2 stops inlining once a compilation reaches its node
+     * cutoff (NodeCountInliningCutoff, not settable in product JVMs); a Vector API op expands to dozens of nodes,
+     * so a loop body holding an exp plus a polynomial or two runs past it, the vector helpers are called instead
+     * of inlined, and every FloatVector between them is boxed on the heap (64 MB per GELU over 2M floats). Such
+     * kernels run as a few short loops over a block held in a float[] (2 KiB, in L1); the lane operations and
+     * their order are unchanged, so the bits are the same as one fused loop's. The passes (methods named
+     * *Pass) must compile on their own, not inlined into their caller: the launcher, Surefire and JMH pass
+     * {@code -XX:CompileCommand=dontinline,dev.tiller.tensor.kernel.SimdUnary::*Pass}. Without it results are
+     * the same, only slower, whenever C2 happens to inline a pass.
+     */
+    private static final int PASS_BLOCK = 512;
 
     private SimdUnary() {}
 
@@ -180,32 +192,59 @@ public final class SimdUnary {
 
     private static void mapSilu(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = ld(x, xOff + i);
-            st(v.mul(sigmoid(v)), y, yOff + i);
+        float[] e = new float[Math.min(bound, PASS_BLOCK)];
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            for (int i = 0; i < len; i += L) {
+                ld(x, xOff + b + i).abs().neg().intoArray(e, i);
+            }
+            expPass(e, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(x, xOff + b + i);
+                st(v.mul(sigmoid(v, FloatVector.fromArray(S, e, i))), y, yOff + b + i);
+            }
         }
     }
 
     private static void mapErf(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        for (int i = 0; i < bound; i += L) {
-            st(erf(ld(x, xOff + i)), y, yOff + i);
+        float[] erfc = new float[Math.min(bound, PASS_BLOCK)];
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            erfcPass(1f, x, xOff + b, erfc, len);
+            for (int i = 0; i < len; i += L) {
+                st(erf(ld(x, xOff + b + i), FloatVector.fromArray(S, erfc, i)), y, yOff + b + i);
+            }
         }
     }
 
     private static void mapGelu(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = ld(x, xOff + i);
-            st(v.mul(0.5f).mul(onePlusErf(v.mul(INV_SQRT2))), y, yOff + i);
+        float[] erfc = new float[Math.min(bound, PASS_BLOCK)];
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            erfcPass(INV_SQRT2, x, xOff + b, erfc, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(x, xOff + b + i);
+                FloatVector e = FloatVector.fromArray(S, erfc, i);
+                st(v.mul(0.5f).mul(onePlusErf(v.mul(INV_SQRT2), e)), y, yOff + b + i);
+            }
         }
     }
 
     private static void mapGeluTanh(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = ld(x, xOff + i);
-            st(v.mul(sigmoid(geluTanhArg(v))), y, yOff + i);
+        float[] e = new float[Math.min(bound, PASS_BLOCK)];
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            for (int i = 0; i < len; i += L) {
+                geluTanhArg(ld(x, xOff + b + i)).abs().neg().intoArray(e, i);
+            }
+            expPass(e, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(x, xOff + b + i);
+                st(v.mul(sigmoid(geluTanhArg(v), FloatVector.fromArray(S, e, i))), y, yOff + b + i);
+            }
         }
     }
 
@@ -307,15 +346,23 @@ public final class SimdUnary {
     private static void backSilu(float p, float q, MemorySegment at, long aOff, MemorySegment dOut, long dOff,
             MemorySegment dx, long dxOff, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = ld(at, aOff + i);
-            FloatVector e = VecMath.exp(v.abs().neg());
-            FloatVector sAbs = one.div(one.add(e));               // sigmoid(|x|)
-            FloatVector sNeg = e.mul(sAbs);                       // sigmoid(-|x|)
-            VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
-            FloatVector s = sAbs.blend(sNeg, neg);                // sigmoid(x)
-            FloatVector oneMinusS = sNeg.blend(sAbs, neg);        // 1 - sigmoid(x), without cancellation
-            st(ld(dOut, dOff + i).mul(s.mul(one.add(v.mul(oneMinusS)))), dx, dxOff + i);
+        float[] ea = new float[Math.min(bound, PASS_BLOCK)];
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            for (int i = 0; i < len; i += L) {
+                ld(at, aOff + b + i).abs().neg().intoArray(ea, i);
+            }
+            expPass(ea, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(at, aOff + b + i);
+                FloatVector e = FloatVector.fromArray(S, ea, i);
+                FloatVector sAbs = one.div(one.add(e));               // sigmoid(|x|)
+                FloatVector sNeg = e.mul(sAbs);                       // sigmoid(-|x|)
+                VectorMask<Float> neg = v.compare(VectorOperators.LT, 0f);
+                FloatVector s = sAbs.blend(sNeg, neg);                // sigmoid(x)
+                FloatVector oneMinusS = sNeg.blend(sAbs, neg);        // 1 - sigmoid(x), without cancellation
+                st(ld(dOut, dOff + b + i).mul(s.mul(one.add(v.mul(oneMinusS)))), dx, dxOff + b + i);
+            }
         }
     }
 
@@ -330,31 +377,59 @@ public final class SimdUnary {
 
     private static void backGelu(float p, float q, MemorySegment at, long aOff, MemorySegment dOut, long dOff,
             MemorySegment dx, long dxOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = ld(at, aOff + i);
-            // d/dx 0.5 x (1 + erf(x / sqrt2)) = 0.5 (1 + erf(x / sqrt2)) + x phi(x), phi the normal density
-            FloatVector phi = VecMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-            FloatVector d = onePlusErf(v.mul(INV_SQRT2)).mul(0.5f).add(v.mul(phi));
-            st(ld(dOut, dOff + i).mul(d), dx, dxOff + i);
+        int size = Math.min(bound, PASS_BLOCK);
+        float[] erfc = new float[size];
+        float[] phi = new float[size];
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            erfcPass(INV_SQRT2, at, aOff + b, erfc, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(at, aOff + b + i);
+                v.mul(v).mul(-0.5f).intoArray(phi, i);
+            }
+            expPass(phi, len);                                  // e^(-x^2 / 2)
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(at, aOff + b + i);
+                FloatVector e = FloatVector.fromArray(S, erfc, i);
+                // d/dx 0.5 x (1 + erf(x / sqrt2)) = 0.5 (1 + erf(x / sqrt2)) + x phi(x), phi the normal density
+                FloatVector dens = FloatVector.fromArray(S, phi, i).mul(INV_SQRT_2PI);
+                FloatVector d = onePlusErf(v.mul(INV_SQRT2), e).mul(0.5f).add(v.mul(dens));
+                st(ld(dOut, dOff + b + i).mul(d), dx, dxOff + b + i);
+            }
         }
     }
 
     private static void backGeluTanh(float p, float q, MemorySegment at, long aOff, MemorySegment dOut, long dOff,
             MemorySegment dx, long dxOff, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = ld(at, aOff + i);
-            FloatVector w = geluTanhArg(v);                      // 2u
-            FloatVector e = VecMath.exp(w.abs().neg());
-            FloatVector sAbs = one.div(one.add(e));
-            FloatVector sNeg = e.mul(sAbs);
-            VectorMask<Float> neg = w.compare(VectorOperators.LT, 0f);
-            FloatVector s = sAbs.blend(sNeg, neg);
-            FloatVector oneMinusS = sNeg.blend(sAbs, neg);
-            // s + 2 x s (1 - s) k (1 + 3 c x^2), with 2k folded into GELU_2K
-            FloatVector poly = v.mul(v).mul(3f * GELU_C).add(one);
-            FloatVector d = s.add(v.mul(s).mul(oneMinusS).mul(poly).mul(GELU_2K));
-            st(ld(dOut, dOff + i).mul(d), dx, dxOff + i);
+        float[] ea = new float[Math.min(bound, PASS_BLOCK)];
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            for (int i = 0; i < len; i += L) {
+                geluTanhArg(ld(at, aOff + b + i)).abs().neg().intoArray(ea, i);
+            }
+            expPass(ea, len);
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(at, aOff + b + i);
+                FloatVector w = geluTanhArg(v);                      // 2u
+                FloatVector e = FloatVector.fromArray(S, ea, i);     // e^-|2u|
+                FloatVector sAbs = one.div(one.add(e));
+                FloatVector sNeg = e.mul(sAbs);
+                VectorMask<Float> neg = w.compare(VectorOperators.LT, 0f);
+                FloatVector s = sAbs.blend(sNeg, neg);
+                FloatVector oneMinusS = sNeg.blend(sAbs, neg);
+                // s + 2 x s (1 - s) k (1 + 3 c x^2), with 2k folded into GELU_2K
+                FloatVector poly = v.mul(v).mul(3f * GELU_C).add(one);
+                FloatVector d = s.add(v.mul(s).mul(oneMinusS).mul(poly).mul(GELU_2K));
+                st(ld(dOut, dOff + b + i).mul(d), dx, dxOff + b + i);
+            }
+        }
+    }
+
+    /** a = e^a in place over len floats (a multiple of L): the exp pass of the kernels split per PASS_BLOCK. */
+    private static void expPass(float[] a, int len) {
+        for (int i = 0; i < len; i += L) {
+            VecMath.exp(FloatVector.fromArray(S, a, i)).intoArray(a, i);
         }
     }
 
@@ -371,7 +446,11 @@ public final class SimdUnary {
      * sigmoid(-|v|) = e / (1 + e), so very negative inputs give small positive results instead of 1 / inf = 0.
      */
     private static FloatVector sigmoid(FloatVector v) {
-        FloatVector e = VecMath.exp(v.abs().neg());
+        return sigmoid(v, VecMath.exp(v.abs().neg()));
+    }
+
+    /** sigmoid(v) given e = e^-|v| (from expPass). */
+    private static FloatVector sigmoid(FloatVector v, FloatVector e) {
         FloatVector s = FloatVector.broadcast(S, 1f).div(e.add(1f));
         return s.blend(e.mul(s), v.compare(VectorOperators.LT, 0f));
     }
@@ -402,25 +481,35 @@ public final class SimdUnary {
         return r.fma(t, t.neg());
     }
 
-    /** erf(z), the approximation described in the class comment. */
-    private static FloatVector erf(FloatVector z) {
+    /**
+     * erfc(|scale x|) = e^r(t) for len floats of x into out, as two loops (the polynomial, then exp in place) so
+     * each stays small enough for C2 to keep its vectors in registers; see PASS_BLOCK.
+     */
+    private static void erfcPass(float scale, MemorySegment x, long xOff, float[] out, int len) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector t = ld(x, xOff + i).mul(scale).abs();
+            logErfcLarge(t, t.mul(t)).intoArray(out, i);
+        }
+        expPass(out, len);
+    }
+
+    /** erf(z), the approximation described in the class comment; erfc = e^r(|z|) from erfcPass. */
+    private static FloatVector erf(FloatVector z, FloatVector erfc) {
         FloatVector t = z.abs();
-        FloatVector s = z.mul(z);
-        FloatVector large = VecMath.exp(logErfcLarge(t, s)).neg().add(1f);   // erf(|z|)
+        FloatVector large = erfc.neg().add(1f);                                              // erf(|z|)
         large = large.blend(large.neg(), z.compare(VectorOperators.LT, 0f));                  // copysign
-        return erfSmall(z, s).blend(large, t.compare(VectorOperators.GT, ERF_SPLIT));
+        return erfSmall(z, z.mul(z)).blend(large, t.compare(VectorOperators.GT, ERF_SPLIT));
     }
 
     /**
      * 1 + erf(z) without cancellation: 1 + small(z) on the central branch, 2 - erfc(|z|) for z > 475/512 and
      * erfc(|z|) = e^r itself for z < -475/512 (where 1 + erf(z) = 1 - erf(|z|) would cancel). r is fitted for erf's
      * absolute accuracy, so e^r is within about 2^-24 absolute everywhere and within 1e-4 relative for |z| <= 4.2.
+     * erfc = e^r(|z|) from erfcPass.
      */
-    private static FloatVector onePlusErf(FloatVector z) {
+    private static FloatVector onePlusErf(FloatVector z, FloatVector erfc) {
         FloatVector t = z.abs();
-        FloatVector s = z.mul(z);
-        FloatVector erfc = VecMath.exp(logErfcLarge(t, s));
         FloatVector large = erfc.blend(erfc.neg().add(2f), z.compare(VectorOperators.GT, 0f));
-        return erfSmall(z, s).add(1f).blend(large, t.compare(VectorOperators.GT, ERF_SPLIT));
+        return erfSmall(z, z.mul(z)).add(1f).blend(large, t.compare(VectorOperators.GT, ERF_SPLIT));
     }
 }

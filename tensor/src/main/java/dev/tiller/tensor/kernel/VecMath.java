@@ -84,16 +84,20 @@ public final class VecMath {
      * -1 for x <= -20 and -infinity, exp(x) - 1 above 20 (so +infinity for x >= 89), NaN for NaN.
      */
     public static FloatVector expm1(FloatVector x) {
-        FloatVector xc = x.max(EXPM1_LOW).min(EXPM1_HIGH);
+        FloatVector y = expm1Core(x.max(EXPM1_LOW).min(EXPM1_HIGH), x);
+        y = y.blend(exp(x).sub(1f), x.compare(VectorOperators.GT, EXPM1_HIGH));
+        return y.blend(x, x.compare(VectorOperators.EQ, 0f));           // keeps the sign of zero
+    }
+
+    /** expm1 of xc, already clamped to [EXPM1_LOW, EXPM1_HIGH]; x only supplies the species for broadcasts. */
+    private static FloatVector expm1Core(FloatVector xc, FloatVector x) {
         FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
         FloatVector n = t.sub(ROUND_MAGIC);                   // exact: n in [-29, 29]
         FloatVector r = n.fma(x.broadcast(-LN2_LO), n.fma(x.broadcast(-LN2_HI), xc));
         FloatVector em1r = expPoly(r).fma(r.mul(r), r);      // expm1(r)
         IntVector ni = t.reinterpretAsInts().sub(0x4B400000);
         FloatVector scale = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();   // 2^n, normal
-        FloatVector y = em1r.fma(scale, scale.sub(1f));
-        y = y.blend(exp(x).sub(1f), x.compare(VectorOperators.GT, EXPM1_HIGH));
-        return y.blend(x, x.compare(VectorOperators.EQ, 0f));           // keeps the sign of zero
+        return em1r.fma(scale, scale.sub(1f));
     }
 
     // ------------------------------------------------------------------------------------------------ log, log1p
@@ -161,7 +165,9 @@ public final class VecMath {
      */
     public static FloatVector tanh(FloatVector x) {
         FloatVector a = x.abs();
-        FloatVector e = expm1(a.add(a));
+        // 2|x| clamped below expm1's high branch: above TANH_ONE the result is 1 anyway, and skipping that branch
+        // (a second exp) keeps the loops that call tanh small enough for C2 to inline whole (see SimdUnary)
+        FloatVector e = expm1Core(a.add(a).min(2 * TANH_ONE), x);
         FloatVector t = e.div(e.add(2f));
         t = t.blend(1f, a.compare(VectorOperators.GT, TANH_ONE));
         // copysign(t, x): t >= 0 (or NaN), so OR in x's sign bit
