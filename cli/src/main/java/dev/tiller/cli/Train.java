@@ -7,6 +7,7 @@ import dev.tiller.models.arch.ResNet;
 import dev.tiller.models.data.GraphDataset;
 import dev.tiller.models.data.ImageDataset;
 import dev.tiller.models.data.Shapes;
+import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.models.data.TextCorpus;
 import dev.tiller.models.gpt.GptConfig;
 import dev.tiller.models.nn.Activation;
@@ -42,27 +43,35 @@ import java.util.function.Function;
 
 /**
  * {@code ./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic] [--steps N] [--batch N]
- * [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]}. With no arguments: the byte-level GPT on
- * the JDK's java.util sources (jdk-util) with the WORKLOADS.md recipe (AdamW betas 0.9/0.95, decay 0.1 on
- * matrices only, linear warm-up then cosine to 10%, global-norm clip 1.0), a few minutes on 2 cores, then a
- * generated sample and the run folder's path.
+ * [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR] [--shift-at N]}. With no arguments: the
+ * byte-level GPT on the JDK's java.util sources (jdk-util) with the WORKLOADS.md recipe (AdamW betas 0.9/0.95,
+ * decay 0.1 on matrices only, linear warm-up then cosine to 10%, global-norm clip 1.0), a few minutes on 2 cores,
+ * then a generated sample and the run folder's path. The shifting datasets of issue #5 change domain at step --shift-at
+ * (default steps / 2): fashion-mnist-shift (classes 0-4, then 5-9) for the image models, jdk-shift (java.util,
+ * then java.sql) for the GPT.
  */
 final class Train {
     static final String USAGE = "./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic]"
             + " [--steps N] [--batch N] [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]"
-            + " [--micro N] [--eval-every N] [--precision f32|bf16|f16] [--state-precision f32|bf16|q8]";
+            + " [--micro N] [--eval-every N] [--precision f32|bf16|f16] [--state-precision f32|bf16|q8]"
+            + " [--shift-at N]; shifting data: --data fashion-mnist-shift (classes 0-4, then 5-9) or jdk-shift"
+            + " (java.util, then java.sql), shifting at --shift-at (default steps / 2)";
+
+    /** Named datasets whose domain shifts once, at --shift-at. */
+    static final String FASHION_SHIFT = "fashion-mnist-shift";
+    static final String JDK_SHIFT = "jdk-shift";
 
     private Train() {}
 
     /** Parsed flags; each absent flag is null and takes the model's default. */
     record Options(String model, String data, Long steps, Integer batch, Double width, Double depth, Double lr,
                    long seed, Integer threads, String out, int micro, Long evalEvery, DType precision,
-                   StatePrecision statePrecision) {}
+                   StatePrecision statePrecision, Long shiftAt) {}
 
     static Options parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         List<String> known = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth", "--lr", "--seed",
-                "--threads", "--out", "--micro", "--eval-every", "--precision", "--state-precision");
+                "--threads", "--out", "--micro", "--eval-every", "--precision", "--state-precision", "--shift-at");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
@@ -84,6 +93,18 @@ final class Train {
             throw new IllegalArgumentException("train: --model must be gpt, mlp, convnet, resnet or gcn, got '" + model
                     + "'");
         }
+        String data = m.get("--data");
+        if (JDK_SHIFT.equals(data) && !model.equals("gpt")) {
+            throw new IllegalArgumentException("train: --data " + JDK_SHIFT + " is text; use it with --model gpt");
+        }
+        if (FASHION_SHIFT.equals(data) && !List.of("mlp", "convnet", "resnet").contains(model)) {
+            throw new IllegalArgumentException("train: --data " + FASHION_SHIFT + " is images; use it with --model mlp,"
+                    + " convnet or resnet");
+        }
+        if (m.containsKey("--shift-at") && !FASHION_SHIFT.equals(data) && !JDK_SHIFT.equals(data)) {
+            throw new IllegalArgumentException("train: --shift-at needs a shifting dataset (--data " + FASHION_SHIFT
+                    + " or " + JDK_SHIFT + "), got --data " + (data == null ? "(default)" : data));
+        }
         DType precision = switch (m.getOrDefault("--precision", "f32")) {
             case "f32" -> DType.F32;
             case "bf16" -> DType.BF16;
@@ -101,7 +122,8 @@ final class Train {
         return new Options(model, m.get("--data"), longOpt(m, "--steps", 1), intOpt(m, "--batch", 1),
                 doubleOpt(m, "--width"), doubleOpt(m, "--depth"), doubleOpt(m, "--lr"),
                 m.containsKey("--seed") ? longOpt(m, "--seed", 0) : 0L, intOpt(m, "--threads", 1), m.get("--out"),
-                m.containsKey("--micro") ? intOpt(m, "--micro", 1) : 1, longOpt(m, "--eval-every", 0), precision, state);
+                m.containsKey("--micro") ? intOpt(m, "--micro", 1) : 1, longOpt(m, "--eval-every", 0), precision, state,
+                longOpt(m, "--shift-at", 0));
     }
 
     private static Long longOpt(Map<String, String> m, String k, long min) {
@@ -159,12 +181,15 @@ final class Train {
         try {
             switch (o.model()) {
                 case "gpt" -> {
-                    TextCorpus corpus = textCorpus(o.data());
                     GptConfig cfg = GptConfig.reference().scaled(o.width() == null ? 1 : o.width(),
                             o.depth() == null ? 1 : o.depth());
                     steps = o.steps() == null ? 200 : o.steps();
-                    task = new GptTask(corpus, cfg, o.batch() == null ? 16 : o.batch(), o.seed(),
-                            steps >= 1000 ? 32 : 8);
+                    int batch = o.batch() == null ? 16 : o.batch();
+                    int evalBatches = steps >= 1000 ? 32 : 8;
+                    task = JDK_SHIFT.equals(o.data())
+                            ? new GptTask(ShiftingStream.jdkModules(JDK_SHIFT, List.of("java.base/java/util/",
+                                    "java.sql/"), shiftAt(o, steps)), cfg, batch, o.seed(), evalBatches)
+                            : new GptTask(textCorpus(o.data()), cfg, batch, o.seed(), evalBatches);
                     lr = o.lr() == null ? 1e-3 : o.lr();
                     warmup = (int) Math.min(100, Math.max(1, steps / 10));
                     weightDecay = 0.1f;
@@ -182,8 +207,8 @@ final class Train {
                     beta2 = 0.999f;
                 }
                 default -> {
-                    task = imageTask(o);
                     steps = o.steps() == null ? 500 : o.steps();
+                    task = imageTask(o, steps);
                     lr = o.lr() == null ? 1e-3 : o.lr();
                     warmup = (int) Math.min(100, Math.max(1, steps / 20));
                     weightDecay = 0.01f;
@@ -265,6 +290,16 @@ final class Train {
         return b.toString();
     }
 
+    /** The step at which a shifting dataset changes domain: --shift-at, else half the run. */
+    private static long shiftAt(Options o, long steps) {
+        long at = o.shiftAt() == null ? steps / 2 : o.shiftAt();
+        if (at >= steps) {
+            throw new IllegalArgumentException("--shift-at " + at + " is not below --steps " + steps
+                    + ": the data would never shift");
+        }
+        return at;
+    }
+
     private static TextCorpus textCorpus(String data) {
         if (data == null || data.equals("jdk-util")) {
             return TextCorpus.jdkUtil();
@@ -275,17 +310,17 @@ final class Train {
         Path p = Path.of(data);
         if (!Files.exists(p)) {
             throw new IllegalArgumentException("--data " + data + ": no such file or folder, and not a named corpus"
-                    + " (jdk-util, synthetic)");
+                    + " (jdk-util, " + JDK_SHIFT + ", synthetic)");
         }
         return TextCorpus.fromPath(p);
     }
 
-    private static ImageTask imageTask(Options o) {
+    private static ImageTask imageTask(Options o, long steps) {
         String data = o.data() == null ? "fashion-mnist" : o.data();
         ImageDataset train;
         ImageDataset val;
         switch (data) {
-            case "fashion-mnist" -> {
+            case "fashion-mnist", FASHION_SHIFT -> {
                 train = ImageDataset.fashionMnist(true);
                 val = ImageDataset.fashionMnist(false);
             }
@@ -297,7 +332,7 @@ final class Train {
                 Path p = Path.of(data);
                 if (!Files.isDirectory(p)) {
                     throw new IllegalArgumentException("--data " + data + ": not a folder of IDX files nor a named"
-                            + " dataset (fashion-mnist, synthetic)");
+                            + " dataset (fashion-mnist, " + FASHION_SHIFT + ", synthetic)");
                 }
                 train = ImageDataset.idx(p.getFileName().toString(), p, "train", 10);
                 val = ImageDataset.idx(p.getFileName().toString(), p, "t10k", 10);
@@ -330,6 +365,11 @@ final class Train {
                 forward = m::forward;
                 name = "resnet";
             }
+        }
+        if (data.equals(FASHION_SHIFT)) {
+            ShiftingStream<ShiftingStream.ImagePhase> stream = ShiftingStream.classSubsets(FASHION_SHIFT, train, val,
+                    List.of(new int[] {0, 1, 2, 3, 4}, new int[] {5, 6, 7, 8, 9}), shiftAt(o, steps));
+            return new ImageTask(name + "-" + FASHION_SHIFT, stream, model, forward, batch, o.seed(), o.micro());
         }
         return new ImageTask(name + "-" + train.name(), train, val, model, forward, batch, o.seed(), o.micro());
     }

@@ -3,6 +3,7 @@ package dev.tiller.policy;
 import dev.tiller.autograd.Autocast;
 import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
+import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.optim.MixedPrecision;
 import dev.tiller.optim.clip.DynamicLossScaler;
 import dev.tiller.optim.clip.LossScaleHyper;
@@ -31,7 +32,8 @@ import java.util.function.LongFunction;
  * {@link TensorPool}, so after the first step no new off-heap memory is reserved. Metrics go to the run log each
  * step; evaluation every evalEvery steps and at the end. Clipping reports a non-finite gradient norm instead of
  * scaling by it; the trainer then skips the update and logs an event, never silently. A non-finite loss (which
- * can come with finite gradients, e.g. log of a negative number) skips the step the same way.
+ * can come with finite gradients, e.g. log of a negative number) skips the step the same way. When the task's data
+ * shifts ({@link Task#shift}), each metrics row carries its phase and a phase_change event marks every shift.
  *
  * @param <H> the optimizer's hyperparameter record
  */
@@ -91,9 +93,16 @@ public final class Trainer<H extends Record> {
         MixedPrecision mixed = precision == DType.F32 ? null : new MixedPrecision(params, precision);
         DynamicLossScaler scaler = precision == DType.F16
                 ? new DynamicLossScaler(new LossScaleHyper(65536f, 2.0, 0.5, 2000)) : null;
+        ShiftingStream<?> shift = task.shift().orElse(null);
         try (TensorPool pool = new TensorPool()) {
             for (long step = 0; step < settings.steps(); step++) {
                 long t0 = System.nanoTime();
+                int phase = shift == null ? 0 : shift.phaseAt(step);
+                if (shift != null && step > 0 && phase != shift.phaseAt(step - 1)) {
+                    // "step" counts finished steps, as in every event: the new phase's data starts with the next one
+                    log.event(row("step", step, "event", "phase_change", "from", shift.phaseAt(step - 1), "to", phase,
+                            "data", shift.describe(phase)));
+                }
                 H h = schedule.apply(step);
                 double loss = 0;
                 ClipReport report = null;
@@ -146,6 +155,9 @@ public final class Trainer<H extends Record> {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 lastLoss = loss;
                 Map<String, Object> r = row("step", step + 1, "train_loss", loss);
+                if (shift != null) {
+                    r.put("phase", phase);
+                }
                 Object lr = component(h, "lr");
                 if (lr != null) {
                     r.put("lr", lr);
@@ -165,7 +177,7 @@ public final class Trainer<H extends Record> {
                 if (evalNow) {
                     try (TensorScope scope = TensorScope.open(pool)) {
                         task.model().train(false);
-                        lastEval = task.evaluate();
+                        lastEval = task.evaluate(step);
                     } finally {
                         task.model().train(true);
                     }

@@ -85,6 +85,52 @@ public record ImageDataset(String name, float[] images, int[] labels, int channe
         return new Batch(Tensor.of(x, b, channels, height, width), Tensor.ofInts(y, b));
     }
 
+    /**
+     * Batch k of B examples in the endless walk through the (seed, epoch) permutations: epoch k / (N / B), positions
+     * from (k % (N / B)) * B; the last N % B examples of each permutation are skipped. A pure function of
+     * (seed, B, k), so the data position of a run is k.
+     */
+    public Batch nthBatch(long seed, int batch, long k) {
+        if (batch < 1 || batch > size()) {
+            throw new IllegalArgumentException(name + ": batch " + batch + " must be in [1, " + size()
+                    + "] (the number of examples)");
+        }
+        int perEpoch = size() / batch;
+        int epoch = Math.toIntExact(k / perEpoch);
+        int from = (int) (k % perEpoch) * batch;
+        return batch(seed, epoch, from, from + batch);
+    }
+
+    /**
+     * The examples whose label is in keep, in file order, as a dataset of the same shape and class count (so a model
+     * keeps all its outputs); named name[c0,c1,...].
+     */
+    public ImageDataset withClasses(int... keep) {
+        boolean[] wanted = new boolean[classes];
+        for (int c : keep) {
+            if (c < 0 || c >= classes) {
+                throw new IllegalArgumentException(name + ": unknown class " + c + "; classes are 0.." + (classes - 1));
+            }
+            wanted[c] = true;
+        }
+        int per = channels * height * width;
+        int n = 0;
+        for (int y : labels) {
+            n += wanted[y] ? 1 : 0;
+        }
+        float[] x = new float[n * per];
+        int[] y = new int[n];
+        int j = 0;
+        for (int i = 0; i < labels.length; i++) {
+            if (wanted[labels[i]]) {
+                System.arraycopy(images, i * per, x, j * per, per);
+                y[j++] = labels[i];
+            }
+        }
+        return new ImageDataset(name + java.util.Arrays.toString(keep).replace(" ", ""), x, y, channels, height, width,
+                classes);
+    }
+
     /** A batch of inputs (B, C, H, W) and labels (B). */
     public record Batch(Tensor inputs, Tensor labels) {}
 

@@ -3,6 +3,7 @@ package dev.tiller.policy.task;
 import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
 import dev.tiller.models.data.ByteWindows;
+import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.models.data.TextCorpus;
 import dev.tiller.models.gpt.Gpt;
 import dev.tiller.models.gpt.GptConfig;
@@ -11,33 +12,46 @@ import dev.tiller.models.nn.Module;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Byte-level language modelling: the GPT on a text corpus. Training batches are random windows of the training
  * split keyed by (seed, step, micro); validation loss is the mean over evalBatches fixed random windows of the
- * validation split (the WORKLOADS.md quality anchor uses 32 batches of 16 x 128).
+ * validation split (the WORKLOADS.md quality anchor uses 32 batches of 16 x 128). On a {@link ShiftingStream} of
+ * corpora (e.g. java.util then java.sql), step s draws from the corpus of the phase active at s, keyed by
+ * (phase seed, step in phase, micro), and validation reports the active phase plus every phase (evalBatches each).
  */
 public final class GptTask implements Task {
     private static final int MAX_MICRO = 1 << 16;
-    private final TextCorpus corpus;
+    private final ShiftingStream<TextCorpus> data;
     private final Gpt model;
-    private final ByteWindows train;
-    private final ByteWindows val;
+    private final ByteWindows[] train;      // (P) one window stream per phase
+    private final ByteWindows[] val;        // (P)
     private final int batch;
     private final int evalBatches;
 
     public GptTask(TextCorpus corpus, GptConfig config, int batch, long seed, int evalBatches) {
-        this.corpus = corpus;
+        this(ShiftingStream.single(corpus.name(), corpus), config, batch, seed, evalBatches);
+    }
+
+    /** Training and validation text follow the phases of data (one phase: an ordinary language-modelling task). */
+    public GptTask(ShiftingStream<TextCorpus> data, GptConfig config, int batch, long seed, int evalBatches) {
+        this.data = data;
         this.model = new Gpt(config, seed);
         this.batch = batch;
         this.evalBatches = evalBatches;
-        this.train = new ByteWindows(corpus.train(), batch, config.context(), seed, 1);
-        this.val = new ByteWindows(corpus.validation(), batch, config.context(), seed, 2);
+        this.train = new ByteWindows[data.phases()];
+        this.val = new ByteWindows[data.phases()];
+        for (int p = 0; p < data.phases(); p++) {
+            long s = ShiftingStream.phaseSeed(seed, p);
+            train[p] = new ByteWindows(data.phase(p).train(), batch, config.context(), s, 1);
+            val[p] = new ByteWindows(data.phase(p).validation(), batch, config.context(), s, 2);
+        }
     }
 
     @Override
     public String name() {
-        return "gpt-" + corpus.name().replaceAll("[^A-Za-z0-9._-]", "_");
+        return "gpt-" + data.name().replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     @Override
@@ -45,22 +59,54 @@ public final class GptTask implements Task {
         return model;
     }
 
+    /** Micro-batch micro of step: inputs and targets (B, T), a pure function of (seed, step, micro). */
+    public ByteWindows.Batch trainBatch(long step, int micro) {
+        return train[data.phaseAt(step)].batch(data.stepInPhase(step) * MAX_MICRO + micro);
+    }
+
     @Override
     public Variable trainLoss(long step, int micro) {
-        ByteWindows.Batch b = train.batch(step * MAX_MICRO + micro);
+        ByteWindows.Batch b = trainBatch(step, micro);
         return model.loss(b.inputs(), b.targets());
     }
 
     @Override
     public Map<String, Double> evaluate() {
+        return evaluate(0);
+    }
+
+    @Override
+    public Map<String, Double> evaluate(long step) {
+        if (data.phases() == 1) {
+            return Map.of("val_loss", valLoss(val[0]));
+        }
+        double[] perPhase = new double[data.phases()];
+        for (int p = 0; p < perPhase.length; p++) {
+            perPhase[p] = valLoss(val[p]);
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("val_loss", perPhase[data.phaseAt(step)]);
+        for (int p = 0; p < perPhase.length; p++) {
+            m.put("val_loss_phase" + p, perPhase[p]);
+        }
+        return m;
+    }
+
+    /** Mean loss over the first evalBatches batches of windows. */
+    private double valLoss(ByteWindows windows) {
         double sum = 0;
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (int k = 0; k < evalBatches; k++) {
-                ByteWindows.Batch b = val.batch(k);
+                ByteWindows.Batch b = windows.batch(k);
                 sum += model.loss(b.inputs(), b.targets()).value().item();
             }
         }
-        return Map.of("val_loss", sum / evalBatches);
+        return sum / evalBatches;
+    }
+
+    @Override
+    public Optional<ShiftingStream<?>> shift() {
+        return data.phases() > 1 ? Optional.of(data) : Optional.empty();
     }
 
     @Override
@@ -90,10 +136,17 @@ public final class GptTask implements Task {
         m.put("depth", model.config().depth());
         m.put("heads", model.config().heads());
         m.put("parameters", model.parameterCount());
-        m.put("data", corpus.name());
-        m.put("train_bytes", corpus.train().length);
-        m.put("val_bytes", corpus.validation().length);
-        m.put("files", corpus.files());
+        if (data.phases() == 1) {
+            TextCorpus corpus = data.phase(0);
+            m.put("data", corpus.name());
+            m.put("train_bytes", corpus.train().length);
+            m.put("val_bytes", corpus.validation().length);
+            m.put("files", corpus.files());
+        } else {
+            m.put("data", data.name());
+            m.put("shift_steps", data.shiftSteps());
+            m.put("phases", data.describe());
+        }
         m.put("batch", batch);
         m.put("eval_batches", evalBatches);
         return m;

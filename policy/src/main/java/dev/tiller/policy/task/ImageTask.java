@@ -4,20 +4,26 @@ import dev.tiller.autograd.F;
 import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
 import dev.tiller.models.data.ImageDataset;
+import dev.tiller.models.data.ShiftingStream;
+import dev.tiller.models.data.ShiftingStream.ImagePhase;
 import dev.tiller.models.nn.Module;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Image classification (MLP, convnet, ResNet): cross-entropy on batches that walk a (seed, epoch) permutation of
- * the training set; validation loss and accuracy over the held-out set.
+ * the training set; validation loss and accuracy over the held-out set. On a {@link ShiftingStream} of class
+ * subsets, step s draws from the phase active at s (its own permutation walk, restarted when the phase begins), and
+ * validation reports the active phase's held-out classes plus every phase's.
  */
 public final class ImageTask implements Task {
     private final String name;
-    private final ImageDataset train;
-    private final ImageDataset val;
+    private final ShiftingStream<ImagePhase> data;
     private final Module model;
     private final Function<Variable, Variable> forward;
     private final int batch;
@@ -26,18 +32,35 @@ public final class ImageTask implements Task {
 
     public ImageTask(String name, ImageDataset train, ImageDataset val, Module model,
                      Function<Variable, Variable> forward, int batch, long seed, int microBatches) {
-        if (batch > train.size()) {
-            throw new IllegalArgumentException(name + ": batch " + batch + " exceeds the " + train.size()
-                    + " training examples");
+        this(name, ShiftingStream.single(train.name(), new ImagePhase(allClasses(train.classes()), train, val)), model,
+                forward, batch, seed, microBatches);
+    }
+
+    /** Training and validation data follow the phases of data (one phase: an ordinary image task). */
+    public ImageTask(String name, ShiftingStream<ImagePhase> data, Module model, Function<Variable, Variable> forward,
+                     int batch, long seed, int microBatches) {
+        for (int p = 0; p < data.phases(); p++) {
+            ImageDataset train = data.phase(p).train();
+            if (batch > train.size()) {
+                throw new IllegalArgumentException(name + ": batch " + batch + " exceeds the " + train.size()
+                        + " training examples" + (data.phases() > 1 ? " of phase " + p : ""));
+            }
         }
         this.name = name;
-        this.train = train;
-        this.val = val;
+        this.data = data;
         this.model = model;
         this.forward = forward;
         this.batch = batch;
         this.seed = seed;
         this.microBatches = microBatches;
+    }
+
+    private static int[] allClasses(int n) {
+        int[] c = new int[n];
+        for (int i = 0; i < n; i++) {
+            c[i] = i;
+        }
+        return c;
     }
 
     @Override
@@ -50,18 +73,47 @@ public final class ImageTask implements Task {
         return model;
     }
 
+    /** Micro-batch micro of step: inputs (B, C, H, W) and labels (B), a pure function of (seed, step, micro). */
+    public ImageDataset.Batch trainBatch(long step, int micro) {
+        int p = data.phaseAt(step);
+        long k = data.stepInPhase(step) * microBatches + micro;   // the k-th batch of the phase's walk of epochs
+        return data.phase(p).train().nthBatch(ShiftingStream.phaseSeed(seed, p), batch, k);
+    }
+
     @Override
     public Variable trainLoss(long step, int micro) {
-        long k = step * microBatches + micro;        // the k-th batch of the stream of epochs
-        int perEpoch = train.size() / batch;
-        int epoch = (int) (k / perEpoch);
-        int from = (int) (k % perEpoch) * batch;
-        ImageDataset.Batch b = train.batch(seed, epoch, from, from + batch);
+        ImageDataset.Batch b = trainBatch(step, micro);
         return F.crossEntropy(forward.apply(Variable.constant(b.inputs())), b.labels());
     }
 
     @Override
     public Map<String, Double> evaluate() {
+        return evaluate(0);
+    }
+
+    @Override
+    public Map<String, Double> evaluate(long step) {
+        if (data.phases() == 1) {
+            double[] la = lossAndAccuracy(data.phase(0).val());
+            return Map.of("val_loss", la[0], "val_accuracy", la[1]);
+        }
+        List<double[]> perPhase = new ArrayList<>();
+        for (int p = 0; p < data.phases(); p++) {
+            perPhase.add(lossAndAccuracy(data.phase(p).val()));
+        }
+        int active = data.phaseAt(step);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("val_loss", perPhase.get(active)[0]);
+        m.put("val_accuracy", perPhase.get(active)[1]);
+        for (int p = 0; p < perPhase.size(); p++) {
+            m.put("val_loss_phase" + p, perPhase.get(p)[0]);
+            m.put("val_accuracy_phase" + p, perPhase.get(p)[1]);
+        }
+        return m;
+    }
+
+    /** Mean cross-entropy and accuracy (argmax over all classes) over val. */
+    private double[] lossAndAccuracy(ImageDataset val) {
         double loss = 0;
         long correct = 0;
         int n = val.size();
@@ -85,7 +137,12 @@ public final class ImageTask implements Task {
                 }
             }
         }
-        return Map.of("val_loss", loss / n, "val_accuracy", (double) correct / n);
+        return new double[] {loss / n, (double) correct / n};
+    }
+
+    @Override
+    public Optional<ShiftingStream<?>> shift() {
+        return data.phases() > 1 ? Optional.of(data) : Optional.empty();
     }
 
     @Override
@@ -100,10 +157,16 @@ public final class ImageTask implements Task {
 
     @Override
     public Map<String, Object> describe() {
+        ImageDataset train = data.phase(0).train();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("data", train.name());
-        m.put("train_examples", train.size());
-        m.put("val_examples", val.size());
+        m.put("data", data.phases() == 1 ? train.name() : data.name());
+        if (data.phases() == 1) {
+            m.put("train_examples", train.size());
+            m.put("val_examples", data.phase(0).val().size());
+        } else {
+            m.put("shift_steps", data.shiftSteps());
+            m.put("phases", data.describe());
+        }
         m.put("image", new int[] {train.channels(), train.height(), train.width()});
         m.put("classes", train.classes());
         m.put("parameters", model.parameterCount());

@@ -1,9 +1,11 @@
 package dev.tiller.policy.task;
 
 import dev.tiller.autograd.Variable;
+import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.models.nn.Module;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A model on a dataset, as the trainer sees it: the loss of training micro-batch (step, micro) with its graph
@@ -21,6 +23,20 @@ public interface Task {
 
     /** Validation metrics without gradients: "val_loss" and, where it applies, "val_accuracy". */
     Map<String, Double> evaluate();
+
+    /**
+     * Validation metrics after training step step (0-based, the step just trained). A task whose data shifts
+     * reports the phase active at that step as "val_loss" (and "val_accuracy") and every phase p as
+     * "val_loss_phase{p}"; any other task ignores the step.
+     */
+    default Map<String, Double> evaluate(long step) {
+        return evaluate();
+    }
+
+    /** The shifting stream the training data follows, when it has more than one phase; the trainer logs its shifts. */
+    default Optional<ShiftingStream<?>> shift() {
+        return Optional.empty();
+    }
 
     /** Samples (or tokens, see {@link #unit}) one micro-batch holds. */
     long itemsPerMicroBatch();
