@@ -18,6 +18,11 @@ public final class Pool2d {
     /** See RefPool2d.maxPool2d (first maximum wins, NaN propagates, empty window gives -inf and index -1). */
     public static void maxPool2d(PoolGeometry g, MemorySegment x, long xOff, int p0, int p1,
                                  MemorySegment out, long outOff, MemorySegment idx, long idxOff) {
+        if (g.kH() == 2 && g.kW() == 2 && g.sH() == 2 && g.sW() == 2 && g.pH() == 0 && g.pW() == 0
+                && g.dH() == 1 && g.dW() == 1 && 2 * g.outH() <= g.h() && 2 * g.outW() <= g.w()) {
+            maxPool2x2(g, x, xOff, p0, p1, out, outOff, idx, idxOff);
+            return;
+        }
         final int h = g.h(), w = g.w(), dH = g.dH(), dW = g.dW();
         final long hw = (long) h * w, ohw = (long) g.outH() * g.outW();
         for (int p = p0; p < p1; p++) {
@@ -46,6 +51,47 @@ public final class Pool2d {
                                 arg = row + iw;
                             }
                         }
+                    }
+                    out.setAtIndex(F32, outOff + o, max);
+                    idx.setAtIndex(I64, idxOff + o, arg);
+                }
+            }
+        }
+    }
+
+    /**
+     * The convnets' 2x2 / stride 2 window, every window inside the input: the general loop with its bounds and
+     * window loops unrolled. Same scan order and tests, so the same values and indices.
+     */
+    private static void maxPool2x2(PoolGeometry g, MemorySegment x, long xOff, int p0, int p1,
+                                   MemorySegment out, long outOff, MemorySegment idx, long idxOff) {
+        final int w = g.w(), outH = g.outH(), outW = g.outW();
+        final long hw = (long) g.h() * w, ohw = (long) outH * outW;
+        for (int p = p0; p < p1; p++) {
+            long plane = xOff + p * hw;
+            long o = p * ohw;
+            for (int oh = 0; oh < outH; oh++) {
+                long row0 = (long) 2 * oh * w;
+                long row1 = row0 + w;
+                for (int ow = 0; ow < outW; ow++, o++) {
+                    long i00 = row0 + 2 * ow;
+                    long i10 = row1 + 2 * ow;
+                    float max = x.getAtIndex(F32, plane + i00);       // > -inf or NaN: the first tap always wins
+                    long arg = i00;
+                    float v = x.getAtIndex(F32, plane + i00 + 1);
+                    if (v > max || v != v) {
+                        max = v;
+                        arg = i00 + 1;
+                    }
+                    v = x.getAtIndex(F32, plane + i10);
+                    if (v > max || v != v) {
+                        max = v;
+                        arg = i10;
+                    }
+                    v = x.getAtIndex(F32, plane + i10 + 1);
+                    if (v > max || v != v) {
+                        max = v;
+                        arg = i10 + 1;
                     }
                     out.setAtIndex(F32, outOff + o, max);
                     idx.setAtIndex(I64, idxOff + o, arg);

@@ -88,25 +88,40 @@ class PoolKernelTwinTest {
     void fastMaxPoolMatchesReferenceBitwise() {
         qt().withFixedSeed(20261128L).withExamples(300)
                 .forAll(geometries(), integers().between(1, 3), integers().between(0, 5), longs().all())
-                .assuming((g, planes, off, seed) -> valid(g)).checkAssert((g, planes, off, seed) -> {
-                    try (Arena arena = Arena.ofConfined()) {
-                        long xn = (long) planes * g.h() * g.w(), on = (long) planes * g.outH() * g.outW();
-                        MemorySegment x = tieHeavy(arena, off + xn, seed, (seed & 1) == 0);
-                        MemorySegment oF = arena.allocate((off + on) * 4, 8), oR = arena.allocate((off + on) * 4, 8);
-                        MemorySegment iF = arena.allocate((off + on) * 8, 8), iR = arena.allocate((off + on) * 8, 8);
-                        Pool2d.maxPool2d(g, x, off, 0, planes, oF, off, iF, off);
-                        RefPool2d.maxPool2d(g, x, off, 0, planes, oR, off, iR, off);
-                        assertBitwise("maxPool2d values " + g, oF, oR, off + on);
-                        for (long i = 0; i < off + on; i++) {
-                            assertEquals(iR.getAtIndex(I64, i), iF.getAtIndex(I64, i), "maxPool2d index " + i + g);
-                        }
-                        MemorySegment dOut = uniform(arena, off + on, seed + 1);
-                        MemorySegment dF = arena.allocate((off + xn) * 4, 8), dR = arena.allocate((off + xn) * 4, 8);
-                        Pool2d.maxPool2dBackward(g, dOut, off, iF, off, 0, planes, dF, off);
-                        RefPool2d.maxPool2dBackward(g, dOut, off, iR, off, 0, planes, dR, off);
-                        assertBitwise("maxPool2dBackward " + g, dF, dR, off + xn);
-                    }
-                });
+                .assuming((g, planes, off, seed) -> valid(g))
+                .checkAssert(PoolKernelTwinTest::checkMaxPool);
+    }
+
+    /** The 2x2 / stride 2 fast path (the convnets' pooling), odd and even sizes, floor and ceil mode. */
+    @Test
+    void twoByTwoMaxPoolMatchesReferenceBitwise() {
+        qt().withFixedSeed(20261123L).withExamples(200)
+                .forAll(integers().between(2, 13).zip(integers().between(2, 13), booleans().all(),
+                                (h, w, ceil) -> new PoolGeometry(h, w, 2, 2, 2, 2, 0, 0, 1, 1,
+                                        PoolGeometry.outputSize(h, 2, 2, 0, 1, ceil),
+                                        PoolGeometry.outputSize(w, 2, 2, 0, 1, ceil))),
+                        integers().between(1, 3), integers().between(0, 5), longs().all())
+                .checkAssert(PoolKernelTwinTest::checkMaxPool);
+    }
+
+    private static void checkMaxPool(PoolGeometry g, int planes, int off, long seed) {
+        try (Arena arena = Arena.ofConfined()) {
+            long xn = (long) planes * g.h() * g.w(), on = (long) planes * g.outH() * g.outW();
+            MemorySegment x = tieHeavy(arena, off + xn, seed, (seed & 1) == 0);
+            MemorySegment oF = arena.allocate((off + on) * 4, 8), oR = arena.allocate((off + on) * 4, 8);
+            MemorySegment iF = arena.allocate((off + on) * 8, 8), iR = arena.allocate((off + on) * 8, 8);
+            Pool2d.maxPool2d(g, x, off, 0, planes, oF, off, iF, off);
+            RefPool2d.maxPool2d(g, x, off, 0, planes, oR, off, iR, off);
+            assertBitwise("maxPool2d values " + g, oF, oR, off + on);
+            for (long i = 0; i < off + on; i++) {
+                assertEquals(iR.getAtIndex(I64, i), iF.getAtIndex(I64, i), "maxPool2d index " + i + g);
+            }
+            MemorySegment dOut = uniform(arena, off + on, seed + 1);
+            MemorySegment dF = arena.allocate((off + xn) * 4, 8), dR = arena.allocate((off + xn) * 4, 8);
+            Pool2d.maxPool2dBackward(g, dOut, off, iF, off, 0, planes, dF, off);
+            RefPool2d.maxPool2dBackward(g, dOut, off, iR, off, 0, planes, dR, off);
+            assertBitwise("maxPool2dBackward " + g, dF, dR, off + xn);
+        }
     }
 
     @Test
