@@ -15,9 +15,12 @@ import java.nio.ByteOrder;
  * and a register-tiled microkernel keeps an MR x NR block of C in MR * 2 vector accumulators while it streams one
  * A micro-panel and one B micro-panel from the packed float[] buffers.
  *
- * <p>Summation order: C(i, j) is the fma chain over k = 0, 1, ... within each KC block, and the blocks are added to
- * C in order (the first block applies beta, later ones add to C). That order depends only on k, never on where
- * (i, j) sits in a tile, so any tiling of C by the caller gives the same bits.
+ * <p>Summation order. With alpha == 1 and beta 0 or 1 (nearly every call: plain products, and accumulation into C
+ * with beta 1), C(i, j) is one fma chain over k = 0, 1, ..., k - 1 that starts from 0 (beta 0) or from C(i, j)
+ * (beta 1): each KC block loads the tile of C into its accumulators and stores them back, so no block spills
+ * through memory to add. Otherwise C(i, j) is the fma chain over k within each KC block, and the blocks are added
+ * to C in order as alpha * acc + beta * C (the first block applies beta, later ones add). Either order depends only
+ * on k, alpha and beta, never on where (i, j) sits in a tile, so any tiling of C by the caller gives the same bits.
  *
  * <p>Packing buffers belong to the calling thread (a ThreadLocal, allocated once per thread), so a call allocates
  * nothing after warm-up. Tiny problems skip packing and use a direct fma loop.
@@ -74,11 +77,13 @@ public final class SimdGemm {
         Workspace ws = WORKSPACE.get();
         float[] ap = ws.a;
         float[] bp = ws.b;
+        boolean chain = alpha == 1f && (beta == 0f || beta == 1f);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;      // later K blocks accumulate into C
+                boolean load = chain && betaBlock == 1f;    // the chain goes on from C's values
                 packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, ws.line);
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
@@ -89,7 +94,8 @@ public final class SimdGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
-                            kernel(kc, ap, ir * kc, bp, bBase, alpha, betaBlock, c, cTile, ldc, mr, nr, ws.tile);
+                            kernel(kc, ap, ir * kc, bp, bBase, alpha, betaBlock, load, c, cTile, ldc, mr, nr,
+                                    ws.tile);
                         }
                     }
                 }
@@ -100,22 +106,26 @@ public final class SimdGemm {
     /**
      * The MR x NR microkernel: acc = sum_p Ap(:, p) Bp(p, :) over one packed A micro-panel (kc, MR) at aBase and one
      * packed B micro-panel (kc, NR) at bBase, then C(0..mr, 0..nr) = alpha * acc + beta * C (beta == 0: C ignored).
+     * With load (alpha == 1), acc starts from C's tile instead of 0 and C = acc.
      */
     private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float alpha, float beta,
-                               MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
+                               boolean load, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
         MemorySegment bseg = MemorySegment.ofArray(bp);
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S);
-        FloatVector c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S);
-        FloatVector c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S);
-        FloatVector c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S);
-        FloatVector c51 = FloatVector.zero(S);
+        // The accumulators start from the tile array: C's values (load) or zeros. One way in for both keeps this
+        // method under C2's inlining node cutoff (see the NOTE at the write-back).
+        stage(load, c, cTile, ldc, mr, nr, tile);
+        FloatVector c00 = FloatVector.fromArray(S, tile, 0);
+        FloatVector c01 = FloatVector.fromArray(S, tile, L);
+        FloatVector c10 = FloatVector.fromArray(S, tile, NR);
+        FloatVector c11 = FloatVector.fromArray(S, tile, NR + L);
+        FloatVector c20 = FloatVector.fromArray(S, tile, 2 * NR);
+        FloatVector c21 = FloatVector.fromArray(S, tile, 2 * NR + L);
+        FloatVector c30 = FloatVector.fromArray(S, tile, 3 * NR);
+        FloatVector c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
+        FloatVector c40 = FloatVector.fromArray(S, tile, 4 * NR);
+        FloatVector c41 = FloatVector.fromArray(S, tile, 4 * NR + L);
+        FloatVector c50 = FloatVector.fromArray(S, tile, 5 * NR);
+        FloatVector c51 = FloatVector.fromArray(S, tile, 5 * NR + L);
         for (int p = 0; p < kc; p++) {
             int ai = aBase + p * MR;        // indices linear in p, so C2 can hoist the range checks
             int bi = bBase + p * NR;
@@ -142,8 +152,8 @@ public final class SimdGemm {
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }
-        if (mr == MR && nr == NR && beta == 0f) {
-            // Full tile, C overwritten (the first K block of most products): straight from the registers to C.
+        if (mr == MR && nr == NR && (beta == 0f || load)) {
+            // Full tile, C overwritten (or already in the sums): straight from the registers to C.
             // NOTE: written out rather than through a helper taking vectors: C2 gave up inlining such a helper
             // (NodeCountInliningCutoff) and boxed the accumulators, which made the kernel 10x slower. A second
             // written-out copy for beta != 0 tipped the method over the same limit, so that case spills.
@@ -182,7 +192,32 @@ public final class SimdGemm {
         c41.intoArray(tile, 4 * NR + L);
         c50.intoArray(tile, 5 * NR);
         c51.intoArray(tile, 5 * NR + L);
-        writeBack(tile, alpha, beta, c, cTile, ldc, mr, nr);
+        writeBack(tile, alpha, load ? 0f : beta, c, cTile, ldc, mr, nr);
+    }
+
+    /** tile = C(0..mr, 0..nr) with zeros outside it (load), or all zeros. */
+    private static void stage(boolean load, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
+        if (load && mr == MR && nr == NR) {
+            // vector moves: a MemorySegment.copy call per row cost more than the copy (12% of a 1024 product)
+            for (int r = 0; r < MR; r++) {
+                long at = (cTile + (long) r * ldc) * Float.BYTES;
+                FloatVector.fromMemorySegment(S, c, at, NATIVE).intoArray(tile, r * NR);
+                FloatVector.fromMemorySegment(S, c, at + (long) L * Float.BYTES, NATIVE).intoArray(tile, r * NR + L);
+            }
+            return;
+        }
+        FloatVector zero = FloatVector.zero(S);
+        for (int i = 0; i < MR * NR; i += L) {
+            zero.intoArray(tile, i);
+        }
+        if (load) {
+            for (int r = 0; r < mr; r++) {
+                long ci = cTile + (long) r * ldc;
+                for (int j = 0; j < nr; j++) {
+                    tile[r * NR + j] = c.getAtIndex(F32, ci + j);
+                }
+            }
+        }
     }
 
     /** C(0..mr, 0..nr) = alpha * tile + beta * C, tile being MR x NR row-major; beta == 0 ignores C. */
@@ -307,17 +342,18 @@ public final class SimdGemm {
         long aCol = transA ? lda : 1;      // step between columns p of op(A)
         long bRow = transB ? 1 : ldb;      // step between rows p of op(B)
         long bCol = transB ? ldb : 1;      // step between columns j of op(B)
+        boolean fromC = alpha == 1f && beta == 1f;   // the chain order of sgemm: start from C
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                float sum = 0f;
+                long ci = cOff + (long) i * ldc + j;
+                float sum = fromC ? c.getAtIndex(F32, ci) : 0f;
                 long ai = aOff + i * aRow;
                 long bj = bOff + j * bCol;
                 for (int p = 0; p < k; p++) {
                     sum = Math.fma(a.getAtIndex(F32, ai + p * aCol), b.getAtIndex(F32, bj + p * bRow), sum);
                 }
-                long ci = cOff + (long) i * ldc + j;
                 float v = alpha * sum;
-                c.setAtIndex(F32, ci, beta == 0f ? v : v + beta * c.getAtIndex(F32, ci));
+                c.setAtIndex(F32, ci, beta == 0f || fromC ? v : v + beta * c.getAtIndex(F32, ci));
             }
         }
     }
