@@ -1,11 +1,12 @@
 package dev.tiller.bench;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /**
  * Times a step the way torch_ref.py does (warm-up steps, then the median of n timed steps; warm-up also lasts at least
- * 5 s, since the JIT compiles the kernels only after they have run for a while) and measures what a step
+ * 5 s and until the JIT has stopped compiling, since it compiles the kernels only after they have run for a while) and measures what a step
  * allocates after warm-up: heap bytes (all threads, from the JVM's per-thread allocation counters) and off-heap
  * bytes (whatever the step's measure reports, e.g. a TensorPool's new reservations).
  */
@@ -27,10 +28,31 @@ final class StepTimer {
     /** Warm-up lasts at least this long as well as the given number of steps: the JIT must reach steady state. */
     static final double MIN_WARMUP_SECONDS = 5.0;
 
+    /**
+     * Warm-up also runs until the JIT is quiet: this many steps in a row with no compilation time added. On a
+     * loaded 2-core machine the C2 queue (Vector API methods inline deep trees) can take 15 s or more to reach the
+     * kernels; until it does they run as C1 code that boxes every vector, several times slower.
+     */
+    static final int QUIET_STEPS = 3;
+    /** ...but never longer than this: a workload whose JIT never settles is timed anyway. */
+    static final double MAX_WARMUP_SECONDS = 120.0;
+
     static Result time(Step step, int warm, int n) {
         long warmStart = System.nanoTime();
-        for (int i = 0; i < warm || (System.nanoTime() - warmStart) / 1e9 < MIN_WARMUP_SECONDS; i++) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long jitBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
+        int quiet = 0;
+        for (int i = 0; ; i++) {
             step.run();
+            long jitNow = jitTimed ? jit.getTotalCompilationTime() : 0;
+            quiet = jitNow == jitBefore ? quiet + 1 : 0;
+            jitBefore = jitNow;
+            double elapsed = (System.nanoTime() - warmStart) / 1e9;
+            boolean settled = !jitTimed || quiet >= QUIET_STEPS;
+            if (i + 1 >= warm && elapsed >= MIN_WARMUP_SECONDS && (settled || elapsed >= MAX_WARMUP_SECONDS)) {
+                break;
+            }
         }
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long heap0 = mx.getTotalThreadAllocatedBytes();

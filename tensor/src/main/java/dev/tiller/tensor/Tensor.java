@@ -675,6 +675,10 @@ public final class Tensor implements AutoCloseable {
         MemorySegment s = segment();
         if (isContiguous() && dtype == DType.F32) {
             long n = numel();
+            if (Float.floatToRawIntBits(value) == 0) {    // +0: all bytes zero, a memset (zeroing gradients)
+                s.asSlice(offset * Float.BYTES, n * Float.BYTES).fill((byte) 0);
+                return;
+            }
             for (long i = 0; i < n; i++) {
                 s.setAtIndex(F32, offset + i, value);
             }
