@@ -53,6 +53,7 @@ public final class SimdGemm {
         final float[] b = new float[KC * NC];       // packed op(B) block: (NC / NR) micro-panels of (KC, NR)
         final float[] tile = new float[MR * NR];    // spilled accumulators, before the write-back to C
         final float[] line = new float[KC];         // one row of A or one column of op(B), before the scatter
+        final float[] scal = new float[2];          // alpha and beta for the microkernel's write-back
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -78,12 +79,16 @@ public final class SimdGemm {
         float[] ap = ws.a;
         float[] bp = ws.b;
         boolean chain = alpha == 1f && (beta == 0f || beta == 1f);
+        float[] scal = ws.scal;
+        scal[0] = alpha;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;      // later K blocks accumulate into C
                 boolean load = chain && betaBlock == 1f;    // the chain goes on from C's values
+                scal[1] = load ? 0f : betaBlock;            // C already in the sums: not added again
+                boolean direct = beta == 0f || load;        // full tiles go from registers straight to C
                 packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, ws.line);
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
@@ -94,7 +99,7 @@ public final class SimdGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
-                            kernel(kc, ap, ir * kc, bp, bBase, alpha, betaBlock, load, c, cTile, ldc, mr, nr,
+                            kernel(kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
                                     ws.tile);
                         }
                     }
@@ -106,11 +111,15 @@ public final class SimdGemm {
     /**
      * The MR x NR microkernel: acc = sum_p Ap(:, p) Bp(p, :) over one packed A micro-panel (kc, MR) at aBase and one
      * packed B micro-panel (kc, NR) at bBase, then C(0..mr, 0..nr) = alpha * acc + beta * C (beta == 0: C ignored).
-     * With load (alpha == 1), acc starts from C's tile instead of 0 and C = acc.
+     * With load (alpha == 1), acc starts from C's tile instead of 0 and C = acc. alpha = scal[0], beta = scal[1].
+     * direct: a full tile may be stored from the registers (beta == 0).
+     *
+     * <p>NOTE: alpha and beta arrive in an array, read only after the loop: passed as float arguments they stayed
+     * live in vector registers through the loop, and with 12 accumulators, 2 B vectors and a broadcast (15 of the 16
+     * ymm registers) C2 spilled an accumulator to the stack on every iteration instead.
      */
-    private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float alpha, float beta,
-                               boolean load, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
-        MemorySegment bseg = MemorySegment.ofArray(bp);
+    private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] scal, boolean load,
+                               boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
         // The accumulators start from the tile array: C's values (load) or zeros. One way in for both keeps this
         // method under C2's inlining node cutoff (see the NOTE at the write-back).
         stage(load, c, cTile, ldc, mr, nr, tile);
@@ -129,10 +138,8 @@ public final class SimdGemm {
         for (int p = 0; p < kc; p++) {
             int ai = aBase + p * MR;        // indices linear in p, so C2 can hoist the range checks
             int bi = bBase + p * NR;
-            // NOTE: B is read through a heap-segment view of bp: with fromArray the index checks stayed in this
-            // loop and cost 25% (measured 25.6 vs 33 GFLOP/s on one Zen-1 core at n = 512); these are hoisted.
-            FloatVector b0 = FloatVector.fromMemorySegment(S, bseg, (long) bi * Float.BYTES, NATIVE);
-            FloatVector b1 = FloatVector.fromMemorySegment(S, bseg, (long) (bi + L) * Float.BYTES, NATIVE);
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector av = FloatVector.broadcast(S, ap[ai]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
@@ -152,7 +159,8 @@ public final class SimdGemm {
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }
-        if (mr == MR && nr == NR && (beta == 0f || load)) {
+        float alpha = scal[0];
+        if (mr == MR && nr == NR && direct) {
             // Full tile, C overwritten (or already in the sums): straight from the registers to C.
             // NOTE: written out rather than through a helper taking vectors: C2 gave up inlining such a helper
             // (NodeCountInliningCutoff) and boxed the accumulators, which made the kernel 10x slower. A second
@@ -192,7 +200,7 @@ public final class SimdGemm {
         c41.intoArray(tile, 4 * NR + L);
         c50.intoArray(tile, 5 * NR);
         c51.intoArray(tile, 5 * NR + L);
-        writeBack(tile, alpha, load ? 0f : beta, c, cTile, ldc, mr, nr);
+        writeBack(tile, alpha, scal[1], c, cTile, ldc, mr, nr);
     }
 
     /** tile = C(0..mr, 0..nr) with zeros outside it (load), or all zeros. */
