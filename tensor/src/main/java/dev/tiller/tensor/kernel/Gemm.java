@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Gemm {
     /**
-     * Largest tile height, a multiple of SimdGemm.MR (6). Every tile packs its own rows of op(A) and columns of
+     * Largest tile height, a multiple of SimdGemm.MR (4). Every tile packs its own rows of op(A) and columns of
      * op(B), so smaller tiles mean more repacking: B is packed once per row of tiles, A once per column of tiles.
      */
     static final int TILE_M = 264;
