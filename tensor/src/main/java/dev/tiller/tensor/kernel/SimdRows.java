@@ -200,17 +200,9 @@ public final class SimdRows {
             return;
         }
         float m = max(x, xOff, n);
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector vk = FloatVector.broadcast(S, scale);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
         final int bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector e = exp(load(x, xOff + i).sub(vm).mul(vk));
-            store(e, y, yOff + i);
-            acc = acc.add(e);
-        }
-        float s = sumLanes(acc);
+        float s = expShiftedPass(x, xOff, y, yOff, bound, m, scale);
+        int i = bound;
         for (; i < n; i++) {
             float e = expTail((x.getAtIndex(F32, xOff + i) - m) * scale);
             y.setAtIndex(F32, yOff + i, e);
@@ -225,6 +217,24 @@ public final class SimdRows {
         for (; i < n; i++) {
             y.setAtIndex(F32, yOff + i, y.getAtIndex(F32, yOff + i) * inv);
         }
+    }
+
+    /**
+     * y = e^((x - m) scale) over the first bound floats (a multiple of L); returns their sum in lane order. A pass
+     * of its own, kept out of its callers (the dontinline rule for *Pass, see SimdUnary.PASS_BLOCK): inlined into
+     * softmax, the exp ran past C2's node cutoff and boxed its vectors.
+     */
+    private static float expShiftedPass(MemorySegment x, long xOff, MemorySegment y, long yOff, int bound, float m,
+                                        float scale) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector vk = FloatVector.broadcast(S, scale);
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector e = exp(load(x, xOff + i).sub(vm).mul(vk));
+            store(e, y, yOff + i);
+            acc = acc.add(e);
+        }
+        return sumLanes(acc);
     }
 
     /** See RefRows.logSoftmax. Computes y = (x - max) - log(sum exp(x - max)). */

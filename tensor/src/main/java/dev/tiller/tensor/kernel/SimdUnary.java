@@ -43,7 +43,7 @@ public final class SimdUnary {
      * kernels run as a few short loops over a block held in a float[] (2 KiB, in L1); the lane operations and
      * their order are unchanged, so the bits are the same as one fused loop's. The passes (methods named
      * *Pass) must compile on their own, not inlined into their caller: the launcher, Surefire and JMH pass
-     * {@code -XX:CompileCommand=dontinline,dev.tiller.tensor.kernel.SimdUnary::*Pass}. Without it results are
+     * {@code -XX:CompileCommand=dontinline,dev.tiller.tensor.kernel.*::*Pass}. Without it results are
      * the same, only slower, whenever C2 happens to inline a pass.
      */
     private static final int PASS_BLOCK = 512;
