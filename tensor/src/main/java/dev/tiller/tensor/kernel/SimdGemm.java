@@ -57,7 +57,7 @@ public final class SimdGemm {
         final float[] a = new float[MC * KC];       // packed op(A) block: (MC / MR) micro-panels of (KC, MR)
         final float[] b = new float[KC * NC];       // packed op(B) block: (NC / NR) micro-panels of (KC, NR)
         final float[] tile = new float[MR * NR];    // spilled accumulators, before the write-back to C
-        final float[] line = new float[KC];         // one row of A or one column of op(B), before the scatter
+        final float[] line = new float[Math.max(KC, MC)];   // a row or column of op(A) or op(B), before the scatter
         final float[] scal = new float[2];          // alpha and beta for the microkernel's write-back
     }
 
@@ -244,36 +244,40 @@ public final class SimdGemm {
      */
     private static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
                               float[] ap, float[] line) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
-            int base = ir * kc;
-            if (transA) {
-                // A(i, p) at aOff + p * lda + i: the MR values of one p are adjacent in memory.
-                for (int p = 0; p < kc; p++) {
-                    long src = aOff + (long) (pc + p) * lda + ic + ir;
-                    int dst = base + p * MR;
+        if (transA) {
+            // A(i, p) at aOff + p * lda + i: the block's mc values of one p are adjacent. Bulk-copy them (one
+            // copy per p instead of one checked segment read per element), then deal them out to the panels.
+            for (int p = 0; p < kc; p++) {
+                MemorySegment.copy(a, F32, (aOff + (long) (pc + p) * lda + ic) * Float.BYTES, line, 0, mc);
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mr = Math.min(MR, mc - ir);
+                    int dst = ir * kc + p * MR;
                     for (int r = 0; r < mr; r++) {
-                        ap[dst + r] = a.getAtIndex(F32, src + r);
+                        ap[dst + r] = line[ir + r];
                     }
                     for (int r = mr; r < MR; r++) {
                         ap[dst + r] = 0f;
                     }
                 }
-            } else {
-                // A(i, p) at aOff + i * lda + p: bulk-copy each row, then scatter it with stride MR (array to array:
-                // cheaper than one checked segment read per element).
-                for (int r = 0; r < mr; r++) {
-                    long src = aOff + (long) (ic + ir + r) * lda + pc;
-                    MemorySegment.copy(a, F32, src * Float.BYTES, line, 0, kc);
-                    int dst = base + r;
-                    for (int p = 0; p < kc; p++) {
-                        ap[dst + p * MR] = line[p];
-                    }
+            }
+            return;
+        }
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            // A(i, p) at aOff + i * lda + p: bulk-copy each row, then scatter it with stride MR (array to array:
+            // cheaper than one checked segment read per element).
+            for (int r = 0; r < mr; r++) {
+                long src = aOff + (long) (ic + ir + r) * lda + pc;
+                MemorySegment.copy(a, F32, src * Float.BYTES, line, 0, kc);
+                int dst = base + r;
+                for (int p = 0; p < kc; p++) {
+                    ap[dst + p * MR] = line[p];
                 }
-                for (int r = mr; r < MR; r++) {
-                    for (int p = 0; p < kc; p++) {
-                        ap[base + r + p * MR] = 0f;
-                    }
+            }
+            for (int r = mr; r < MR; r++) {
+                for (int p = 0; p < kc; p++) {
+                    ap[base + r + p * MR] = 0f;
                 }
             }
         }
