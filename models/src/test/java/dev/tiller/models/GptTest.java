@@ -34,6 +34,8 @@ class GptTest {
         assertTrue(g.decayed().contains("blocks.0.attn.qkv.weight"));
         assertFalse(g.decayed().contains("blocks.0.attn.qkv.bias"));
         assertFalse(g.decayed().contains("blocks.0.ln1.weight"));
+        // "decay on matrices only": every rank-2 parameter, the embedding tables included (nanoGPT's rule)
+        g.namedParameters().forEach((name, v) -> assertEquals(v.value().rank() >= 2, g.decayed().contains(name), name));
     }
 
     @Test

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * A layer or a model: parameters and child modules under hierarchical names ("blocks.0.attn.qkv.weight"), a
- * train/eval mode, and which parameters take weight decay (matrices do; biases, norms and embeddings' callers
- * choose). Parameters are leaf Variables that require gradients; their initial values come from {@link Init}
+ * train/eval mode, and which parameters take weight decay (matrices, embedding tables included, do; biases and norms
+ * don't). Parameters are leaf Variables that require gradients; their initial values come from {@link Init}
  * keyed by (seed, a stream per parameter), so a model is reproducible from its seed.
  */
 public abstract class Module {
