@@ -124,17 +124,36 @@ public final class SimdGemm {
      */
     private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] scal, boolean load,
                                boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
-        // The accumulators start from the tile array: C's values (load) or zeros. One way in for both keeps this
-        // method under C2's inlining node cutoff (see the NOTE at the write-back).
-        stage(load, c, cTile, ldc, mr, nr, tile);
-        FloatVector c00 = FloatVector.fromArray(S, tile, 0);
-        FloatVector c01 = FloatVector.fromArray(S, tile, L);
-        FloatVector c10 = FloatVector.fromArray(S, tile, NR);
-        FloatVector c11 = FloatVector.fromArray(S, tile, NR + L);
-        FloatVector c20 = FloatVector.fromArray(S, tile, 2 * NR);
-        FloatVector c21 = FloatVector.fromArray(S, tile, 2 * NR + L);
-        FloatVector c30 = FloatVector.fromArray(S, tile, 3 * NR);
-        FloatVector c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
+        // The accumulators start from C's tile (load) or from zeros. A full tile loads C straight into them; zeros
+        // and edge tiles come through the tile array (one way in for both keeps this method under C2's inlining
+        // node cutoff, see the NOTE at the write-back).
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (load && mr == MR && nr == NR) {
+            long row = cTile * Float.BYTES;
+            long step = (long) ldc * Float.BYTES;
+            long half = (long) L * Float.BYTES;
+            c00 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c01 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c10 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c11 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c20 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c21 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c30 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c31 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+        } else {
+            stage(load, c, cTile, ldc, mr, nr, tile);
+            c00 = FloatVector.fromArray(S, tile, 0);
+            c01 = FloatVector.fromArray(S, tile, L);
+            c10 = FloatVector.fromArray(S, tile, NR);
+            c11 = FloatVector.fromArray(S, tile, NR + L);
+            c20 = FloatVector.fromArray(S, tile, 2 * NR);
+            c21 = FloatVector.fromArray(S, tile, 2 * NR + L);
+            c30 = FloatVector.fromArray(S, tile, 3 * NR);
+            c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
+        }
         for (int p = 0; p < kc; p++) {
             int ai = aBase + p * MR;        // indices linear in p, so C2 can hoist the range checks
             int bi = bBase + p * NR;
@@ -187,27 +206,15 @@ public final class SimdGemm {
         writeBack(tile, alpha, scal[1], c, cTile, ldc, mr, nr);
     }
 
-    /** tile = C(0..mr, 0..nr) with zeros outside it (load), or all zeros. */
+    /** tile = C(0..mr, 0..nr) with zeros outside it (load; edge tiles), or all zeros. */
     private static void stage(boolean load, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
-        if (load && mr == MR && nr == NR) {
-            // vector moves: a MemorySegment.copy call per row cost more than the copy (12% of a 1024 product)
-            for (int r = 0; r < MR; r++) {
-                long at = (cTile + (long) r * ldc) * Float.BYTES;
-                FloatVector.fromMemorySegment(S, c, at, NATIVE).intoArray(tile, r * NR);
-                FloatVector.fromMemorySegment(S, c, at + (long) L * Float.BYTES, NATIVE).intoArray(tile, r * NR + L);
-            }
-            return;
-        }
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < MR * NR; i += L) {
             zero.intoArray(tile, i);
         }
         if (load) {
             for (int r = 0; r < mr; r++) {
-                long ci = cTile + (long) r * ldc;
-                for (int j = 0; j < nr; j++) {
-                    tile[r * NR + j] = c.getAtIndex(F32, ci + j);
-                }
+                MemorySegment.copy(c, F32, (cTile + (long) r * ldc) * Float.BYTES, tile, r * NR, nr);
             }
         }
     }
