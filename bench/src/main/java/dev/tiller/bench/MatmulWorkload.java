@@ -3,9 +3,6 @@ package dev.tiller.bench;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.op.Linalg;
 
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
-
 /**
  * Workload {@code matmul} (WORKLOADS.md): C = A B for square float32 matrices of side 256 and 1024, reported as
  * GFLOP/s = 2 n^3 / t with t the median of timed runs after a warm-up, like torch_ref.py's {@code timeit}.
@@ -23,21 +20,7 @@ final class MatmulWorkload {
                 // Warm-up: at least 2 s and 20 runs. The Vector API is hundreds of times slower before C2 compiles
                 // the microkernel, and on a loaded machine the compiler threads get little CPU.
                 // It also goes on until the JIT is quiet (StepTimer's rule), capped at 30 s.
-                long start = System.nanoTime();
-                CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-                boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
-                long jitBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
-                int quiet = 0;
-                for (int i = 0; ; i++) {
-                    Linalg.matmulInto(a, b, c, 1f, 0f);
-                    long jitNow = jitTimed ? jit.getTotalCompilationTime() : 0;
-                    quiet = jitNow == jitBefore ? quiet + 1 : 0;
-                    jitBefore = jitNow;
-                    double elapsed = (System.nanoTime() - start) * 1e-9;
-                    if (i >= 20 && elapsed >= 2 && (!jitTimed || quiet >= 10 || elapsed >= 30)) {
-                        break;
-                    }
-                }
+                StepTimer.warmUp(() -> Linalg.matmulInto(a, b, c, 1f, 0f), 20, 2.0, 10, 30.0);
                 int runs = n <= 256 ? 100 : 10;
                 double[] t = new double[runs];
                 for (int i = 0; i < runs; i++) {

@@ -37,8 +37,12 @@ final class StepTimer {
     /** ...but never longer than this: a workload whose JIT never settles is timed anyway. */
     static final double MAX_WARMUP_SECONDS = 120.0;
 
-    static Result time(Step step, int warm, int n) {
-        long warmStart = System.nanoTime();
+    /**
+     * Runs step at least minSteps times and minSeconds, and then until quietSteps runs in a row have added no JIT
+     * compilation time (or maxSeconds have passed, or the JVM cannot tell).
+     */
+    static void warmUp(Runnable step, int minSteps, double minSeconds, int quietSteps, double maxSeconds) {
+        long start = System.nanoTime();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         long jitBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
@@ -48,12 +52,16 @@ final class StepTimer {
             long jitNow = jitTimed ? jit.getTotalCompilationTime() : 0;
             quiet = jitNow == jitBefore ? quiet + 1 : 0;
             jitBefore = jitNow;
-            double elapsed = (System.nanoTime() - warmStart) / 1e9;
-            boolean settled = !jitTimed || quiet >= QUIET_STEPS;
-            if (i + 1 >= warm && elapsed >= MIN_WARMUP_SECONDS && (settled || elapsed >= MAX_WARMUP_SECONDS)) {
-                break;
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            boolean settled = !jitTimed || quiet >= quietSteps;
+            if (i + 1 >= minSteps && elapsed >= minSeconds && (settled || elapsed >= maxSeconds)) {
+                return;
             }
         }
+    }
+
+    static Result time(Step step, int warm, int n) {
+        warmUp(step::run, warm, MIN_WARMUP_SECONDS, QUIET_STEPS, MAX_WARMUP_SECONDS);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long heap0 = mx.getTotalThreadAllocatedBytes();
         long off0 = step.offHeapReserved();

@@ -195,10 +195,7 @@ public final class SimdUnary {
         float[] e = new float[Math.min(bound, PASS_BLOCK)];
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
-            for (int i = 0; i < len; i += L) {
-                ld(x, xOff + b + i).abs().neg().intoArray(e, i);
-            }
-            expPass(e, len);
+            expNegAbsPass(x, xOff + b, e, len);
             for (int i = 0; i < len; i += L) {
                 FloatVector v = ld(x, xOff + b + i);
                 st(v.mul(sigmoid(v, FloatVector.fromArray(S, e, i))), y, yOff + b + i);
@@ -349,10 +346,7 @@ public final class SimdUnary {
         float[] ea = new float[Math.min(bound, PASS_BLOCK)];
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
-            for (int i = 0; i < len; i += L) {
-                ld(at, aOff + b + i).abs().neg().intoArray(ea, i);
-            }
-            expPass(ea, len);
+            expNegAbsPass(at, aOff + b, ea, len);
             for (int i = 0; i < len; i += L) {
                 FloatVector v = ld(at, aOff + b + i);
                 FloatVector e = FloatVector.fromArray(S, ea, i);
@@ -424,6 +418,14 @@ public final class SimdUnary {
                 st(ld(dOut, dOff + b + i).mul(d), dx, dxOff + b + i);
             }
         }
+    }
+
+    /** e = e^-|x| over len floats of x (a multiple of L), for sigmoid and SiLU: two loops, see PASS_BLOCK. */
+    private static void expNegAbsPass(MemorySegment x, long xOff, float[] e, int len) {
+        for (int i = 0; i < len; i += L) {
+            ld(x, xOff + i).abs().neg().intoArray(e, i);
+        }
+        expPass(e, len);
     }
 
     /** a = e^a in place over len floats (a multiple of L): the exp pass of the kernels split per PASS_BLOCK. */
