@@ -16,7 +16,7 @@ public final class Gemm {
      * Largest tile height, a multiple of SimdGemm.MR (4). Every tile packs its own rows of op(A) and columns of
      * op(B), so smaller tiles mean more repacking: B is packed once per row of tiles, A once per column of tiles.
      */
-    static final int TILE_M = 264;
+    static final int TILE_M = 528;
     /** Largest tile width: one packed B block (SimdGemm.NC). */
     static final int TILE_N = SimdGemm.NC;
     /** Fewest tiles a product is cut into when its rows allow, so 2 to 4 threads have work to balance. */
