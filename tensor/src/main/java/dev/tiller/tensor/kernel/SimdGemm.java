@@ -125,8 +125,8 @@ public final class SimdGemm {
     private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] scal, boolean load,
                                boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
         // The accumulators start from C's tile (load) or from zeros. A full tile loads C straight into them; zeros
-        // and edge tiles come through the tile array (one way in for both keeps this method under C2's inlining
-        // node cutoff, see the NOTE at the write-back).
+        // and edge tiles come through the tile array. (A separate stage() for full tiles too ran its loads as the
+        // Vector API's per-lane fallback: it is not hot enough per call for C2 to intrinsify them.)
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (load && mr == MR && nr == NR) {
             long row = cTile * Float.BYTES;
@@ -176,8 +176,9 @@ public final class SimdGemm {
         if (mr == MR && nr == NR && direct) {
             // Full tile, C overwritten (or already in the sums): straight from the registers to C.
             // NOTE: written out rather than through a helper taking vectors: C2 gave up inlining such a helper
-            // (NodeCountInliningCutoff) and boxed the accumulators, which made the kernel 10x slower. A second
-            // written-out copy for beta != 0 tipped the method over the same limit, so that case spills.
+            // (NodeCountInliningCutoff) and boxed the accumulators, which made the kernel 10x slower. With the 6 x 16
+            // tile a second written-out copy for beta != 0 tipped the method over the same limit, so that case
+            // spills (load makes it rare: only alpha != 1 or beta outside {0, 1} and edge tiles spill).
             long row = cTile * Float.BYTES;
             long step = (long) ldc * Float.BYTES;
             long half = (long) L * Float.BYTES;
@@ -274,7 +275,7 @@ public final class SimdGemm {
             int base = ir * kc;
             if (mr == MR) {
                 // A(i, p) at aOff + i * lda + p: bulk-copy the panel's MR rows, then interleave them into the panel
-                // in write order (sequential stores; scattering row by row with stride MR was 2x slower).
+                // in write order (sequential stores; scattering row by row with stride MR took 1.6x as long).
                 for (int r = 0; r < MR; r++) {
                     long src = aOff + (long) (ic + ir + r) * lda + pc;
                     MemorySegment.copy(a, F32, src * Float.BYTES, line, r * kc, kc);
