@@ -22,6 +22,14 @@ import java.nio.ByteOrder;
  * to C in order as alpha * acc + beta * C (the first block applies beta, later ones add). Either order depends only
  * on k, alpha and beta, never on where (i, j) sits in a tile, so any tiling of C by the caller gives the same bits.
  *
+ * <p>JIT: each method here must compile on its own; the launcher and Surefire pass
+ * {@code -XX:CompileCommand=dontinline,dev.tiller.tensor.kernel.SimdGemm::*}. Since the 4 x 16 tile made the
+ * microkernel small enough to inline into sgemm (with stage and writeBack when their call sites were hot), the
+ * combined compilation sometimes passed C2's node cutoff and the microkernel's vector calls went unintrinsified:
+ * in about 1 run in 5 a convnet step took 1 s and allocated 10 GB instead of 0.16 s and 0.2 MB, and a 1024 product
+ * ran at 36 instead of 60 GFLOP/s. With the rule, 5 of 5 convnet and 3 of 3 matmul runs were normal. Results are
+ * the same either way.
+ *
  * <p>Packing buffers belong to the calling thread (a ThreadLocal, allocated once per thread), so a call allocates
  * nothing after warm-up. Tiny problems skip packing and use a direct fma loop.
  */
