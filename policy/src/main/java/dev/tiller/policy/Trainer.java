@@ -98,9 +98,10 @@ public final class Trainer<H extends Record> {
             for (long step = 0; step < settings.steps(); step++) {
                 long t0 = System.nanoTime();
                 int phase = shift == null ? 0 : shift.phaseAt(step);
-                if (shift != null && step > 0 && phase != shift.phaseAt(step - 1)) {
+                int previous = shift == null || step == 0 ? phase : shift.phaseAt(step - 1);
+                if (phase != previous) {
                     // "step" counts finished steps, as in every event: the new phase's data starts with the next one
-                    log.event(row("step", step, "event", "phase_change", "from", shift.phaseAt(step - 1), "to", phase,
+                    log.event(row("step", step, "event", "phase_change", "from", previous, "to", phase,
                             "data", shift.describe(phase)));
                 }
                 H h = schedule.apply(step);
