@@ -24,6 +24,13 @@ public final class Gemm {
     /** Smallest tile height worth splitting down to. */
     static final int MIN_TILE_M = 8 * SimdGemm.MR;
 
+    /**
+     * Largest op(B) packed whole, in floats (64 MiB); larger ones go through the tiled path, which packs one
+     * (KC x NC) block at a time. The buffer belongs to the calling thread and is kept for its next product.
+     */
+    static final long MAX_PACKED_B = 16L << 20;
+    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
+
     private Gemm() {}
 
     /**
@@ -50,6 +57,11 @@ public final class Gemm {
                                     float beta, MemorySegment c, long[] cOffs, int ldc) {
         int count = cOffs.length;
         if (m == 0 || n == 0 || count == 0) {
+            return;
+        }
+        if (count == 1 && Kernels.SIMD && k > 0 && (long) m * n * k > SimdGemm.SMALL
+                && SimdGemm.wholeBSize(k, n) <= MAX_PACKED_B) {
+            sgemmPackedB(transA, transB, m, n, k, alpha, a, aOffs[0], lda, b, bOffs[0], ldb, beta, c, cOffs[0], ldc);
             return;
         }
         // Balanced grid: rowBlocks x colBlocks tiles of tm x tn (the last row / column of tiles may be smaller).
@@ -81,6 +93,51 @@ public final class Gemm {
                 }
             }
         });
+    }
+
+    /**
+     * One product, op(B) packed once: threads pack its column ranges side by side into one shared buffer, then
+     * split C into tiles that each pack only their rows of op(A). Tiling C in sgemmBatched packs op(B) once per row
+     * of tiles (twice for a 1024 x 1024 product) and op(A) once per column of tiles; here each is packed once, and
+     * tiles are full-width row bands unless too few rows leave threads idle. Same bits as sgemmBatched.
+     */
+    private static void sgemmPackedB(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                     MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                                     float beta, MemorySegment c, long cOff, int ldc) {
+        float[] bp = packedB((int) SimdGemm.wholeBSize(k, n));
+        int groups = ceilDiv(n, TILE_N);
+        Parallel.forRange(groups, 1, (g0, g1) -> {
+            for (int g = g0; g < g1; g++) {
+                int jc = g * TILE_N;
+                SimdGemm.packWholeB(transB, b, bOff, ldb, k, n, jc, Math.min(TILE_N, n - jc), bp);
+            }
+        });
+        int rowBlocks = Math.max(ceilDiv(m, TILE_M), Math.min(MIN_TILES, Math.max(1, m / MIN_TILE_M)));
+        int panels = ceilDiv(n, SimdGemm.NR);
+        int colBlocks = Math.min(panels, ceilDiv(MIN_TILES, rowBlocks));
+        int tm = roundUp(ceilDiv(m, rowBlocks), SimdGemm.MR);
+        int tn = ceilDiv(panels, colBlocks) * SimdGemm.NR;
+        int rows = ceilDiv(m, tm);
+        int cols = ceilDiv(n, tn);
+        Parallel.forRange(rows * cols, 1, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int i0 = (t / cols) * tm;
+                int j0 = (t % cols) * tn;
+                long aTile = aOff + (transA ? i0 : (long) i0 * lda);
+                SimdGemm.sgemmPacked(transA, Math.min(tm, m - i0), Math.min(tn, n - j0), k, alpha, a, aTile, lda,
+                        bp, n, j0, beta, c, cOff + (long) i0 * ldc + j0, ldc);
+            }
+        });
+    }
+
+    /** The calling thread's buffer for a whole packed op(B), grown to at least size floats. */
+    private static float[] packedB(int size) {
+        float[] bp = PACKED_B.get();
+        if (bp.length < size) {
+            bp = new float[size];
+            PACKED_B.set(bp);
+        }
+        return bp;
     }
 
     private static int ceilDiv(int x, int y) {

@@ -67,7 +67,7 @@ public final class SimdGemm {
         final float[] a = new float[MC * KC];       // packed op(A) block: (MC / MR) micro-panels of (KC, MR)
         final float[] b = new float[KC * NC];       // packed op(B) block: (NC / NR) micro-panels of (KC, NR)
         final float[] tile = new float[MR * NR];    // spilled accumulators, before the write-back to C
-        final float[] line = new float[Math.max(MR * KC, MC)];   // rows or a column of op(A) or op(B), unscattered
+        final float[] line = new float[Math.max(KC, MC)];   // a row of op(A) or a column of op(B), unscattered
         final float[] scal = new float[2];          // alpha and beta for the microkernel's write-back
     }
 
@@ -104,7 +104,7 @@ public final class SimdGemm {
                 boolean load = chain && betaBlock == 1f;    // the chain goes on from C's values
                 scal[1] = load ? 0f : betaBlock;            // C already in the sums: not added again
                 boolean direct = beta == 0f || load;        // full tiles go from registers straight to C
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, ws.line);
+                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, ws.line);
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, ws.line);
@@ -117,6 +117,75 @@ public final class SimdGemm {
                             kernel(kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
                                     ws.tile);
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Floats of op(B) (k x n) packed whole by {@link #packWholeB}: n padded to a multiple of NR. */
+    static long wholeBSize(int k, int n) {
+        return (long) k * paddedColumns(n);
+    }
+
+    /** n rounded up to a multiple of NR: the row length of each K block in a whole packed op(B). */
+    static int paddedColumns(int n) {
+        return (n + NR - 1) / NR * NR;
+    }
+
+    /**
+     * Packs columns jc..jc+nc of op(B) (k x n, jc a multiple of NR), every K block, into bp as {@link #sgemmPacked}
+     * reads it: K block pc starts at pc * paddedColumns(n), and within it the micro-panel of columns j..j+NR at
+     * j * kc. Different column ranges write disjoint parts of bp, so threads can pack them side by side.
+     */
+    static void packWholeB(boolean transB, MemorySegment b, long bOff, int ldb, int k, int n, int jc, int nc,
+                           float[] bp) {
+        float[] line = WORKSPACE.get().line;
+        int nPad = paddedColumns(n);
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, pc * nPad + jc * kc, line);
+        }
+    }
+
+    /**
+     * C(0..m, 0..n) = alpha * op(A) Bw(:, j0..j0+n) + beta * C, where Bw is an op(B) of nb columns that
+     * {@link #packWholeB} packed whole into bp, and j0 is a multiple of NR. Same contract, summation order and bits
+     * as {@link #sgemm}; only op(A) is packed here, once per (MC x KC) block, since op(B) already is. Many row
+     * ranges of one product can run on one packed op(B), which sgemm would pack again for each.
+     */
+    static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
+                            float[] bp, int nb, int j0, float beta, MemorySegment c, long cOff, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        Workspace ws = WORKSPACE.get();
+        float[] ap = ws.a;
+        int nPad = paddedColumns(nb);
+        boolean chain = alpha == 1f && (beta == 0f || beta == 1f);
+        float[] scal = ws.scal;
+        scal[0] = alpha;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            float betaBlock = pc == 0 ? beta : 1f;
+            boolean load = chain && betaBlock == 1f;
+            scal[1] = load ? 0f : betaBlock;
+            boolean direct = beta == 0f || load;
+            int block = pc * nPad + j0 * kc;
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = Math.min(MC, m - ic);
+                packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, ws.line);
+                for (int jr = 0; jr < n; jr += NR) {
+                    int nr = Math.min(NR, n - jr);
+                    int bBase = block + jr * kc;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        long cTile = cOff + (long) (ic + ir) * ldc + jr;
+                        kernel(kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr, ws.tile);
                     }
                 }
             }
@@ -164,21 +233,23 @@ public final class SimdGemm {
             c30 = FloatVector.fromArray(S, tile, 3 * NR);
             c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
         }
+        int a1 = aBase + kc;                // the panel's rows, kc floats apart
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
         for (int p = 0; p < kc; p++) {
-            int ai = aBase + p * MR;        // indices linear in p, so C2 can hoist the range checks
-            int bi = bBase + p * NR;
+            int bi = bBase + p * NR;        // indices linear in p, so C2 can hoist the range checks
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            FloatVector av = FloatVector.broadcast(S, ap[aBase + p]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, ap[ai + 1]);
+            av = FloatVector.broadcast(S, ap[a1 + p]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, ap[ai + 2]);
+            av = FloatVector.broadcast(S, ap[a2 + p]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, ap[ai + 3]);
+            av = FloatVector.broadcast(S, ap[a3 + p]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
         }
@@ -257,74 +328,42 @@ public final class SimdGemm {
     }
 
     /**
-     * Packs op(A)(ic..ic+mc, pc..pc+kc) into ap as micro-panels of MR rows: element (i, p) of the block goes to
-     * ap[(i / MR) * kc * MR + p * MR + i % MR]; rows past mc are zero.
+     * Packs op(A)(ic..ic+mc, pc..pc+kc) into ap as micro-panels of MR rows, each row kept whole: element (i, p) of
+     * the block goes to ap[i * kc + p] (so micro-panel ir / MR starts at ir * kc, and its rows lie kc apart); rows
+     * past mc, up to the next multiple of MR, are zero. Row-major A is then one bulk copy per row; the microkernel
+     * reads its MR broadcasts from MR sequential streams instead of one interleaved one, at the same speed.
      */
     private static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
                               float[] ap, float[] line) {
         if (transA) {
             // A(i, p) at aOff + p * lda + i: the block's mc values of one p are adjacent. Bulk-copy them (one
-            // copy per p instead of one checked segment read per element), then deal them out to the panels.
+            // copy per p instead of one checked segment read per element), then deal them out to the rows (a
+            // stride of kc, over a working set of mc lines that stays in L1 across consecutive p).
             for (int p = 0; p < kc; p++) {
                 MemorySegment.copy(a, F32, (aOff + (long) (pc + p) * lda + ic) * Float.BYTES, line, 0, mc);
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int mr = Math.min(MR, mc - ir);
-                    int dst = ir * kc + p * MR;
-                    for (int r = 0; r < mr; r++) {
-                        ap[dst + r] = line[ir + r];
-                    }
-                    for (int r = mr; r < MR; r++) {
-                        ap[dst + r] = 0f;
-                    }
+                for (int i = 0, d = p; i < mc; i++, d += kc) {
+                    ap[d] = line[i];
                 }
             }
-            return;
-        }
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
-            int base = ir * kc;
-            if (mr == MR) {
-                // A(i, p) at aOff + i * lda + p: bulk-copy the panel's MR rows, then interleave them into the panel
-                // in write order (sequential stores; scattering row by row with stride MR took 1.6x as long).
-                for (int r = 0; r < MR; r++) {
-                    long src = aOff + (long) (ic + ir + r) * lda + pc;
-                    MemorySegment.copy(a, F32, src * Float.BYTES, line, r * kc, kc);
-                }
-                for (int p = 0, d = base; p < kc; p++, d += MR) {
-                    ap[d] = line[p];
-                    ap[d + 1] = line[kc + p];
-                    ap[d + 2] = line[2 * kc + p];
-                    ap[d + 3] = line[3 * kc + p];
-                }
-                continue;
-            }
-            // The edge panel: bulk-copy each row, then scatter it with stride MR (array to array: cheaper than one
-            // checked segment read per element).
-            for (int r = 0; r < mr; r++) {
-                long src = aOff + (long) (ic + ir + r) * lda + pc;
-                MemorySegment.copy(a, F32, src * Float.BYTES, line, 0, kc);
-                int dst = base + r;
-                for (int p = 0; p < kc; p++) {
-                    ap[dst + p * MR] = line[p];
-                }
-            }
-            for (int r = mr; r < MR; r++) {
-                for (int p = 0; p < kc; p++) {
-                    ap[base + r + p * MR] = 0f;
-                }
+        } else {
+            for (int i = 0; i < mc; i++) {
+                long src = aOff + (long) (ic + i) * lda + pc;
+                MemorySegment.copy(a, F32, src * Float.BYTES, ap, i * kc, kc);
             }
         }
+        int padded = (mc + MR - 1) / MR * MR;
+        java.util.Arrays.fill(ap, mc * kc, padded * kc, 0f);
     }
 
     /**
      * Packs op(B)(pc..pc+kc, jc..jc+nc) into bp as micro-panels of NR columns: element (p, j) of the block goes to
-     * bp[(j / NR) * kc * NR + p * NR + j % NR]; columns past nc are zero.
+     * bp[dst0 + (j / NR) * kc * NR + p * NR + j % NR]; columns past nc are zero.
      */
     private static void packB(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc,
-                              float[] bp, float[] line) {
+                              float[] bp, int dst0, float[] line) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
-            int base = jr * kc;
+            int base = dst0 + jr * kc;
             if (transB) {
                 // B(p, j) at bOff + j * ldb + p: bulk-copy each column of op(B), then scatter it with stride NR.
                 for (int j = 0; j < nr; j++) {

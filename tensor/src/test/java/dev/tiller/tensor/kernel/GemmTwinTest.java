@@ -129,12 +129,17 @@ class GemmTwinTest {
             Gemm.sgemm(p.transA, p.transB, m, n, k, p.alpha, p.a, p.aOff, p.lda, p.b, p.bOff, p.ldb,
                     p.beta, threaded, p.cOff, p.ldc);
             assertClose(p, threaded, ref, "Gemm");
+            if (Kernels.SIMD) {
+                // Gemm's tiles (and its op(B) packed once for all of them) sum in SimdGemm's order: same bits.
+                assertTrue(TestData.bitwiseEqual(simd.toArray(F32), threaded.toArray(F32)),
+                        "Gemm vs SimdGemm bits " + describe(p));
+            }
         }
     }
 
     @Test
     void simdGemmMatchesReferenceOnSmallShapes() {
-        // 0..70 per dim crosses MR = 6, NR = 16 (or 32) and the direct path (m n k <= 4096) in every direction.
+        // 0..70 per dim crosses MR = 4, NR = 16 (or 32) and the direct path (m n k <= 4096) in every direction.
         qt().withFixedSeed(20261122L).withExamples(250)
                 .forAll(integers().between(0, 70), integers().between(0, 70), integers().between(0, 70),
                         longs().between(0, Long.MAX_VALUE / 2))
@@ -148,6 +153,16 @@ class GemmTwinTest {
                 .forAll(integers().between(250, 300), integers().between(250, 260), integers().between(257, 513),
                         longs().between(0, Long.MAX_VALUE / 2))
                 .checkAssert(GemmTwinTest::checkTwin);
+    }
+
+    @Test
+    void gemmMatchesReferenceOnWideAndTallShapes() {
+        // Few rows and many columns (Gemm splits columns so threads have work), many rows and few columns, and
+        // shapes past Gemm's tile height (528) and NC, with odd tails everywhere.
+        int[][] shapes = {{5, 1100, 37}, {33, 700, 260}, {1100, 21, 45}, {601, 530, 70}, {3, 2000, 300}};
+        for (int s = 0; s < shapes.length; s++) {
+            checkTwin(shapes[s][0], shapes[s][1], shapes[s][2], 900 + s);
+        }
     }
 
     @Test
