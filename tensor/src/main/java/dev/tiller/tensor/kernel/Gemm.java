@@ -105,11 +105,15 @@ public final class Gemm {
                                      MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                                      float beta, MemorySegment c, long cOff, int ldc) {
         float[] bp = packedB((int) SimdGemm.wholeBSize(k, n));
-        int groups = ceilDiv(n, TILE_N);
-        Parallel.forRange(groups, 1, (g0, g1) -> {
+        // Packing chunks: one K block by up to NC columns, at least MIN_TILES of them when the columns allow.
+        int kBlocks = ceilDiv(k, SimdGemm.KC);
+        int width = Math.min(TILE_N, roundUp(ceilDiv(n, ceilDiv(MIN_TILES, kBlocks)), SimdGemm.NR));
+        int groups = ceilDiv(n, width);
+        Parallel.forRange(kBlocks * groups, 1, (g0, g1) -> {
             for (int g = g0; g < g1; g++) {
-                int jc = g * TILE_N;
-                SimdGemm.packWholeB(transB, b, bOff, ldb, k, n, jc, Math.min(TILE_N, n - jc), bp);
+                int pc = (g / groups) * SimdGemm.KC;
+                int jc = (g % groups) * width;
+                SimdGemm.packWholeB(transB, b, bOff, ldb, k, n, pc, jc, Math.min(width, n - jc), bp);
             }
         });
         int rowBlocks = Math.max(ceilDiv(m, TILE_M), Math.min(MIN_TILES, Math.max(1, m / MIN_TILE_M)));

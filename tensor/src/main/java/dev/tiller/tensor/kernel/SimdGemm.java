@@ -134,18 +134,15 @@ public final class SimdGemm {
     }
 
     /**
-     * Packs columns jc..jc+nc of op(B) (k x n, jc a multiple of NR), every K block, into bp as {@link #sgemmPacked}
-     * reads it: K block pc starts at pc * paddedColumns(n), and within it the micro-panel of columns j..j+NR at
-     * j * kc. Different column ranges write disjoint parts of bp, so threads can pack them side by side.
+     * Packs K block pc (rows pc..pc+KC, pc a multiple of KC) and columns jc..jc+nc (jc a multiple of NR) of op(B)
+     * (k x n) into bp as {@link #sgemmPacked} reads it: K block pc starts at pc * paddedColumns(n), and within it
+     * the micro-panel of columns j..j+NR at j * kc. Different blocks and column ranges write disjoint parts of bp,
+     * so threads can pack them side by side.
      */
-    static void packWholeB(boolean transB, MemorySegment b, long bOff, int ldb, int k, int n, int jc, int nc,
-                           float[] bp) {
-        float[] line = WORKSPACE.get().line;
-        int nPad = paddedColumns(n);
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, pc * nPad + jc * kc, line);
-        }
+    static void packWholeB(boolean transB, MemorySegment b, long bOff, int ldb, int k, int n, int pc, int jc,
+                           int nc, float[] bp) {
+        int kc = Math.min(KC, k - pc);
+        packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, pc * paddedColumns(n) + jc * kc, WORKSPACE.get().line);
     }
 
     /**
