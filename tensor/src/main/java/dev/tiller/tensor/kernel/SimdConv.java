@@ -152,6 +152,17 @@ public final class SimdConv {
     }
 
     private static void zero(MemorySegment s, long off, int n) {
+        if (n >= S.length()) {
+            FloatVector z = FloatVector.zero(S);
+            int j = 0;
+            for (int bound = S.loopBound(n); j < bound; j += S.length()) {
+                z.intoMemorySegment(s, (off + j) * Float.BYTES, NATIVE);
+            }
+            if (j < n) {            // the tail: one more vector ending at n, over some zeros already written
+                z.intoMemorySegment(s, (off + n - S.length()) * Float.BYTES, NATIVE);
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             s.setAtIndex(F32, off + i, 0f);
         }
@@ -159,13 +170,21 @@ public final class SimdConv {
 
     /**
      * dst[j] = src[j] for j in [0, n): vector loads and stores (rows are short, 8 to 64 floats in a convnet, where
-     * MemorySegment.copy's per-call overhead dominates).
+     * MemorySegment.copy's per-call overhead dominates). A tail of a row at least one vector long is one more
+     * vector ending at n, which rewrites a few values already copied (src and dst never overlap): the scalar tail
+     * of checked segment reads and writes cost more than the rest of the row.
      */
     private static void copyRow(MemorySegment src, long sOff, MemorySegment dst, long dOff, int n) {
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += S.length()) {
             FloatVector.fromMemorySegment(S, src, (sOff + j) * Float.BYTES, NATIVE)
                     .intoMemorySegment(dst, (dOff + j) * Float.BYTES, NATIVE);
+        }
+        if (j < n && n >= S.length()) {
+            int last = n - S.length();
+            FloatVector.fromMemorySegment(S, src, (sOff + last) * Float.BYTES, NATIVE)
+                    .intoMemorySegment(dst, (dOff + last) * Float.BYTES, NATIVE);
+            return;
         }
         for (; j < n; j++) {
             dst.setAtIndex(F32, dOff + j, src.getAtIndex(F32, sOff + j));
