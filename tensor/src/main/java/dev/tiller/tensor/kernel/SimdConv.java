@@ -22,8 +22,15 @@ public final class SimdConv {
 
     private SimdConv() {}
 
+    /** Per-thread zero-padded copy of one image's group, for {@link #im2colPadded}; grown as needed. */
+    private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
+
     /** See RefConv.im2col: col (Cin/groups kH kW, outH outW) from one image's group x (Cin/groups, H, W). */
     public static void im2col(ConvGeometry g, MemorySegment x, long xOff, MemorySegment col, long colOff) {
+        if (g.sW() == 1 && g.outW() >= S.length()) {
+            im2colPadded(g, x, xOff, col, colOff);
+            return;
+        }
         final int h = g.h(), w = g.w(), outH = g.outH(), outW = g.outW(), sH = g.sH(), sW = g.sW();
         final long cols = g.colCols();
         long row = colOff;
@@ -55,6 +62,72 @@ public final class SimdConv {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * im2col for stride 1 along the width, by way of a zero-padded copy of the image: every (row, oh) of the column
+     * matrix is then one dense run of outW floats of the padded image (at column kj dW of padded row oh sH + ki dH),
+     * copied with whole vectors and no padding bounds. With the bounds handled in im2col's loop, rows of 8 to 32
+     * floats spent most of their time on heads, tails and checked scalar accesses.
+     */
+    private static void im2colPadded(ConvGeometry g, MemorySegment x, long xOff, MemorySegment col, long colOff) {
+        final int h = g.h(), w = g.w(), outH = g.outH(), outW = g.outW(), sH = g.sH();
+        final int pH = g.pH(), pW = g.pW(), hp = h + 2 * pH, wp = w + 2 * pW;
+        final int planeP = hp * wp;
+        final int size = g.cinG() * planeP;
+        float[] pad = PADDED.get();
+        if (pad.length < size) {
+            pad = new float[size];
+            PADDED.set(pad);
+        }
+        // The padded image: zeros around, x inside. Every read below stays inside it: PyTorch's output size
+        // formula gives (outH - 1) sH + (kH - 1) dH <= H + 2 pH - 1, and likewise for the width with stride 1.
+        java.util.Arrays.fill(pad, 0, size, 0f);
+        for (int c = 0; c < g.cinG(); c++) {
+            for (int ih = 0; ih < h; ih++) {
+                loadRow(x, xOff + ((long) c * h + ih) * w, pad, c * planeP + (ih + pH) * wp + pW, w);
+            }
+        }
+        final long cols = g.colCols();
+        long row = colOff;
+        for (int c = 0; c < g.cinG(); c++) {
+            for (int ki = 0; ki < g.kH(); ki++) {
+                for (int kj = 0; kj < g.kW(); kj++, row += cols) {
+                    int src = c * planeP + ki * g.dH() * wp + kj * g.dW();
+                    for (int oh = 0; oh < outH; oh++, src += sH * wp) {
+                        storeRow(pad, src, col, row + (long) oh * outW, outW);
+                    }
+                }
+            }
+        }
+    }
+
+    /** dst[j] = src[j] for j in [0, n), segment to array; the tail as in copyRow. */
+    private static void loadRow(MemorySegment src, long sOff, float[] dst, int dOff, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += S.length()) {
+            FloatVector.fromMemorySegment(S, src, (sOff + j) * Float.BYTES, NATIVE).intoArray(dst, dOff + j);
+        }
+        if (j < n && n >= S.length()) {
+            int last = n - S.length();
+            FloatVector.fromMemorySegment(S, src, (sOff + last) * Float.BYTES, NATIVE).intoArray(dst, dOff + last);
+            return;
+        }
+        for (; j < n; j++) {
+            dst[dOff + j] = src.getAtIndex(F32, sOff + j);
+        }
+    }
+
+    /** dst[j] = src[j] for j in [0, n), n >= one vector, array to segment; the tail as in copyRow. */
+    private static void storeRow(float[] src, int sOff, MemorySegment dst, long dOff, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += S.length()) {
+            FloatVector.fromArray(S, src, sOff + j).intoMemorySegment(dst, (dOff + j) * Float.BYTES, NATIVE);
+        }
+        if (j < n) {
+            int last = n - S.length();
+            FloatVector.fromArray(S, src, sOff + last).intoMemorySegment(dst, (dOff + last) * Float.BYTES, NATIVE);
         }
     }
 
