@@ -103,6 +103,68 @@ public final class SimdConv {
         }
     }
 
+    /**
+     * col2im for stride 1 along the width, the adjoint of {@link #im2colPadded}: x is copied into the interior of a
+     * zero-padded buffer, every (row, oh) of col is added to one dense run of the buffer with whole vectors, and the
+     * interior is copied back. Each x element receives the same additions in the same order (r, then oh, then ow)
+     * as in the twin, so the bits agree; sums landing in the padding are dropped.
+     */
+    private static void col2imPadded(ConvGeometry g, MemorySegment col, long colOff, MemorySegment x, long xOff) {
+        final int h = g.h(), w = g.w(), outH = g.outH(), outW = g.outW(), sH = g.sH();
+        final int pH = g.pH(), pW = g.pW(), hp = h + 2 * pH, wp = w + 2 * pW;
+        final int planeP = hp * wp;
+        final int size = g.cinG() * planeP;
+        float[] pad = PADDED.get();
+        if (pad.length < size) {
+            pad = new float[size];
+            PADDED.set(pad);
+        }
+        java.util.Arrays.fill(pad, 0, size, 0f);
+        for (int c = 0; c < g.cinG(); c++) {
+            for (int ih = 0; ih < h; ih++) {
+                loadRow(x, xOff + ((long) c * h + ih) * w, pad, c * planeP + (ih + pH) * wp + pW, w);
+            }
+        }
+        final long cols = g.colCols();
+        final int bound = S.loopBound(outW);
+        long row = colOff;
+        for (int c = 0; c < g.cinG(); c++) {
+            for (int ki = 0; ki < g.kH(); ki++) {
+                for (int kj = 0; kj < g.kW(); kj++, row += cols) {
+                    int dst = c * planeP + ki * g.dH() * wp + kj * g.dW();
+                    for (int oh = 0; oh < outH; oh++, dst += sH * wp) {
+                        long src = row + (long) oh * outW;
+                        int j = 0;
+                        for (; j < bound; j += S.length()) {
+                            FloatVector.fromArray(S, pad, dst + j)
+                                    .add(FloatVector.fromMemorySegment(S, col, (src + j) * Float.BYTES, NATIVE))
+                                    .intoArray(pad, dst + j);
+                        }
+                        for (; j < outW; j++) {
+                            pad[dst + j] += col.getAtIndex(F32, src + j);
+                        }
+                    }
+                }
+            }
+        }
+        for (int c = 0; c < g.cinG(); c++) {
+            for (int ih = 0; ih < h; ih++) {
+                storeRowAny(pad, c * planeP + (ih + pH) * wp + pW, x, xOff + ((long) c * h + ih) * w, w);
+            }
+        }
+    }
+
+    /** dst[j] = src[j] for j in [0, n), array to segment, any n. */
+    private static void storeRowAny(float[] src, int sOff, MemorySegment dst, long dOff, int n) {
+        if (n >= S.length()) {
+            storeRow(src, sOff, dst, dOff, n);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            dst.setAtIndex(F32, dOff + j, src[sOff + j]);
+        }
+    }
+
     /** dst[j] = src[j] for j in [0, n), segment to array; the tail as in copyRow. */
     private static void loadRow(MemorySegment src, long sOff, float[] dst, int dOff, int n) {
         int j = 0;
@@ -133,6 +195,10 @@ public final class SimdConv {
 
     /** See RefConv.col2im: x += col2im(col), adds in the same order as the twin (so results agree bitwise). */
     public static void col2im(ConvGeometry g, MemorySegment col, long colOff, MemorySegment x, long xOff) {
+        if (g.sW() == 1 && g.outW() >= S.length()) {
+            col2imPadded(g, col, colOff, x, xOff);
+            return;
+        }
         final int h = g.h(), w = g.w(), outH = g.outH(), outW = g.outW(), sH = g.sH(), sW = g.sW();
         final long cols = g.colCols();
         long row = colOff;
