@@ -1,12 +1,21 @@
 package dev.tiller.tensor.kernel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Fast pooling kernels: each window's bounds are clipped to the input once, so the inner loops carry no bounds
  * tests; sums are in float, in row-major window order. Pooling windows are short and strided, so plain loops beat
- * vectors here. Planes are dense (H, W) blocks, one per (n, c); a call handles planes [p0, p1) and the op layer
+ * vectors here, except for the convnets' 2x2 / stride 2 max pool, whose data-dependent branches are worth lanes. Planes are dense (H, W) blocks, one per (n, c); a call handles planes [p0, p1) and the op layer
  * splits planes across threads. Twins with the same signatures and contracts: RefPool2d.
  */
 public final class Pool2d {
@@ -59,6 +68,58 @@ public final class Pool2d {
         }
     }
 
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> SI = S.withLanes(int.class);
+    private static final VectorSpecies<Long> SL = S.withLanes(long.class);
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Lanes 0, 2, 4, ... of two vectors side by side (indexes past the first select from the second). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+
+    /**
+     * One output row of the 2x2 / stride 2 max pool, S.length() outputs at a time: returns how many outputs it
+     * wrote (the rest go through the scalar loop). Input rows row0 and row0 + w of the plane; each window is
+     * reduced as pick(pick(x00, x01), pick(x10, x11)), pick(a, b) = b if b > a or b is NaN, else a, in lanes with
+     * blends instead of branches (on random data the scalar loop's branches mispredict about half the time).
+     * This is the scalar scan's result: ranking NaN above every number and a later NaN above an earlier one, and
+     * among equal numbers the earlier above the later, pick returns the higher-ranked of an earlier a and a later
+     * b, so picking pairwise in scan order gives the first maximum, or the last NaN, and its index, as the scan.
+     * A Pass method (SimdUnary.PASS_BLOCK): compiled on its own, its vectors stay unboxed.
+     */
+    private static int maxPool2x2Pass(MemorySegment x, long plane, int row0, int w, int outW,
+                                      MemorySegment out, long outOff, MemorySegment idx, long idxOff) {
+        final int lanes = S.length();
+        final long half = (long) lanes * Float.BYTES;
+        IntVector twice = IntVector.zero(SI).addIndex(2);               // 0, 2, 4, ...: window starts in a row
+        int ow = 0;
+        for (; ow + lanes <= outW; ow += lanes) {
+            long at0 = (plane + row0 + 2L * ow) * Float.BYTES;
+            long at1 = at0 + (long) w * Float.BYTES;
+            FloatVector a0 = FloatVector.fromMemorySegment(S, x, at0, NATIVE);
+            FloatVector a1 = FloatVector.fromMemorySegment(S, x, at0 + half, NATIVE);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, x, at1, NATIVE);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, x, at1 + half, NATIVE);
+            FloatVector e = a0.rearrange(EVEN, a1);
+            FloatVector od = a0.rearrange(ODD, a1);
+            VectorMask<Float> t0 = od.compare(VectorOperators.GT, e).or(od.compare(VectorOperators.NE, od));
+            FloatVector v0 = e.blend(od, t0);
+            IntVector i0 = twice.add(row0 + 2 * ow).add(1, t0.cast(SI));
+            e = b0.rearrange(EVEN, b1);
+            od = b0.rearrange(ODD, b1);
+            VectorMask<Float> t1 = od.compare(VectorOperators.GT, e).or(od.compare(VectorOperators.NE, od));
+            FloatVector v1 = e.blend(od, t1);
+            IntVector i1 = twice.add(row0 + w + 2 * ow).add(1, t1.cast(SI));
+            VectorMask<Float> t = v1.compare(VectorOperators.GT, v0).or(v1.compare(VectorOperators.NE, v1));
+            v0.blend(v1, t).intoMemorySegment(out, (outOff + ow) * Float.BYTES, NATIVE);
+            IntVector arg = i0.blend(i1, t.cast(SI));
+            for (int part = 0; part < lanes / SL.length(); part++) {
+                ((LongVector) arg.convertShape(VectorOperators.I2L, SL, part))
+                        .intoMemorySegment(idx, (idxOff + ow + (long) part * SL.length()) * Long.BYTES, NATIVE);
+            }
+        }
+        return ow;
+    }
+
     /**
      * The convnets' 2x2 / stride 2 window, every window inside the input: the general loop with its bounds and
      * window loops unrolled. Same scan order and tests, so the same values and indices.
@@ -73,7 +134,9 @@ public final class Pool2d {
             for (int oh = 0; oh < outH; oh++) {
                 long row0 = (long) 2 * oh * w;
                 long row1 = row0 + w;
-                for (int ow = 0; ow < outW; ow++, o++) {
+                int ow = maxPool2x2Pass(x, plane, (int) row0, w, outW, out, outOff + o, idx, idxOff + o);
+                o += ow;
+                for (; ow < outW; ow++, o++) {
                     long i00 = row0 + 2 * ow;
                     long i10 = row1 + 2 * ow;
                     float max = x.getAtIndex(F32, plane + i00);       // > -inf or NaN: the first tap always wins
