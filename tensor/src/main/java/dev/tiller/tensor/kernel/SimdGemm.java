@@ -344,12 +344,31 @@ public final class SimdGemm {
             }
         } else {
             for (int i = 0; i < mc; i++) {
-                long src = aOff + (long) (ic + i) * lda + pc;
-                MemorySegment.copy(a, F32, src * Float.BYTES, ap, i * kc, kc);
+                copyRow(a, aOff + (long) (ic + i) * lda + pc, ap, i * kc, kc);
             }
         }
         int padded = (mc + MR - 1) / MR * MR;
         java.util.Arrays.fill(ap, mc * kc, padded * kc, 0f);
+    }
+
+    /**
+     * dst[dOff + j] = src[sOff + j] for j in [0, n) (elements), in vectors; a tail of a row at least one vector long
+     * is one more vector ending at n. For the short rows of conv weights and small products, MemorySegment.copy's
+     * fixed cost per call was a visible part of packing.
+     */
+    private static void copyRow(MemorySegment src, long sOff, float[] dst, int dOff, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector.fromMemorySegment(S, src, (sOff + j) * Float.BYTES, NATIVE).intoArray(dst, dOff + j);
+        }
+        if (j < n && n >= L) {
+            int last = n - L;
+            FloatVector.fromMemorySegment(S, src, (sOff + last) * Float.BYTES, NATIVE).intoArray(dst, dOff + last);
+            return;
+        }
+        for (; j < n; j++) {
+            dst[dOff + j] = src.getAtIndex(F32, sOff + j);
+        }
     }
 
     /**
