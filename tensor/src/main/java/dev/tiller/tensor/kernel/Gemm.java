@@ -8,13 +8,16 @@ import java.lang.foreign.MemorySegment;
 /**
  * The GEMM entry point the rest of the engine calls: C = alpha * op(A) op(B) + beta * C (contract in
  * RefGemm.sgemm). Cuts C into a grid of tiles whose sizes depend only on M and N, runs the tiles on
- * {@link Parallel}, and dispatches each to SimdGemm or, with -Dtiller.simd=false, to RefGemm. SimdGemm sums every
- * element of C in an order that depends only on K, so results are bitwise identical for any thread count.
+ * {@link Parallel}, and dispatches each to SimdGemm or, with -Dtiller.simd=false, to RefGemm. A single product
+ * (the common case) first packs op(B) once, its chunks side by side on the threads, and its tiles share it; a batch
+ * tiles each product with private packing. SimdGemm sums every element of C in an order that depends only on K,
+ * so results are bitwise identical for any thread count and either path.
  */
 public final class Gemm {
     /**
-     * Largest tile height, a multiple of SimdGemm.MR (4). Every tile packs its own rows of op(A) and columns of
-     * op(B), so smaller tiles mean more repacking: B is packed once per row of tiles, A once per column of tiles.
+     * Largest tile height, a multiple of SimdGemm.MR (4). In a batch every tile packs its own rows of op(A) and
+     * columns of op(B), so smaller tiles mean more repacking: B is packed once per row of tiles, A once per column
+     * of tiles. (A single product packs op(B) once for all its tiles.)
      */
     static final int TILE_M = 528;
     /** Largest tile width: one packed B block (SimdGemm.NC). */

@@ -12,8 +12,9 @@ import java.nio.ByteOrder;
  * Fast kernels of the im2col convolution: the unfold (im2col) and its adjoint (col2im), plus the bias broadcast and
  * bias-gradient sums. They are data movement, so the speed comes from hoisting the padding bounds out of the inner
  * loop: each (row, oh) of the column matrix is a zero head, a dense middle and a zero tail, and with stride 1 the
- * middle is a vector copy (im2col) or a vector add (col2im). Single-threaded; the op layer splits work over
- * images. Twins with the same signatures: RefConv.
+ * middle is a vector copy (im2col) or a vector add (col2im). With stride 1 and output rows of at least one vector,
+ * both go through a zero-padded copy of the image instead, where every row is dense. Single-threaded; the op layer
+ * splits work over images. Twins with the same signatures: RefConv.
  */
 public final class SimdConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

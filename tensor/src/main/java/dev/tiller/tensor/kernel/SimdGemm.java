@@ -13,7 +13,10 @@ import java.nio.ByteOrder;
  * Multiplication", TOMS 2008; Van Zee and van de Geijn, "BLIS", TOMS 2015): op(B) is packed per (KC x NC) block into
  * NR-column micro-panels, op(A) per (MC x KC) block into MR-row micro-panels, both zero-padded at the M, N tails,
  * and a register-tiled microkernel keeps an MR x NR block of C in MR * 2 vector accumulators while it streams one
- * A micro-panel and one B micro-panel from the packed float[] buffers.
+ * A micro-panel and one B micro-panel from the packed float[] buffers. An A micro-panel keeps its MR rows whole
+ * (kc floats each, one after another), so packing row-major A is a copy per row; the kernel broadcasts from MR
+ * sequential streams. {@link #sgemm} packs op(B) itself; {@link #sgemmPacked} runs on an op(B) that
+ * {@link #packWholeB} packed once for several callers (Gemm shares it across its tiles).
  *
  * <p>Summation order. With alpha == 1 and beta 0 or 1 (nearly every call: plain products, and accumulation into C
  * with beta 1), C(i, j) is one fma chain over k = 0, 1, ..., k - 1 that starts from 0 (beta 0) or from C(i, j)
