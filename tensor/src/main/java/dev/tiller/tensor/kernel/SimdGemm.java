@@ -75,6 +75,8 @@ public final class SimdGemm {
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    /** An MR x NR tile of zeros, never written: the accumulators' start for a product that does not add to C. */
+    private static final float[] ZEROS = new float[MR * NR];
 
     private SimdGemm() {}
 
@@ -204,7 +206,8 @@ public final class SimdGemm {
     private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] scal, boolean load,
                                boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
         // The accumulators start from C's tile (load) or from zeros. A full tile loads C straight into them; zeros
-        // and edge tiles come through the tile array. (A separate stage() for full tiles too ran its loads as the
+        // come from ZEROS and an edge tile through the tile array. (Zero vectors in place of the ZEROS loads made
+        // the 1024 product 10% slower: C2 allocated the registers of the loop differently.) (A separate stage() for full tiles too ran its loads as the
         // Vector API's per-lane fallback: it is not hot enough per call for C2 to intrinsify them.)
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (load && mr == MR && nr == NR) {
@@ -223,15 +226,19 @@ public final class SimdGemm {
             c30 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
             c31 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
         } else {
-            stage(load, c, cTile, ldc, mr, nr, tile);
-            c00 = FloatVector.fromArray(S, tile, 0);
-            c01 = FloatVector.fromArray(S, tile, L);
-            c10 = FloatVector.fromArray(S, tile, NR);
-            c11 = FloatVector.fromArray(S, tile, NR + L);
-            c20 = FloatVector.fromArray(S, tile, 2 * NR);
-            c21 = FloatVector.fromArray(S, tile, 2 * NR + L);
-            c30 = FloatVector.fromArray(S, tile, 3 * NR);
-            c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
+            float[] from = ZEROS;
+            if (load) {
+                stage(c, cTile, ldc, mr, nr, tile);
+                from = tile;
+            }
+            c00 = FloatVector.fromArray(S, from, 0);
+            c01 = FloatVector.fromArray(S, from, L);
+            c10 = FloatVector.fromArray(S, from, NR);
+            c11 = FloatVector.fromArray(S, from, NR + L);
+            c20 = FloatVector.fromArray(S, from, 2 * NR);
+            c21 = FloatVector.fromArray(S, from, 2 * NR + L);
+            c30 = FloatVector.fromArray(S, from, 3 * NR);
+            c31 = FloatVector.fromArray(S, from, 3 * NR + L);
         }
         int a1 = aBase + kc;                // the panel's rows, kc floats apart
         int a2 = a1 + kc;
@@ -288,16 +295,14 @@ public final class SimdGemm {
         writeBack(tile, alpha, scal[1], c, cTile, ldc, mr, nr);
     }
 
-    /** tile = C(0..mr, 0..nr) with zeros outside it (load; edge tiles), or all zeros. */
-    private static void stage(boolean load, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
+    /** tile = C(0..mr, 0..nr) with zeros outside it (an edge tile that starts from C). */
+    private static void stage(MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < MR * NR; i += L) {
             zero.intoArray(tile, i);
         }
-        if (load) {
-            for (int r = 0; r < mr; r++) {
-                MemorySegment.copy(c, F32, (cTile + (long) r * ldc) * Float.BYTES, tile, r * NR, nr);
-            }
+        for (int r = 0; r < mr; r++) {
+            MemorySegment.copy(c, F32, (cTile + (long) r * ldc) * Float.BYTES, tile, r * NR, nr);
         }
     }
 
@@ -340,7 +345,7 @@ public final class SimdGemm {
             // copy per p instead of one checked segment read per element), then deal them out to the rows (a
             // stride of kc, over a working set of mc lines that stays in L1 across consecutive p).
             for (int p = 0; p < kc; p++) {
-                MemorySegment.copy(a, F32, (aOff + (long) (pc + p) * lda + ic) * Float.BYTES, line, 0, mc);
+                copyRow(a, aOff + (long) (pc + p) * lda + ic, line, 0, mc);
                 for (int i = 0, d = p; i < mc; i++, d += kc) {
                     ap[d] = line[i];
                 }
@@ -387,7 +392,7 @@ public final class SimdGemm {
                 // B(p, j) at bOff + j * ldb + p: bulk-copy each column of op(B), then scatter it with stride NR.
                 for (int j = 0; j < nr; j++) {
                     long src = bOff + (long) (jc + jr + j) * ldb + pc;
-                    MemorySegment.copy(b, F32, src * Float.BYTES, line, 0, kc);
+                    copyRow(b, src, line, 0, kc);
                     int dst = base + j;
                     for (int p = 0; p < kc; p++) {
                         bp[dst + p * NR] = line[p];
