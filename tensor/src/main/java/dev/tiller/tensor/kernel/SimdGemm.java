@@ -75,8 +75,6 @@ public final class SimdGemm {
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
-    /** An MR x NR tile of zeros, never written: the accumulators' start for a product that does not add to C. */
-    private static final float[] ZEROS = new float[MR * NR];
 
     private SimdGemm() {}
 
@@ -206,8 +204,8 @@ public final class SimdGemm {
     private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] scal, boolean load,
                                boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
         // The accumulators start from C's tile (load) or from zeros. A full tile loads C straight into them; zeros
-        // come from ZEROS and an edge tile through the tile array. (Zero vectors in place of the ZEROS loads made
-        // the 1024 product 10% slower: C2 allocated the registers of the loop differently.) (A separate stage() for full tiles too ran its loads as the
+        // and edge tiles come through the tile array. (Zero vectors instead, or loads from a constant zero tile
+        // that skip stage(), made the 1024 product 10-25% slower: C2 laid out the loop's registers differently.) (A separate stage() for full tiles too ran its loads as the
         // Vector API's per-lane fallback: it is not hot enough per call for C2 to intrinsify them.)
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (load && mr == MR && nr == NR) {
@@ -226,19 +224,15 @@ public final class SimdGemm {
             c30 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
             c31 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
         } else {
-            float[] from = ZEROS;
-            if (load) {
-                stage(c, cTile, ldc, mr, nr, tile);
-                from = tile;
-            }
-            c00 = FloatVector.fromArray(S, from, 0);
-            c01 = FloatVector.fromArray(S, from, L);
-            c10 = FloatVector.fromArray(S, from, NR);
-            c11 = FloatVector.fromArray(S, from, NR + L);
-            c20 = FloatVector.fromArray(S, from, 2 * NR);
-            c21 = FloatVector.fromArray(S, from, 2 * NR + L);
-            c30 = FloatVector.fromArray(S, from, 3 * NR);
-            c31 = FloatVector.fromArray(S, from, 3 * NR + L);
+            stage(load, c, cTile, ldc, mr, nr, tile);
+            c00 = FloatVector.fromArray(S, tile, 0);
+            c01 = FloatVector.fromArray(S, tile, L);
+            c10 = FloatVector.fromArray(S, tile, NR);
+            c11 = FloatVector.fromArray(S, tile, NR + L);
+            c20 = FloatVector.fromArray(S, tile, 2 * NR);
+            c21 = FloatVector.fromArray(S, tile, 2 * NR + L);
+            c30 = FloatVector.fromArray(S, tile, 3 * NR);
+            c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
         }
         int a1 = aBase + kc;                // the panel's rows, kc floats apart
         int a2 = a1 + kc;
@@ -295,14 +289,16 @@ public final class SimdGemm {
         writeBack(tile, alpha, scal[1], c, cTile, ldc, mr, nr);
     }
 
-    /** tile = C(0..mr, 0..nr) with zeros outside it (an edge tile that starts from C). */
-    private static void stage(MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
+    /** tile = C(0..mr, 0..nr) with zeros outside it (load; edge tiles), or all zeros. */
+    private static void stage(boolean load, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < MR * NR; i += L) {
             zero.intoArray(tile, i);
         }
-        for (int r = 0; r < mr; r++) {
-            MemorySegment.copy(c, F32, (cTile + (long) r * ldc) * Float.BYTES, tile, r * NR, nr);
+        if (load) {
+            for (int r = 0; r < mr; r++) {
+                MemorySegment.copy(c, F32, (cTile + (long) r * ldc) * Float.BYTES, tile, r * NR, nr);
+            }
         }
     }
 
