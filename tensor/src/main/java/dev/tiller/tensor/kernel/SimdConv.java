@@ -74,22 +74,8 @@ public final class SimdConv {
      */
     private static void im2colPadded(ConvGeometry g, MemorySegment x, long xOff, MemorySegment col, long colOff) {
         final int h = g.h(), w = g.w(), outH = g.outH(), outW = g.outW(), sH = g.sH();
-        final int pH = g.pH(), pW = g.pW(), hp = h + 2 * pH, wp = w + 2 * pW;
-        final int planeP = hp * wp;
-        final int size = g.cinG() * planeP;
-        float[] pad = PADDED.get();
-        if (pad.length < size) {
-            pad = new float[size];
-            PADDED.set(pad);
-        }
-        // The padded image: zeros around, x inside. Every read below stays inside it: PyTorch's output size
-        // formula gives (outH - 1) sH + (kH - 1) dH <= H + 2 pH - 1, and likewise for the width with stride 1.
-        java.util.Arrays.fill(pad, 0, size, 0f);
-        for (int c = 0; c < g.cinG(); c++) {
-            for (int ih = 0; ih < h; ih++) {
-                loadRow(x, xOff + ((long) c * h + ih) * w, pad, c * planeP + (ih + pH) * wp + pW, w);
-            }
-        }
+        final int pH = g.pH(), pW = g.pW(), wp = w + 2 * pW, planeP = (h + 2 * pH) * wp;
+        float[] pad = padded(g, x, xOff);
         final long cols = g.colCols();
         long row = colOff;
         for (int c = 0; c < g.cinG(); c++) {
@@ -112,20 +98,8 @@ public final class SimdConv {
      */
     private static void col2imPadded(ConvGeometry g, MemorySegment col, long colOff, MemorySegment x, long xOff) {
         final int h = g.h(), w = g.w(), outH = g.outH(), outW = g.outW(), sH = g.sH();
-        final int pH = g.pH(), pW = g.pW(), hp = h + 2 * pH, wp = w + 2 * pW;
-        final int planeP = hp * wp;
-        final int size = g.cinG() * planeP;
-        float[] pad = PADDED.get();
-        if (pad.length < size) {
-            pad = new float[size];
-            PADDED.set(pad);
-        }
-        java.util.Arrays.fill(pad, 0, size, 0f);
-        for (int c = 0; c < g.cinG(); c++) {
-            for (int ih = 0; ih < h; ih++) {
-                loadRow(x, xOff + ((long) c * h + ih) * w, pad, c * planeP + (ih + pH) * wp + pW, w);
-            }
-        }
+        final int pH = g.pH(), pW = g.pW(), wp = w + 2 * pW, planeP = (h + 2 * pH) * wp;
+        float[] pad = padded(g, x, xOff);
         final long cols = g.colCols();
         final int bound = S.loopBound(outW);
         long row = colOff;
@@ -164,6 +138,28 @@ public final class SimdConv {
         for (int j = 0; j < n; j++) {
             dst.setAtIndex(F32, dOff + j, src[sOff + j]);
         }
+    }
+
+    /**
+     * The calling thread's zero-padded copy of one image's group x (Cin/groups, H, W): planes of
+     * (H + 2 pH) x (W + 2 pW), zeros around, x inside. Every read of im2colPadded stays inside it: PyTorch's output
+     * size formula gives (outH - 1) sH + (kH - 1) dH <= H + 2 pH - 1, and likewise for the width with stride 1.
+     */
+    private static float[] padded(ConvGeometry g, MemorySegment x, long xOff) {
+        final int h = g.h(), w = g.w(), pH = g.pH(), pW = g.pW(), wp = w + 2 * pW, planeP = (h + 2 * pH) * wp;
+        final int size = g.cinG() * planeP;
+        float[] pad = PADDED.get();
+        if (pad.length < size) {
+            pad = new float[size];
+            PADDED.set(pad);
+        }
+        java.util.Arrays.fill(pad, 0, size, 0f);
+        for (int c = 0; c < g.cinG(); c++) {
+            for (int ih = 0; ih < h; ih++) {
+                loadRow(x, xOff + ((long) c * h + ih) * w, pad, c * planeP + (ih + pH) * wp + pW, w);
+            }
+        }
+        return pad;
     }
 
     /** dst[j] = src[j] for j in [0, n), segment to array; the tail as in copyRow. */
