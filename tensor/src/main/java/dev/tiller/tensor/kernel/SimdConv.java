@@ -156,26 +156,10 @@ public final class SimdConv {
         java.util.Arrays.fill(pad, 0, size, 0f);
         for (int c = 0; c < g.cinG(); c++) {
             for (int ih = 0; ih < h; ih++) {
-                loadRow(x, xOff + ((long) c * h + ih) * w, pad, c * planeP + (ih + pH) * wp + pW, w);
+                SimdGemm.copyRow(x, xOff + ((long) c * h + ih) * w, pad, c * planeP + (ih + pH) * wp + pW, w);
             }
         }
         return pad;
-    }
-
-    /** dst[j] = src[j] for j in [0, n), segment to array; the tail as in copyRow. */
-    private static void loadRow(MemorySegment src, long sOff, float[] dst, int dOff, int n) {
-        int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += S.length()) {
-            FloatVector.fromMemorySegment(S, src, (sOff + j) * Float.BYTES, NATIVE).intoArray(dst, dOff + j);
-        }
-        if (j < n && n >= S.length()) {
-            int last = n - S.length();
-            FloatVector.fromMemorySegment(S, src, (sOff + last) * Float.BYTES, NATIVE).intoArray(dst, dOff + last);
-            return;
-        }
-        for (; j < n; j++) {
-            dst[dOff + j] = src.getAtIndex(F32, sOff + j);
-        }
     }
 
     /** dst[j] = src[j] for j in [0, n), n >= one vector, array to segment; the tail as in copyRow. */

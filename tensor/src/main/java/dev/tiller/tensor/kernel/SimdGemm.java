@@ -358,9 +358,9 @@ public final class SimdGemm {
     /**
      * dst[dOff + j] = src[sOff + j] for j in [0, n) (elements), in vectors; a tail of a row at least one vector long
      * is one more vector ending at n. For the short rows of conv weights and small products, MemorySegment.copy's
-     * fixed cost per call was a visible part of packing.
+     * fixed cost per call was a visible part of packing. (SimdConv copies image rows with it too.)
      */
-    private static void copyRow(MemorySegment src, long sOff, float[] dst, int dOff, int n) {
+    static void copyRow(MemorySegment src, long sOff, float[] dst, int dOff, int n) {
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += L) {
             FloatVector.fromMemorySegment(S, src, (sOff + j) * Float.BYTES, NATIVE).intoArray(dst, dOff + j);
