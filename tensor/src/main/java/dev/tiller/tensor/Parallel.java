@@ -37,6 +37,15 @@ public final class Parallel {
         return pool.threads;
     }
 
+    /**
+     * Whether a parallel loop started here would run on more than one thread: false with one thread, and inside a
+     * worker (nested loops run inline). For choices that only affect speed, such as how finely to cut work that
+     * packs shared data per chunk; never for anything that changes results.
+     */
+    public static boolean canSplit() {
+        return pool.threads > 1 && !IN_WORKER.get();
+    }
+
     /** Sets the thread count for later loops; n must be >= 1. Results do not depend on it. */
     public static synchronized void setThreads(int n) {
         if (n < 1) {

@@ -109,8 +109,11 @@ public final class Gemm {
                                      float beta, MemorySegment c, long cOff, int ldc) {
         float[] bp = packedB((int) SimdGemm.wholeBSize(k, n));
         // Packing chunks: one K block by up to NC columns, at least MIN_TILES of them when the columns allow.
+        // Each column band of tiles packs op(A) again, so a call that runs inline (one thread, or inside a worker,
+        // as conv's per-image products) keeps whole rows. Tiling never changes the bits.
+        int minTiles = Parallel.canSplit() ? MIN_TILES : 1;
         int kBlocks = ceilDiv(k, SimdGemm.KC);
-        int width = Math.min(TILE_N, roundUp(ceilDiv(n, ceilDiv(MIN_TILES, kBlocks)), SimdGemm.NR));
+        int width = Math.min(TILE_N, roundUp(ceilDiv(n, ceilDiv(minTiles, kBlocks)), SimdGemm.NR));
         int groups = ceilDiv(n, width);
         Parallel.forRange(kBlocks * groups, 1, (g0, g1) -> {
             for (int g = g0; g < g1; g++) {
@@ -119,9 +122,10 @@ public final class Gemm {
                 SimdGemm.packWholeB(transB, b, bOff, ldb, k, n, pc, jc, Math.min(width, n - jc), bp);
             }
         });
-        int rowBlocks = Math.max(ceilDiv(m, TILE_M), Math.min(MIN_TILES, Math.max(1, m / MIN_TILE_M)));
+        // Tiles: row bands, plus column bands when rows are too few to give threads work.
+        int rowBlocks = Math.max(ceilDiv(m, TILE_M), Math.min(minTiles, Math.max(1, m / MIN_TILE_M)));
         int panels = ceilDiv(n, SimdGemm.NR);
-        int colBlocks = Math.min(panels, ceilDiv(MIN_TILES, rowBlocks));
+        int colBlocks = Math.min(panels, ceilDiv(minTiles, rowBlocks));
         int tm = roundUp(ceilDiv(m, rowBlocks), SimdGemm.MR);
         int tn = ceilDiv(panels, colBlocks) * SimdGemm.NR;
         int rows = ceilDiv(m, tm);

@@ -162,6 +162,124 @@ public final class SimdConv {
         return pad;
     }
 
+    // ------------------------------------------------------------ im2col packed straight for the GEMM
+
+    /** Per-thread op(B) of a fused product: the column matrix (or its transpose) in SimdGemm's packed layout. */
+    private static final ThreadLocal<float[]> PACKED_COL = ThreadLocal.withInitial(() -> new float[0]);
+    /** Largest packed column matrix, in floats (64 MiB); larger ones go through im2col and Gemm. */
+    private static final long MAX_PACKED = 16L << 20;
+
+    /**
+     * Whether {@link #convImage} and {@link #weightGradImage} take this geometry: stride 1 along the width, output
+     * rows of at least one vector (the padded path), a column matrix that is not x itself, and a packed size within
+     * bounds (both the column matrix and its transpose).
+     */
+    public static boolean fused(ConvGeometry g) {
+        return g.sW() == 1 && g.outW() >= S.length() && !g.colIsInput()
+                && SimdGemm.wholeBSize(g.colRows(), g.colCols()) <= MAX_PACKED
+                && SimdGemm.wholeBSize(g.colCols(), g.colRows()) <= MAX_PACKED;
+    }
+
+    /**
+     * out (Cout/groups, outH outW) = w (Cout/groups, K) @ col(x) + beta * out for one image's group, K = Cin/groups
+     * kH kW: the same product, order and bits as im2col followed by Gemm.sgemm, but the column matrix is written
+     * from the padded image straight into the GEMM's packed op(B), so it is neither stored nor packed again.
+     * Single-threaded (the op layer runs images in parallel). Requires {@link #fused}.
+     */
+    public static void convImage(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff, float beta,
+                                 MemorySegment out, long outOff) {
+        final int outH = g.outH(), outW = g.outW(), sH = g.sH(), kk = g.colRows(), hw = g.colCols();
+        final int wp = g.w() + 2 * g.pW(), planeP = (g.h() + 2 * g.pH()) * wp;
+        final int nr = SimdGemm.NR, nPad = SimdGemm.paddedColumns(hw);
+        float[] pad = padded(g, x, xOff);
+        float[] bp = packedCol((int) SimdGemm.wholeBSize(kk, hw));
+        // Element (r, j) of col goes to block (r / KC) at rb * nPad, its panel j / NR at (j / NR) NR kc, row r % KC
+        // of the panel at (r % KC) NR, lane j % NR (SimdGemm.packWholeB's layout).
+        for (int r = 0; r < kk; r++) {
+            int c = r / (g.kH() * g.kW()), ki = r / g.kW() % g.kH(), kj = r % g.kW();
+            int rb = r / SimdGemm.KC * SimdGemm.KC, kc = Math.min(SimdGemm.KC, kk - rb);
+            int row = rb * nPad + (r - rb) * nr;
+            int src = c * planeP + ki * g.dH() * wp + kj * g.dW();
+            for (int oh = 0, j = 0; oh < outH; oh++, src += sH * wp) {
+                for (int s = src, left = outW; left > 0; ) {
+                    int lane = j % nr;
+                    int n = Math.min(nr - lane, left);
+                    copy(pad, s, bp, row + (j - lane) * kc + lane, n);
+                    j += n;
+                    s += n;
+                    left -= n;
+                }
+            }
+            int lane = hw % nr;
+            if (lane != 0) {                  // the last panel's columns past hw are zero
+                int at = row + (hw - lane) * kc + lane;
+                java.util.Arrays.fill(bp, at, at + nr - lane, 0f);
+            }
+        }
+        SimdGemm.sgemmPacked(false, g.coutG(), hw, kk, 1f, w, wOff, kk, bp, hw, 0, beta, out, outOff, hw);
+    }
+
+    /**
+     * dW (Cout/groups, K) = dOut (Cout/groups, outH outW) @ col(x)^T + beta * dW for one image's group: the same
+     * product, order and bits as im2col followed by Gemm.sgemm with op(B) = col^T, but col^T is written from the
+     * padded image straight into the packed op(B). Single-threaded. Requires {@link #fused}.
+     */
+    public static void weightGradImage(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dOut, long dOff,
+                                       float beta, MemorySegment dW, long dWOff) {
+        final int outH = g.outH(), outW = g.outW(), sH = g.sH(), kk = g.colRows(), hw = g.colCols();
+        final int wp = g.w() + 2 * g.pW(), planeP = (g.h() + 2 * g.pH()) * wp;
+        final int nr = SimdGemm.NR, nPad = SimdGemm.paddedColumns(kk);
+        float[] pad = padded(g, x, xOff);
+        float[] bp = packedCol((int) SimdGemm.wholeBSize(hw, kk));
+        // op(B)(q, r) = col(r, q) for output position q and column-matrix row r: block (q / KC) at qb * nPad, panel
+        // r / NR at (r / NR) NR kc, row q % KC at (q % KC) NR, lane r % NR. Consecutive q of one r are NR apart.
+        for (int qb = 0; qb < hw; qb += SimdGemm.KC) {
+            int kc = Math.min(SimdGemm.KC, hw - qb);
+            int block = qb * nPad;
+            for (int r = 0; r < kk; r++) {
+                int c = r / (g.kH() * g.kW()), ki = r / g.kW() % g.kH(), kj = r % g.kW();
+                int base = c * planeP + ki * g.dH() * wp + kj * g.dW();
+                int d = block + (r - r % nr) * kc + r % nr;
+                int ow = qb % outW;
+                int src = base + qb / outW * sH * wp;
+                for (int q = 0; q < kc; q++, d += nr) {
+                    bp[d] = pad[src + ow];
+                    if (++ow == outW) {
+                        ow = 0;
+                        src += sH * wp;
+                    }
+                }
+            }
+            for (int r = kk; r < nPad; r++) {     // the last panel's lanes past K are zero
+                int d = block + (r - r % nr) * kc + r % nr;
+                for (int q = 0; q < kc; q++, d += nr) {
+                    bp[d] = 0f;
+                }
+            }
+        }
+        SimdGemm.sgemmPacked(false, g.coutG(), kk, hw, 1f, dOut, dOff, hw, bp, kk, 0, beta, dW, dWOff, kk);
+    }
+
+    private static float[] packedCol(int size) {
+        float[] bp = PACKED_COL.get();
+        if (bp.length < size) {
+            bp = new float[size];
+            PACKED_COL.set(bp);
+        }
+        return bp;
+    }
+
+    /** dst[d + j] = src[s + j] for j in [0, n), arrays; whole vectors, then scalars. */
+    private static void copy(float[] src, int s, float[] dst, int d, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += S.length()) {
+            FloatVector.fromArray(S, src, s + j).intoArray(dst, d + j);
+        }
+        for (; j < n; j++) {
+            dst[d + j] = src[s + j];
+        }
+    }
+
     /** dst[j] = src[j] for j in [0, n), n >= one vector, array to segment; the tail as in copyRow. */
     private static void storeRow(float[] src, int sOff, MemorySegment dst, long dOff, int n) {
         int j = 0;

@@ -22,6 +22,10 @@ import java.util.Arrays;
  * <p>Shapes: x: (N, Cin, H, W), w: (Cout, Cin/groups, kH, kW), bias: (Cout), out: (N, Cout, outH, outW) with
  * outH = floor((H + 2 padH - dilH (kH - 1) - 1) / strideH) + 1 (likewise outW); padding is zeros.
  *
+ * <p>With stride 1 along the width (SimdConv.fused), the forward product and the weight gradient skip the stored
+ * column matrix: SimdConv writes it from a padded copy of the image straight into the GEMM's packed operand, with
+ * the same bits as im2col + GEMM.
+ *
  * <p>Parallelism and determinism: images are cut into a fixed number of chunks that depends only on the problem
  * size; each chunk owns one im2col scratch buffer (from {@link Tensor#empty}, so inside a TensorScope over a
  * TensorPool a repeated step reserves no new memory) and runs its images' GEMMs in order. The weight gradient sums
@@ -84,16 +88,18 @@ public final class Conv {
         Tensor wc = w.contiguous();
         Tensor bc = bias == null ? null : bias.contiguous();
         int per = imagesPerChunk(g);
-        Tensor col = scratch(g, per);
+        boolean fused = Kernels.SIMD && SimdConv.fused(g);
+        Tensor col = fused ? null : scratch(g, per);
         try {
-            forward(g, per, xc, wc, bc, col, out);
+            forward(g, per, fused, xc, wc, bc, col, out);
         } finally {
             closeAll(col, xc, x, wc, w, bc, bias);
         }
         return out;
     }
 
-    private static void forward(ConvGeometry g, int per, Tensor x, Tensor w, Tensor b, Tensor col, Tensor out) {
+    private static void forward(ConvGeometry g, int per, boolean fused, Tensor x, Tensor w, Tensor b, Tensor col,
+                                Tensor out) {
         final MemorySegment xs = x.segment(), ws = w.segment(), os = out.segment();
         final MemorySegment bs = b == null ? null : b.segment();
         final MemorySegment cs = col == null ? null : col.segment();
@@ -115,6 +121,11 @@ public final class Conv {
                 }
                 for (int grp = 0; grp < g.groups(); grp++) {
                     long xG = xOff + ((long) n * g.cin() + (long) grp * g.cinG()) * g.h() * g.w();
+                    if (fused) {                       // im2col written straight into the GEMM's packed op(B)
+                        SimdConv.convImage(g, xs, xG, ws, wOff + (long) grp * coutG * kk, beta, os,
+                                outN + (long) grp * coutG * hw);
+                        continue;
+                    }
                     MemorySegment bSeg = xs;           // the 1x1/stride-1/no-padding col matrix is x itself
                     long bSegOff = xG;
                     if (cs != null) {
@@ -220,7 +231,8 @@ public final class Conv {
         int chunks = (g.n() + per - 1) / per;
         final int hw = g.colCols(), kk = g.colRows(), coutG = g.coutG();
         final long wSize = (long) g.cout() * kk;
-        Tensor col = scratch(g, per);
+        boolean fused = Kernels.SIMD && SimdConv.fused(g);
+        Tensor col = fused ? null : scratch(g, per);
         Tensor partial = chunks == 1 ? null : Tensor.empty(DType.F32, chunks, g.cout() * kk);
         try {
             final MemorySegment ds = dc.segment(), xs = xc.segment();
@@ -239,6 +251,10 @@ public final class Conv {
                     for (int grp = 0; grp < g.groups(); grp++) {
                         long dG = dOff + ((long) n * g.cout() + (long) grp * coutG) * hw;
                         long xG = xOff + ((long) n * g.cin() + (long) grp * g.cinG()) * g.h() * g.w();
+                        if (fused) {                   // col^T written straight into the GEMM's packed op(B)
+                            SimdConv.weightGradImage(g, xs, xG, ds, dG, beta, ps, pOff + (long) grp * coutG * kk);
+                            continue;
+                        }
                         MemorySegment bSeg = xs;
                         long bSegOff = xG;
                         if (cs != null) {

@@ -8,6 +8,7 @@ import org.quicktheories.core.Gen;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,6 +117,54 @@ class ConvKernelTwinTest {
                         assertBitwise("accumulate", dstFast, dstRef, off + hw);
                     }
                 });
+    }
+
+    /**
+     * The fused products (column matrix packed straight for the GEMM) against im2col + Gemm.sgemm: same bits, for
+     * the forward product (beta 0 and 1) and the weight gradient, on geometries wide enough for the fused path.
+     */
+    @Test
+    void fusedConvProductsMatchIm2colThenGemmBitwise() {
+        qt().withFixedSeed(20261123L).withExamples(120).forAll(longs().all())
+                .assuming(seed -> SimdConv.fused(wideGeometry(seed)))
+                .checkAssert(seed -> {
+                    ConvGeometry g = wideGeometry(seed);
+                    int cout = g.cout(), kk = g.colRows(), hw = g.colCols();
+                    try (Arena arena = Arena.ofShared()) {        // Gemm runs on the worker threads too
+                        long xn = (long) g.cinG() * g.h() * g.w();
+                        MemorySegment x = TestData.segment(arena, (int) xn, seed, -1f, 1f);
+                        MemorySegment w = TestData.segment(arena, cout * kk, seed + 1, -1f, 1f);
+                        MemorySegment d = TestData.segment(arena, cout * hw, seed + 2, -1f, 1f);
+                        MemorySegment col = arena.allocate((long) kk * hw * 4, 64);
+                        SimdConv.im2col(g, x, 0, col, 0);
+                        for (float beta : new float[] {0f, 1f}) {
+                            MemorySegment fused = TestData.segment(arena, cout * hw, seed + 3, -1f, 1f);
+                            MemorySegment plain = TestData.segment(arena, cout * hw, seed + 3, -1f, 1f);
+                            SimdConv.convImage(g, x, 0, w, 0, beta, fused, 0);
+                            Gemm.sgemm(false, false, cout, hw, kk, 1f, w, 0, kk, col, 0, hw, beta, plain, 0, hw);
+                            assertBitwise("convImage beta " + beta + " " + g, fused, plain, (long) cout * hw);
+                            MemorySegment dwFused = TestData.segment(arena, cout * kk, seed + 4, -1f, 1f);
+                            MemorySegment dwPlain = TestData.segment(arena, cout * kk, seed + 4, -1f, 1f);
+                            SimdConv.weightGradImage(g, x, 0, d, 0, beta, dwFused, 0);
+                            Gemm.sgemm(false, true, cout, kk, hw, 1f, d, 0, hw, col, 0, hw, beta, dwPlain, 0, kk);
+                            assertBitwise("weightGradImage beta " + beta + " " + g, dwFused, dwPlain,
+                                    (long) cout * kk);
+                        }
+                    }
+                });
+    }
+
+    /**
+     * A geometry with stride 1 along the width and rows of 8 to 40 outputs (the fused path), kernels 1 to 4, any
+     * height stride, padding 0 to 2, dilation 1 or 2, 1 to 40 output channels: K and outH outW cross KC and NR.
+     */
+    private static ConvGeometry wideGeometry(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int kH = 1 + r.nextInt(4), kW = 1 + r.nextInt(4), dH = 1 + r.nextInt(2), dW = 1 + r.nextInt(2);
+        int pH = r.nextInt(3), pW = r.nextInt(3), sH = 1 + r.nextInt(3);
+        int h = dH * (kH - 1) + 1 + r.nextInt(12);
+        int w = dW * (kW - 1) + 8 + r.nextInt(33);
+        return ConvGeometry.of(1, 1 + r.nextInt(30), h, w, 1 + r.nextInt(40), kH, kW, sH, 1, pH, pW, dH, dW, 1);
     }
 
     /** im2col of a 1x3x3 image [1..9] with a 2x2 kernel, padding 1, stride 2: rows are taps, columns outputs. */
