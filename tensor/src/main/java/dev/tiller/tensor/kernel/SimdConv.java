@@ -242,12 +242,14 @@ public final class SimdConv {
                 int d = block + (r - r % nr) * kc + r % nr;
                 int ow = qb % outW;
                 int src = base + qb / outW * sH * wp;
-                for (int q = 0; q < kc; q++, d += nr) {
-                    bp[d] = pad[src + ow];
-                    if (++ow == outW) {
-                        ow = 0;
-                        src += sH * wp;
+                for (int left = kc; left > 0; ) {    // runs of one output row: a plain strided loop each
+                    int n = Math.min(outW - ow, left);
+                    for (int i = 0, s0 = src + ow; i < n; i++, d += nr) {
+                        bp[d] = pad[s0 + i];
                     }
+                    left -= n;
+                    ow = 0;
+                    src += sH * wp;
                 }
             }
             for (int r = kk; r < nPad; r++) {     // the last panel's lanes past K are zero
