@@ -166,6 +166,8 @@ public final class SimdConv {
 
     /** Per-thread op(B) of a fused product: the column matrix (or its transpose) in SimdGemm's packed layout. */
     private static final ThreadLocal<float[]> PACKED_COL = ThreadLocal.withInitial(() -> new float[0]);
+    /** Per-thread packed weights (op(A)) of {@link #packWeights}. */
+    private static final ThreadLocal<float[]> PACKED_W = ThreadLocal.withInitial(() -> new float[0]);
     /** Largest packed column matrix, in floats (64 MiB); larger ones go through im2col and Gemm. */
     private static final long MAX_PACKED = 16L << 20;
 
@@ -186,8 +188,8 @@ public final class SimdConv {
      * from the padded image straight into the GEMM's packed op(B), so it is neither stored nor packed again.
      * Single-threaded (the op layer runs images in parallel). Requires {@link #fused}.
      */
-    public static void convImage(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff, float beta,
-                                 MemorySegment out, long outOff) {
+    public static void convImage(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                                 float[] packedW, float beta, MemorySegment out, long outOff) {
         final int outH = g.outH(), outW = g.outW(), sH = g.sH(), kk = g.colRows(), hw = g.colCols();
         final int wp = g.w() + 2 * g.pW(), planeP = (g.h() + 2 * g.pH()) * wp;
         final int nr = SimdGemm.NR, nPad = SimdGemm.paddedColumns(hw);
@@ -216,7 +218,42 @@ public final class SimdConv {
                 java.util.Arrays.fill(bp, at, at + nr - lane, 0f);
             }
         }
-        SimdGemm.sgemmPacked(false, g.coutG(), hw, kk, 1f, w, wOff, kk, bp, hw, 0, beta, out, outOff, hw);
+        SimdGemm.sgemmPacked(false, g.coutG(), hw, kk, 1f, w, wOff, kk, packedW, bp, hw, 0, beta, out, outOff, hw);
+    }
+
+    /**
+     * The weights of one group packed for {@link #convImage} (transposed false: w as (Cout/groups, K)) or
+     * {@link #inputGradImage} (transposed true: w^T as (K, Cout/groups)), into the calling thread's buffer, which
+     * stays valid until its next call. Packing once per chunk of images instead of once per image: for the
+     * convnet's last layer the weights are 74K floats against 4.7M multiply-adds per image.
+     */
+    public static float[] packWeights(ConvGeometry g, MemorySegment w, long wOff, boolean transposed) {
+        int kk = g.colRows(), coutG = g.coutG();
+        int m = transposed ? kk : coutG, k = transposed ? coutG : kk;
+        float[] aw = PACKED_W.get();
+        int size = (int) SimdGemm.wholeASize(m, k);
+        if (aw.length < size) {
+            aw = new float[size];
+            PACKED_W.set(aw);
+        }
+        SimdGemm.packWholeA(transposed, w, wOff, kk, m, k, aw);
+        return aw;
+    }
+
+    /**
+     * dX += col2im(w^T @ dOut) for one image's group, with w^T packed by {@link #packWeights} (transposed): the
+     * product goes to col (K, outH outW) at colOff, then col2im. Same bits as Gemm.sgemm(true, false, ...) then
+     * col2im. Single-threaded. Requires {@link #fused}.
+     */
+    public static void inputGradImage(ConvGeometry g, float[] packedWT, MemorySegment dOut, long dOff,
+                                      MemorySegment col, long colOff, MemorySegment x, long xOff) {
+        final int kk = g.colRows(), hw = g.colCols(), coutG = g.coutG();
+        float[] bp = packedCol((int) SimdGemm.wholeBSize(coutG, hw));
+        for (int pc = 0; pc < coutG; pc += SimdGemm.KC) {
+            SimdGemm.packWholeB(false, dOut, dOff, hw, coutG, hw, pc, 0, hw, bp);
+        }
+        SimdGemm.sgemmPacked(true, kk, hw, coutG, 1f, null, 0, kk, packedWT, bp, hw, 0, 0f, col, colOff, hw);
+        col2im(g, col, colOff, x, xOff);
     }
 
     /**

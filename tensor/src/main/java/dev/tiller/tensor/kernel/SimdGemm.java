@@ -110,7 +110,7 @@ public final class SimdGemm {
                 packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, ws.line);
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, ws.line);
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, 0, ws.line);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bBase = jr * kc;                 // micro-panel jr / NR starts at (jr / NR) * kc * NR
@@ -156,6 +156,15 @@ public final class SimdGemm {
      */
     static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
                             float[] bp, int nb, int j0, float beta, MemorySegment c, long cOff, int ldc) {
+        sgemmPacked(transA, m, n, k, alpha, a, aOff, lda, null, bp, nb, j0, beta, c, cOff, ldc);
+    }
+
+    /**
+     * {@link #sgemmPacked} with op(A) already packed whole into aw by {@link #packWholeA} (all m rows), or aw null to
+     * pack op(A) from a here. Same order and bits either way.
+     */
+    static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
+                            float[] aw, float[] bp, int nb, int j0, float beta, MemorySegment c, long cOff, int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -164,7 +173,8 @@ public final class SimdGemm {
             return;
         }
         Workspace ws = WORKSPACE.get();
-        float[] ap = ws.a;
+        float[] ap = aw == null ? ws.a : aw;
+        int mPad = (m + MR - 1) / MR * MR;
         int nPad = paddedColumns(nb);
         boolean chain = alpha == 1f && (beta == 0f || beta == 1f);
         float[] scal = ws.scal;
@@ -178,14 +188,20 @@ public final class SimdGemm {
             int block = pc * nPad + j0 * kc;
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = Math.min(MC, m - ic);
-                packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, ws.line);
+                int aBlock = 0;
+                if (aw == null) {
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, 0, ws.line);
+                } else {
+                    aBlock = pc * mPad + ic * kc;
+                }
                 for (int jr = 0; jr < n; jr += NR) {
                     int nr = Math.min(NR, n - jr);
                     int bBase = block + jr * kc;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = Math.min(MR, mc - ir);
                         long cTile = cOff + (long) (ic + ir) * ldc + jr;
-                        kernel(kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr, ws.tile);
+                        kernel(kc, ap, aBlock + ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
+                                ws.tile);
                     }
                 }
             }
@@ -335,24 +351,45 @@ public final class SimdGemm {
      * reads its MR broadcasts from MR sequential streams instead of one interleaved one, at the same speed.
      */
     private static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
-                              float[] ap, float[] line) {
+                              float[] ap, int dst0, float[] line) {
         if (transA) {
             // A(i, p) at aOff + p * lda + i: the block's mc values of one p are adjacent. Bulk-copy them (one
             // copy per p instead of one checked segment read per element), then deal them out to the rows (a
             // stride of kc, over a working set of mc lines that stays in L1 across consecutive p).
             for (int p = 0; p < kc; p++) {
                 copyRow(a, aOff + (long) (pc + p) * lda + ic, line, 0, mc);
-                for (int i = 0, d = p; i < mc; i++, d += kc) {
+                for (int i = 0, d = dst0 + p; i < mc; i++, d += kc) {
                     ap[d] = line[i];
                 }
             }
         } else {
             for (int i = 0; i < mc; i++) {
-                copyRow(a, aOff + (long) (ic + i) * lda + pc, ap, i * kc, kc);
+                copyRow(a, aOff + (long) (ic + i) * lda + pc, ap, dst0 + i * kc, kc);
             }
         }
         int padded = (mc + MR - 1) / MR * MR;
-        java.util.Arrays.fill(ap, mc * kc, padded * kc, 0f);
+        java.util.Arrays.fill(ap, dst0 + mc * kc, dst0 + padded * kc, 0f);
+    }
+
+    /** Floats of op(A) (m x k) packed whole by {@link #packWholeA}: m padded to a multiple of MR. */
+    static long wholeASize(int m, int k) {
+        return (long) (m + MR - 1) / MR * MR * k;
+    }
+
+    /**
+     * Packs all of op(A) (m x k) into aw for {@link #sgemmPacked}: K block pc starts at pc * mPad (mPad = m rounded
+     * up to MR), and within it row i at i * kc, as packA lays out one block. For an op(A) shared by many products
+     * (a conv's weights over the images of a chunk), packed once instead of once per product.
+     */
+    static void packWholeA(boolean transA, MemorySegment a, long aOff, int lda, int m, int k, float[] aw) {
+        float[] line = WORKSPACE.get().line;
+        int mPad = (m + MR - 1) / MR * MR;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int ic = 0; ic < m; ic += MC) {
+                packA(transA, a, aOff, lda, ic, Math.min(MC, m - ic), pc, kc, aw, pc * mPad + ic * kc, line);
+            }
+        }
     }
 
     /**

@@ -110,6 +110,8 @@ public final class Conv {
         final float beta = b == null ? 0f : 1f;
         Parallel.forRange(g.n(), per, (n0, n1) -> {
             long colOff = colBase + (long) (n0 / per) * colSize;
+            // One group: its weights are packed once for the chunk's images (else per image, inside the product).
+            float[] packedW = fused && g.groups() == 1 ? SimdConv.packWeights(g, ws, wOff, false) : null;
             for (int n = n0; n < n1; n++) {
                 long outN = oOff + (long) n * g.cout() * hw;
                 if (bs != null) {     // out = bias, then GEMM with beta 1 adds w @ col
@@ -122,7 +124,7 @@ public final class Conv {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     long xG = xOff + ((long) n * g.cin() + (long) grp * g.cinG()) * g.h() * g.w();
                     if (fused) {                       // im2col written straight into the GEMM's packed op(B)
-                        SimdConv.convImage(g, xs, xG, ws, wOff + (long) grp * coutG * kk, beta, os,
+                        SimdConv.convImage(g, xs, xG, ws, wOff + (long) grp * coutG * kk, packedW, beta, os,
                                 outN + (long) grp * coutG * hw);
                         continue;
                     }
@@ -176,13 +178,20 @@ public final class Conv {
             final long colBase = col == null ? 0 : col.offset();
             final int hw = g.colCols(), kk = g.colRows(), coutG = g.coutG();
             final long colSize = (long) kk * hw;
+            // One group: w^T is packed once per chunk and each image's product runs on it.
+            final boolean packOnce = Kernels.SIMD && cs != null && g.groups() == 1 && SimdConv.fused(g);
             Parallel.forRange(g.n(), per, (n0, n1) -> {
                 long colOff = colBase + (long) (n0 / per) * colSize;
+                float[] packedWT = packOnce ? SimdConv.packWeights(g, ws, wOff, true) : null;
                 for (int n = n0; n < n1; n++) {
                     for (int grp = 0; grp < g.groups(); grp++) {
                         long dG = dOff + ((long) n * g.cout() + (long) grp * coutG) * hw;
                         long xG = xOff + ((long) n * g.cin() + (long) grp * g.cinG()) * g.h() * g.w();
                         long wG = wOff + (long) grp * coutG * kk;
+                        if (packOnce) {
+                            SimdConv.inputGradImage(g, packedWT, ds, dG, cs, colOff, xs, xG);
+                            continue;
+                        }
                         // dCol (K, outH outW) = w[grp]^T (K, Cout/g) @ dOut[n, grp] (Cout/g, outH outW)
                         if (cs == null) {
                             Gemm.sgemm(true, false, kk, hw, coutG, 1f, ws, wG, kk, ds, dG, hw, 0f, xs, xG, hw);

@@ -120,8 +120,9 @@ class ConvKernelTwinTest {
     }
 
     /**
-     * The fused products (column matrix packed straight for the GEMM) against im2col + Gemm.sgemm: same bits, for
-     * the forward product (beta 0 and 1) and the weight gradient, on geometries wide enough for the fused path.
+     * The fused products (column matrix packed straight for the GEMM, weights packed once) against im2col +
+     * Gemm.sgemm (+ col2im): same bits, for the forward product (beta 0 and 1, weights packed inside or before), the
+     * weight gradient and the input gradient, on geometries wide enough for the fused path.
      */
     @Test
     void fusedConvProductsMatchIm2colThenGemmBitwise() {
@@ -138,11 +139,16 @@ class ConvKernelTwinTest {
                         MemorySegment col = arena.allocate((long) kk * hw * 4, 64);
                         SimdConv.im2col(g, x, 0, col, 0);
                         for (float beta : new float[] {0f, 1f}) {
-                            MemorySegment fused = TestData.segment(arena, cout * hw, seed + 3, -1f, 1f);
                             MemorySegment plain = TestData.segment(arena, cout * hw, seed + 3, -1f, 1f);
-                            SimdConv.convImage(g, x, 0, w, 0, beta, fused, 0);
                             Gemm.sgemm(false, false, cout, hw, kk, 1f, w, 0, kk, col, 0, hw, beta, plain, 0, hw);
+                            MemorySegment fused = TestData.segment(arena, cout * hw, seed + 3, -1f, 1f);
+                            SimdConv.convImage(g, x, 0, w, 0, null, beta, fused, 0);
                             assertBitwise("convImage beta " + beta + " " + g, fused, plain, (long) cout * hw);
+                            MemorySegment prepacked = TestData.segment(arena, cout * hw, seed + 3, -1f, 1f);
+                            SimdConv.convImage(g, x, 0, w, 0, SimdConv.packWeights(g, w, 0, false), beta,
+                                    prepacked, 0);
+                            assertBitwise("convImage, packed weights, beta " + beta + " " + g, prepacked, plain,
+                                    (long) cout * hw);
                             MemorySegment dwFused = TestData.segment(arena, cout * kk, seed + 4, -1f, 1f);
                             MemorySegment dwPlain = TestData.segment(arena, cout * kk, seed + 4, -1f, 1f);
                             SimdConv.weightGradImage(g, x, 0, d, 0, beta, dwFused, 0);
@@ -150,6 +156,14 @@ class ConvKernelTwinTest {
                             assertBitwise("weightGradImage beta " + beta + " " + g, dwFused, dwPlain,
                                     (long) cout * kk);
                         }
+                        // Input gradient: w^T @ dOut into col, then col2im, against Gemm + col2im.
+                        MemorySegment dxPlain = TestData.segment(arena, (int) xn, seed + 5, -1f, 1f);
+                        MemorySegment dcol = arena.allocate((long) kk * hw * 4, 64);
+                        Gemm.sgemm(true, false, kk, hw, cout, 1f, w, 0, kk, d, 0, hw, 0f, dcol, 0, hw);
+                        SimdConv.col2im(g, dcol, 0, dxPlain, 0);
+                        MemorySegment dxFused = TestData.segment(arena, (int) xn, seed + 5, -1f, 1f);
+                        SimdConv.inputGradImage(g, SimdConv.packWeights(g, w, 0, true), d, 0, col, 0, dxFused, 0);
+                        assertBitwise("inputGradImage " + g, dxFused, dxPlain, xn);
                     }
                 });
     }
