@@ -32,7 +32,7 @@ public final class Gemm {
      * (KC x NC) block at a time. The buffer belongs to the calling thread and is kept for its next product.
      */
     static final long MAX_PACKED_B = 16L << 20;
-    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadScratch PACKED_B = new ThreadScratch();
 
     private Gemm() {}
 
@@ -107,7 +107,7 @@ public final class Gemm {
     private static void sgemmPackedB(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                      MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                                      float beta, MemorySegment c, long cOff, int ldc) {
-        float[] bp = packedB((int) SimdGemm.wholeBSize(k, n));
+        float[] bp = PACKED_B.get((int) SimdGemm.wholeBSize(k, n));
         // Packing chunks: one K block by up to NC columns, at least MIN_TILES of them when the columns allow.
         // Each column band of tiles packs op(A) again, so a call that runs inline (one thread, or inside a worker,
         // as conv's per-image products) keeps whole rows. Tiling never changes the bits.
@@ -139,16 +139,6 @@ public final class Gemm {
                         bp, n, j0, beta, c, cOff + (long) i0 * ldc + j0, ldc);
             }
         });
-    }
-
-    /** The calling thread's buffer for a whole packed op(B), grown to at least size floats. */
-    private static float[] packedB(int size) {
-        float[] bp = PACKED_B.get();
-        if (bp.length < size) {
-            bp = new float[size];
-            PACKED_B.set(bp);
-        }
-        return bp;
     }
 
     private static int ceilDiv(int x, int y) {

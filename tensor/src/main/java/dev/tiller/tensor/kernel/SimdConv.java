@@ -24,7 +24,7 @@ public final class SimdConv {
     private SimdConv() {}
 
     /** Per-thread zero-padded copy of one image's group, for {@link #im2colPadded}; grown as needed. */
-    private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadScratch PADDED = new ThreadScratch();
 
     /** See RefConv.im2col: col (Cin/groups kH kW, outH outW) from one image's group x (Cin/groups, H, W). */
     public static void im2col(ConvGeometry g, MemorySegment x, long xOff, MemorySegment col, long colOff) {
@@ -148,11 +148,7 @@ public final class SimdConv {
     private static float[] padded(ConvGeometry g, MemorySegment x, long xOff) {
         final int h = g.h(), w = g.w(), pH = g.pH(), pW = g.pW(), wp = w + 2 * pW, planeP = (h + 2 * pH) * wp;
         final int size = g.cinG() * planeP;
-        float[] pad = PADDED.get();
-        if (pad.length < size) {
-            pad = new float[size];
-            PADDED.set(pad);
-        }
+        float[] pad = PADDED.get(size);
         java.util.Arrays.fill(pad, 0, size, 0f);
         for (int c = 0; c < g.cinG(); c++) {
             for (int ih = 0; ih < h; ih++) {
@@ -165,9 +161,9 @@ public final class SimdConv {
     // ------------------------------------------------------------ im2col packed straight for the GEMM
 
     /** Per-thread op(B) of a fused product: the column matrix (or its transpose) in SimdGemm's packed layout. */
-    private static final ThreadLocal<float[]> PACKED_COL = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadScratch PACKED_COL = new ThreadScratch();
     /** Per-thread packed weights (op(A)) of {@link #packWeights}. */
-    private static final ThreadLocal<float[]> PACKED_W = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadScratch PACKED_W = new ThreadScratch();
     /** Largest packed column matrix, in floats (64 MiB); larger ones go through im2col and Gemm. */
     private static final long MAX_PACKED = 16L << 20;
 
@@ -194,7 +190,7 @@ public final class SimdConv {
         final int wp = g.w() + 2 * g.pW(), planeP = (g.h() + 2 * g.pH()) * wp;
         final int nr = SimdGemm.NR, nPad = SimdGemm.paddedColumns(hw);
         float[] pad = padded(g, x, xOff);
-        float[] bp = packedCol((int) SimdGemm.wholeBSize(kk, hw));
+        float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(kk, hw));
         // Element (r, j) of col goes to block (r / KC) at rb * nPad, its panel j / NR at (j / NR) NR kc, row r % KC
         // of the panel at (r % KC) NR, lane j % NR (SimdGemm.packWholeB's layout).
         for (int r = 0; r < kk; r++) {
@@ -230,12 +226,7 @@ public final class SimdConv {
     public static float[] packWeights(ConvGeometry g, MemorySegment w, long wOff, boolean transposed) {
         int kk = g.colRows(), coutG = g.coutG();
         int m = transposed ? kk : coutG, k = transposed ? coutG : kk;
-        float[] aw = PACKED_W.get();
-        int size = (int) SimdGemm.wholeASize(m, k);
-        if (aw.length < size) {
-            aw = new float[size];
-            PACKED_W.set(aw);
-        }
+        float[] aw = PACKED_W.get((int) SimdGemm.wholeASize(m, k));
         SimdGemm.packWholeA(transposed, w, wOff, kk, m, k, aw);
         return aw;
     }
@@ -248,7 +239,7 @@ public final class SimdConv {
     public static void inputGradImage(ConvGeometry g, float[] packedWT, MemorySegment dOut, long dOff,
                                       MemorySegment col, long colOff, MemorySegment x, long xOff) {
         final int kk = g.colRows(), hw = g.colCols(), coutG = g.coutG();
-        float[] bp = packedCol((int) SimdGemm.wholeBSize(coutG, hw));
+        float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(coutG, hw));
         for (int pc = 0; pc < coutG; pc += SimdGemm.KC) {
             SimdGemm.packWholeB(false, dOut, dOff, hw, coutG, hw, pc, 0, hw, bp);
         }
@@ -267,7 +258,7 @@ public final class SimdConv {
         final int wp = g.w() + 2 * g.pW(), planeP = (g.h() + 2 * g.pH()) * wp;
         final int nr = SimdGemm.NR, nPad = SimdGemm.paddedColumns(kk);
         float[] pad = padded(g, x, xOff);
-        float[] bp = packedCol((int) SimdGemm.wholeBSize(hw, kk));
+        float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(hw, kk));
         // op(B)(q, r) = col(r, q) for output position q and column-matrix row r: block (q / KC) at qb * nPad, panel
         // r / NR at (r / NR) NR kc, row q % KC at (q % KC) NR, lane r % NR. Consecutive q of one r are NR apart.
         for (int qb = 0; qb < hw; qb += SimdGemm.KC) {
@@ -297,15 +288,6 @@ public final class SimdConv {
             }
         }
         SimdGemm.sgemmPacked(false, g.coutG(), kk, hw, 1f, dOut, dOff, hw, bp, kk, 0, beta, dW, dWOff, kk);
-    }
-
-    private static float[] packedCol(int size) {
-        float[] bp = PACKED_COL.get();
-        if (bp.length < size) {
-            bp = new float[size];
-            PACKED_COL.set(bp);
-        }
-        return bp;
     }
 
     /** dst[d + j] = src[s + j] for j in [0, n), arrays; whole vectors, then scalars. */
