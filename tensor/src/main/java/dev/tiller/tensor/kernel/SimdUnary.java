@@ -47,6 +47,9 @@ public final class SimdUnary {
      * the same, only slower, whenever C2 happens to inline a pass.
      */
     private static final int PASS_BLOCK = 512;
+    /** The passes' per-thread blocks of intermediates (two for kernels that keep two), instead of a new array a call. */
+    private static final ThreadScratch PASS_A = new ThreadScratch();
+    private static final ThreadScratch PASS_B = new ThreadScratch();
 
     private SimdUnary() {}
 
@@ -133,8 +136,33 @@ public final class SimdUnary {
 
     private static void mapLog(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        for (int i = 0; i < bound; i += L) {
-            st(VecMath.log(ld(x, xOff + i)), y, yOff + i);
+        float[] a = PASS_A.get(PASS_BLOCK);
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            for (int i = 0; i < len; i += L) {
+                ld(x, xOff + b + i).intoArray(a, i);
+            }
+            logPass(a, len);
+            for (int i = 0; i < len; i += L) {
+                st(FloatVector.fromArray(S, a, i), y, yOff + b + i);
+            }
+        }
+    }
+
+    /**
+     * a = log(a) in place over len floats (a multiple of L). A pass of its own (PASS_BLOCK): with segment loads and
+     * stores in the same loop, C2 compiled part of VecMath.log as boxed calls (16 MB of heap per 2M floats).
+     */
+    private static void logPass(float[] a, int len) {
+        for (int i = 0; i < len; i += L) {
+            VecMath.log(FloatVector.fromArray(S, a, i)).intoArray(a, i);
+        }
+    }
+
+    /** a = log1p(a) in place over len floats (a multiple of L); a pass of its own, as logPass. */
+    private static void log1pPass(float[] a, int len) {
+        for (int i = 0; i < len; i += L) {
+            VecMath.log1p(FloatVector.fromArray(S, a, i)).intoArray(a, i);
         }
     }
 
@@ -192,7 +220,7 @@ public final class SimdUnary {
 
     private static void mapSilu(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        float[] e = new float[Math.min(bound, PASS_BLOCK)];
+        float[] e = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
             expNegAbsPass(x, xOff + b, e, len);
@@ -205,7 +233,7 @@ public final class SimdUnary {
 
     private static void mapErf(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        float[] erfc = new float[Math.min(bound, PASS_BLOCK)];
+        float[] erfc = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
             erfcPass(1f, x, xOff + b, erfc, len);
@@ -217,7 +245,7 @@ public final class SimdUnary {
 
     private static void mapGelu(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        float[] erfc = new float[Math.min(bound, PASS_BLOCK)];
+        float[] erfc = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
             erfcPass(INV_SQRT2, x, xOff + b, erfc, len);
@@ -231,7 +259,7 @@ public final class SimdUnary {
 
     private static void mapGeluTanh(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        float[] e = new float[Math.min(bound, PASS_BLOCK)];
+        float[] e = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
             for (int i = 0; i < len; i += L) {
@@ -247,11 +275,19 @@ public final class SimdUnary {
 
     private static void mapSoftplus(float p, float q, MemorySegment x, long xOff, MemorySegment y, long yOff,
             int bound) {
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = ld(x, xOff + i);
-            FloatVector bx = v.mul(p);
-            FloatVector sp = VecMath.log1p(VecMath.exp(bx)).div(p);
-            st(sp.blend(v, bx.compare(VectorOperators.GT, q)), y, yOff + i);
+        float[] a = PASS_A.get(PASS_BLOCK);
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            for (int i = 0; i < len; i += L) {
+                ld(x, xOff + b + i).mul(p).intoArray(a, i);
+            }
+            expPass(a, len);
+            log1pPass(a, len);                                            // log1p(e^(beta x))
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(x, xOff + b + i);
+                FloatVector sp = FloatVector.fromArray(S, a, i).div(p);
+                st(sp.blend(v, v.mul(p).compare(VectorOperators.GT, q)), y, yOff + b + i);
+            }
         }
     }
 
@@ -343,7 +379,7 @@ public final class SimdUnary {
     private static void backSilu(float p, float q, MemorySegment at, long aOff, MemorySegment dOut, long dOff,
             MemorySegment dx, long dxOff, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        float[] ea = new float[Math.min(bound, PASS_BLOCK)];
+        float[] ea = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
             expNegAbsPass(at, aOff + b, ea, len);
@@ -362,18 +398,26 @@ public final class SimdUnary {
 
     private static void backSoftplus(float p, float q, MemorySegment at, long aOff, MemorySegment dOut, long dOff,
             MemorySegment dx, long dxOff, int bound) {
-        for (int i = 0; i < bound; i += L) {
-            FloatVector bx = ld(at, aOff + i).mul(p);
-            FloatVector slope = sigmoid(bx).blend(1f, bx.compare(VectorOperators.GT, q));
-            st(ld(dOut, dOff + i).mul(slope), dx, dxOff + i);
+        float[] e = PASS_A.get(PASS_BLOCK);
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            for (int i = 0; i < len; i += L) {
+                ld(at, aOff + b + i).mul(p).abs().neg().intoArray(e, i);
+            }
+            expPass(e, len);                                              // e^-|beta x|
+            for (int i = 0; i < len; i += L) {
+                FloatVector bx = ld(at, aOff + b + i).mul(p);
+                FloatVector slope = sigmoid(bx, FloatVector.fromArray(S, e, i))
+                        .blend(1f, bx.compare(VectorOperators.GT, q));
+                st(ld(dOut, dOff + b + i).mul(slope), dx, dxOff + b + i);
+            }
         }
     }
 
     private static void backGelu(float p, float q, MemorySegment at, long aOff, MemorySegment dOut, long dOff,
             MemorySegment dx, long dxOff, int bound) {
-        int size = Math.min(bound, PASS_BLOCK);
-        float[] erfc = new float[size];
-        float[] phi = new float[size];
+        float[] erfc = PASS_A.get(PASS_BLOCK);
+        float[] phi = PASS_B.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
             erfcPass(INV_SQRT2, at, aOff + b, erfc, len);
@@ -396,7 +440,7 @@ public final class SimdUnary {
     private static void backGeluTanh(float p, float q, MemorySegment at, long aOff, MemorySegment dOut, long dOff,
             MemorySegment dx, long dxOff, int bound) {
         FloatVector one = FloatVector.broadcast(S, 1f);
-        float[] ea = new float[Math.min(bound, PASS_BLOCK)];
+        float[] ea = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
             for (int i = 0; i < len; i += L) {
