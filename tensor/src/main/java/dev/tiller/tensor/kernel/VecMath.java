@@ -125,9 +125,7 @@ public final class VecMath {
         IntVector ix = xs.reinterpretAsInts().add(0x3f800000 - SQRT_HALF_BITS);
         IntVector k = ix.lanewise(VectorOperators.ASHR, 23).sub(0x7f);
         FloatVector m = ix.and(0x007fffff).add(SQRT_HALF_BITS).reinterpretAsFloats();
-        // float(k) for k in [-150, 128], exactly: the bits of 1.5 * 2^23 + k, minus 1.5 * 2^23. (k.convert(I2F)
-        // gives the same values but was compiled as a boxed call: 16 MB of heap per 2M-float log.)
-        FloatVector dk = k.add(0x4B400000).reinterpretAsFloats().sub(ROUND_MAGIC).sub(kAdj);
+        FloatVector dk = ((FloatVector) k.convert(VectorOperators.I2F, 0)).sub(kAdj);
         FloatVector f = m.sub(1f);                                          // exact (Sterbenz)
         FloatVector s = f.div(f.add(2f));
         FloatVector z = s.mul(s);
@@ -139,8 +137,7 @@ public final class VecMath {
         FloatVector y = s.mul(hfsq.add(rr)).add(dk.mul(LN2_LO_L)).sub(hfsq).add(f).add(dk.mul(LN2_HI_L));
         y = y.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
         y = y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
-        // NaN lanes as x != x: x.test(IS_NAN) was compiled as a boxed call (16 MB of heap per 2M-float log)
-        return y.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.compare(VectorOperators.NE, x)));
+        return y.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN)));
     }
 
     /**
