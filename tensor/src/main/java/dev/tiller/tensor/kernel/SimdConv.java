@@ -162,13 +162,15 @@ public final class SimdConv {
 
     /** Per-thread op(B) of a fused product: the column matrix (or its transpose) in SimdGemm's packed layout. */
     private static final ThreadScratch PACKED_COL = new ThreadScratch();
+    /** Per-thread op(A) of the transposed weight gradient: the column matrix itself. */
+    private static final ThreadScratch PACKED_A = new ThreadScratch();
     /** Per-thread packed weights (op(A)) of {@link #packWeights}. */
     private static final ThreadScratch PACKED_W = new ThreadScratch();
     /** Largest packed column matrix, in floats (64 MiB); larger ones go through im2col and Gemm. */
     private static final long MAX_PACKED = 16L << 20;
 
     /**
-     * Whether {@link #convImage} and {@link #weightGradImage} take this geometry: stride 1 along the width, output
+     * Whether {@link #convImage}, {@link #inputGradImage} and {@link #weightGradImageT} take this geometry: stride 1 along the width, output
      * rows of at least one vector (the padded path), a column matrix that is not x itself, and a packed size within
      * bounds (both the column matrix and its transpose).
      */
@@ -248,46 +250,52 @@ public final class SimdConv {
     }
 
     /**
-     * dW (Cout/groups, K) = dOut (Cout/groups, outH outW) @ col(x)^T + beta * dW for one image's group: the same
-     * product, order and bits as im2col followed by Gemm.sgemm with op(B) = col^T, but col^T is written from the
-     * padded image straight into the packed op(B). Single-threaded. Requires {@link #fused}.
+     * The weight gradient of one image's group, transposed: dWT (K, Cout/groups) = col(x) (K, outH outW) @ dOut^T +
+     * beta * dWT, with dWT at dwtOff in rows of Cout/groups. Each element is the same fma chain over the output
+     * positions as in dW = dOut @ col^T (a b and b a are one product), so transposing the result gives dW's bits.
+     * This way col is op(A), whose panels are dense runs of the padded image, and the operand transposed while
+     * packing is dOut, Cout/groups columns instead of K (a quarter of the elements in the convnet's middle layer).
+     * Single-threaded. Requires {@link #fused}.
      */
-    public static void weightGradImage(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dOut, long dOff,
-                                       float beta, MemorySegment dW, long dWOff) {
-        final int outH = g.outH(), outW = g.outW(), sH = g.sH(), kk = g.colRows(), hw = g.colCols();
+    public static void weightGradImageT(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dOut, long dOff,
+                                        float beta, MemorySegment dwt, long dwtOff) {
+        final int outW = g.outW(), sH = g.sH(), kk = g.colRows(), hw = g.colCols(), coutG = g.coutG();
         final int wp = g.w() + 2 * g.pW(), planeP = (g.h() + 2 * g.pH()) * wp;
-        final int nr = SimdGemm.NR, nPad = SimdGemm.paddedColumns(kk);
+        final int mPad = (int) (SimdGemm.wholeASize(kk, 1));
         float[] pad = padded(g, x, xOff);
-        float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(hw, kk));
-        // op(B)(q, r) = col(r, q) for output position q and column-matrix row r: block (q / KC) at qb * nPad, panel
-        // r / NR at (r / NR) NR kc, row q % KC at (q % KC) NR, lane r % NR. Consecutive q of one r are NR apart.
+        float[] aw = PACKED_A.get((int) SimdGemm.wholeASize(kk, hw));
+        // op(A) = col: K block qb (output positions qb..qb+kc) at qb * mPad, row r at r * kc (packWholeA's layout).
         for (int qb = 0; qb < hw; qb += SimdGemm.KC) {
             int kc = Math.min(SimdGemm.KC, hw - qb);
-            int block = qb * nPad;
+            int block = qb * mPad;
             for (int r = 0; r < kk; r++) {
                 int c = r / (g.kH() * g.kW()), ki = r / g.kW() % g.kH(), kj = r % g.kW();
-                int base = c * planeP + ki * g.dH() * wp + kj * g.dW();
-                int d = block + (r - r % nr) * kc + r % nr;
-                int ow = qb % outW;
-                int src = base + qb / outW * sH * wp;
-                for (int left = kc; left > 0; ) {    // runs of one output row: a plain strided loop each
+                int src = c * planeP + ki * g.dH() * wp + kj * g.dW() + qb / outW * sH * wp;
+                int d = block + r * kc;
+                for (int ow = qb % outW, left = kc; left > 0; ow = 0, src += sH * wp) {   // runs of one output row
                     int n = Math.min(outW - ow, left);
-                    for (int i = 0, s0 = src + ow; i < n; i++, d += nr) {
-                        bp[d] = pad[s0 + i];
-                    }
+                    copy(pad, src + ow, aw, d, n);
+                    d += n;
                     left -= n;
-                    ow = 0;
-                    src += sH * wp;
                 }
             }
-            for (int r = kk; r < nPad; r++) {     // the last panel's lanes past K are zero
-                int d = block + (r - r % nr) * kc + r % nr;
-                for (int q = 0; q < kc; q++, d += nr) {
-                    bp[d] = 0f;
-                }
+            java.util.Arrays.fill(aw, block + kk * kc, block + mPad * kc, 0f);
+        }
+        float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(hw, coutG));
+        for (int pc = 0; pc < hw; pc += SimdGemm.KC) {             // op(B) = dOut^T, (outH outW, Cout/groups)
+            SimdGemm.packWholeB(true, dOut, dOff, hw, hw, coutG, pc, 0, coutG, bp);
+        }
+        SimdGemm.sgemmPacked(false, kk, coutG, hw, 1f, null, 0, 0, aw, bp, coutG, 0, beta, dwt, dwtOff, coutG);
+    }
+
+    /** dst (rows, cols) = src^T, src being (cols, rows) at srcOff: a transposed weight gradient into place. */
+    public static void transpose(MemorySegment src, long srcOff, int rows, int cols, MemorySegment dst,
+                                 long dstOff) {
+        for (int j = 0; j < cols; j++) {
+            for (int i = 0; i < rows; i++) {
+                dst.setAtIndex(F32, dstOff + (long) i * cols + j, src.getAtIndex(F32, srcOff + (long) j * rows + i));
             }
         }
-        SimdGemm.sgemmPacked(false, g.coutG(), kk, hw, 1f, dOut, dOff, hw, bp, kk, 0, beta, dW, dWOff, kk);
     }
 
     /** dst[d + j] = src[s + j] for j in [0, n), arrays; whole vectors, then scalars. */

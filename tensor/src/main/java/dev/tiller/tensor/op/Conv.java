@@ -242,7 +242,10 @@ public final class Conv {
         final long wSize = (long) g.cout() * kk;
         boolean fused = Kernels.SIMD && SimdConv.fused(g);
         Tensor col = fused ? null : scratch(g, per);
-        Tensor partial = chunks == 1 ? null : Tensor.empty(DType.F32, chunks, g.cout() * kk);
+        // Fused: every chunk's partial is transposed (per group (K, Cout/groups)); they are summed in that layout
+        // and transposed into dW once at the end.
+        Tensor partial = chunks == 1 && !fused ? null : Tensor.empty(DType.F32, chunks, g.cout() * kk);
+        Tensor sumT = fused ? Tensor.zeros(DType.F32, g.cout() * kk) : null;
         try {
             final MemorySegment ds = dc.segment(), xs = xc.segment();
             final MemorySegment cs = col == null ? null : col.segment();
@@ -260,8 +263,8 @@ public final class Conv {
                     for (int grp = 0; grp < g.groups(); grp++) {
                         long dG = dOff + ((long) n * g.cout() + (long) grp * coutG) * hw;
                         long xG = xOff + ((long) n * g.cin() + (long) grp * g.cinG()) * g.h() * g.w();
-                        if (fused) {                   // col^T written straight into the GEMM's packed op(B)
-                            SimdConv.weightGradImage(g, xs, xG, ds, dG, beta, ps, pOff + (long) grp * coutG * kk);
+                        if (fused) {                   // dW^T = col dOut^T, col packed from the padded image
+                            SimdConv.weightGradImageT(g, xs, xG, ds, dG, beta, ps, pOff + (long) grp * coutG * kk);
                             continue;
                         }
                         MemorySegment bSeg = xs;
@@ -278,20 +281,32 @@ public final class Conv {
                 }
             });
             if (partial != null) {
-                // dW = partial[0] + partial[1] + ... in chunk order, on the caller: fixed order, any thread count
-                MemorySegment dws = dW.segment();
+                // dW = partial[0] + partial[1] + ... in chunk order, on the caller: fixed order, any thread count.
+                // Fused partials are summed the same way, from zeros, in their transposed layout, then transposed
+                // into dW.
+                MemorySegment sum = fused ? sumT.segment() : dW.segment();
+                long sumOff = fused ? sumT.offset() : dW.offset();
                 int len = Math.toIntExact(wSize);
                 for (int c = 0; c < chunks; c++) {
                     if (Kernels.SIMD) {
-                        SimdConv.accumulate(ps, pBase + c * wSize, dws, dW.offset(), len);
+                        SimdConv.accumulate(ps, pBase + c * wSize, sum, sumOff, len);
                     } else {
-                        RefConv.accumulate(ps, pBase + c * wSize, dws, dW.offset(), len);
+                        RefConv.accumulate(ps, pBase + c * wSize, sum, sumOff, len);
+                    }
+                }
+                if (fused) {
+                    for (int grp = 0; grp < g.groups(); grp++) {
+                        long at = (long) grp * coutG * kk;
+                        SimdConv.transpose(sum, sumOff + at, coutG, kk, dW.segment(), dW.offset() + at);
                     }
                 }
             }
         } finally {
             if (partial != null) {
                 partial.close();
+            }
+            if (sumT != null) {
+                sumT.close();
             }
             closeAll(col, dc, dOut, xc, x, null, null);
         }

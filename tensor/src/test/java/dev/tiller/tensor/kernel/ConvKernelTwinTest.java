@@ -149,11 +149,14 @@ class ConvKernelTwinTest {
                                     prepacked, 0);
                             assertBitwise("convImage, packed weights, beta " + beta + " " + g, prepacked, plain,
                                     (long) cout * hw);
-                            MemorySegment dwFused = TestData.segment(arena, cout * kk, seed + 4, -1f, 1f);
                             MemorySegment dwPlain = TestData.segment(arena, cout * kk, seed + 4, -1f, 1f);
-                            SimdConv.weightGradImage(g, x, 0, d, 0, beta, dwFused, 0);
+                            MemorySegment dwtFused = arena.allocate((long) cout * kk * 4, 64);
+                            SimdConv.transpose(dwPlain, 0, kk, cout, dwtFused, 0);     // the same start, as dW^T
                             Gemm.sgemm(false, true, cout, kk, hw, 1f, d, 0, hw, col, 0, hw, beta, dwPlain, 0, kk);
-                            assertBitwise("weightGradImage beta " + beta + " " + g, dwFused, dwPlain,
+                            SimdConv.weightGradImageT(g, x, 0, d, 0, beta, dwtFused, 0);
+                            MemorySegment dwFused = arena.allocate((long) cout * kk * 4, 64);
+                            SimdConv.transpose(dwtFused, 0, cout, kk, dwFused, 0);
+                            assertBitwise("weightGradImageT beta " + beta + " " + g, dwFused, dwPlain,
                                     (long) cout * kk);
                         }
                         // Input gradient: w^T @ dOut into col, then col2im, against Gemm + col2im.
