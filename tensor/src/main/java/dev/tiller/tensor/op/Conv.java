@@ -245,7 +245,7 @@ public final class Conv {
         // Fused: every chunk's partial is transposed (per group (K, Cout/groups)); they are summed in that layout
         // and transposed into dW once at the end.
         Tensor partial = chunks == 1 && !fused ? null : Tensor.empty(DType.F32, chunks, g.cout() * kk);
-        Tensor sumT = fused ? Tensor.zeros(DType.F32, g.cout() * kk) : null;
+        Tensor sumT = fused && chunks > 1 ? Tensor.zeros(DType.F32, g.cout() * kk) : null;
         try {
             final MemorySegment ds = dc.segment(), xs = xc.segment();
             final MemorySegment cs = col == null ? null : col.segment();
@@ -282,12 +282,12 @@ public final class Conv {
             });
             if (partial != null) {
                 // dW = partial[0] + partial[1] + ... in chunk order, on the caller: fixed order, any thread count.
-                // Fused partials are summed the same way, from zeros, in their transposed layout, then transposed
-                // into dW.
-                MemorySegment sum = fused ? sumT.segment() : dW.segment();
-                long sumOff = fused ? sumT.offset() : dW.offset();
+                // Fused partials are summed the same way, from zeros, in their transposed layout (one chunk: its
+                // partial as it is), then transposed into dW.
+                MemorySegment sum = sumT != null ? sumT.segment() : fused ? ps : dW.segment();
+                long sumOff = sumT != null ? sumT.offset() : fused ? pBase : dW.offset();
                 int len = Math.toIntExact(wSize);
-                for (int c = 0; c < chunks; c++) {
+                for (int c = 0; c < (fused && chunks == 1 ? 0 : chunks); c++) {
                     if (Kernels.SIMD) {
                         SimdConv.accumulate(ps, pBase + c * wSize, sum, sumOff, len);
                     } else {
