@@ -86,20 +86,28 @@ class ConvTest {
     /** Results must be bitwise identical for 1, 2 and 4 threads (fixed image chunks, fixed partial-sum order). */
     @Test
     void resultsAreBitwiseIdenticalForOneTwoAndFourThreads() {
+        // Stride 2 and two groups: im2col + GEMM per image.
+        assertSameForOneTwoAndFourThreads(TestData.uniform(1, -1f, 1f, 20, 4, 9, 7),
+                TestData.uniform(2, -1f, 1f, 6, 2, 3, 3), TestData.uniform(4, -1f, 1f, 20, 6, 5, 4),
+                new int[] {2, 2}, 2);
+        // Stride 1, rows of 12 outputs: the fused path (packed col, weights packed per chunk, transposed dW).
+        assertSameForOneTwoAndFourThreads(TestData.uniform(5, -1f, 1f, 20, 4, 9, 12),
+                TestData.uniform(6, -1f, 1f, 6, 4, 3, 3), TestData.uniform(7, -1f, 1f, 20, 6, 9, 12),
+                new int[] {1, 1}, 1);
+    }
+
+    private static void assertSameForOneTwoAndFourThreads(Tensor x, Tensor w, Tensor dOut, int[] s, int groups) {
         int old = Parallel.threads();
-        Tensor x = TestData.uniform(1, -1f, 1f, 20, 4, 9, 7);
-        Tensor w = TestData.uniform(2, -1f, 1f, 6, 2, 3, 3);
-        Tensor b = TestData.uniform(3, -1f, 1f, 6);
-        Tensor dOut = TestData.uniform(4, -1f, 1f, 20, 6, 5, 4);
+        Tensor b = TestData.uniform(3, -1f, 1f, w.dim(0));
         float[][] first = null;
         try {
             for (int threads : new int[] {1, 2, 4}) {
                 Parallel.setThreads(threads);
-                int[] s = {2, 2}, p = {1, 1};
+                int[] p = {1, 1};
                 float[][] got = {
-                    Conv.conv2d(x, w, b, s, p, ONE, 2).toFloatArray(),
-                    Conv.conv2dBackwardInput(dOut, w, x.shape(), s, p, ONE, 2).toFloatArray(),
-                    Conv.conv2dBackwardWeight(dOut, x, w.shape(), s, p, ONE, 2).toFloatArray(),
+                    Conv.conv2d(x, w, b, s, p, ONE, groups).toFloatArray(),
+                    Conv.conv2dBackwardInput(dOut, w, x.shape(), s, p, ONE, groups).toFloatArray(),
+                    Conv.conv2dBackwardWeight(dOut, x, w.shape(), s, p, ONE, groups).toFloatArray(),
                     Conv.conv2dBackwardBias(dOut).toFloatArray()};
                 if (first == null) {
                     first = got;
