@@ -40,6 +40,28 @@ class TrainCommandTest {
         assertTrue(d.err().contains("/no/such/folder"), d.err());
     }
 
+    private static void assertFails(String expected, String... args) {
+        Result r = run(args);
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains(expected), r.err());
+    }
+
+    /**
+     * The flags for the shifting datasets. A full run loads Fashion-MNIST or java.util and evaluates 10,000 images
+     * (seconds), so the end-to-end check lives in policy's ShiftingStreamTaskTest on small procedural data.
+     */
+    @Test
+    void badShiftFlagsAreNamed() {
+        assertFails("--shift-at needs a shifting dataset (--data fashion-mnist-shift or jdk-shift), got --data"
+                + " (default)", "--shift-at", "5");
+        assertFails("--data jdk-shift is text; use it with --model gpt", "--model", "mlp", "--data", "jdk-shift");
+        assertFails("--data fashion-mnist-shift is images", "--data", "fashion-mnist-shift");
+        assertFails("--shift-at must be >= 0, got -1", "--data", "jdk-shift", "--shift-at", "-1");
+        assertFails("--shift-at 10 is not below --steps 10: the data would never shift", "--data", "jdk-shift",
+                "--steps", "10", "--shift-at", "10");
+        assertTrue(Train.USAGE.contains("--shift-at N") && Train.USAGE.contains("fashion-mnist-shift"));
+    }
+
     @Test
     void aShortGcnRunWritesItsRunFolder(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
