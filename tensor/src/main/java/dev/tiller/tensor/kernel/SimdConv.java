@@ -261,7 +261,7 @@ public final class SimdConv {
                                         float beta, MemorySegment dwt, long dwtOff) {
         final int outW = g.outW(), sH = g.sH(), kk = g.colRows(), hw = g.colCols(), coutG = g.coutG();
         final int wp = g.w() + 2 * g.pW(), planeP = (g.h() + 2 * g.pH()) * wp;
-        final int mPad = (int) (SimdGemm.wholeASize(kk, 1));
+        final int mPad = SimdGemm.paddedRows(kk);
         float[] pad = padded(g, x, xOff);
         float[] aw = PACKED_A.get((int) SimdGemm.wholeASize(kk, hw));
         // op(A) = col: K block qb (output positions qb..qb+kc) at qb * mPad, row r at r * kc (packWholeA's layout).

@@ -174,7 +174,7 @@ public final class SimdGemm {
         }
         Workspace ws = WORKSPACE.get();
         float[] ap = aw == null ? ws.a : aw;
-        int mPad = (m + MR - 1) / MR * MR;
+        int mPad = paddedRows(m);
         int nPad = paddedColumns(nb);
         boolean chain = alpha == 1f && (beta == 0f || beta == 1f);
         float[] scal = ws.scal;
@@ -367,13 +367,17 @@ public final class SimdGemm {
                 copyRow(a, aOff + (long) (ic + i) * lda + pc, ap, dst0 + i * kc, kc);
             }
         }
-        int padded = (mc + MR - 1) / MR * MR;
-        java.util.Arrays.fill(ap, dst0 + mc * kc, dst0 + padded * kc, 0f);
+        java.util.Arrays.fill(ap, dst0 + mc * kc, dst0 + paddedRows(mc) * kc, 0f);
     }
 
     /** Floats of op(A) (m x k) packed whole by {@link #packWholeA}: m padded to a multiple of MR. */
     static long wholeASize(int m, int k) {
-        return (long) (m + MR - 1) / MR * MR * k;
+        return (long) paddedRows(m) * k;
+    }
+
+    /** m rounded up to a multiple of MR: the rows of each K block in a whole packed op(A). */
+    static int paddedRows(int m) {
+        return (m + MR - 1) / MR * MR;
     }
 
     /**
@@ -383,7 +387,7 @@ public final class SimdGemm {
      */
     static void packWholeA(boolean transA, MemorySegment a, long aOff, int lda, int m, int k, float[] aw) {
         float[] line = WORKSPACE.get().line;
-        int mPad = (m + MR - 1) / MR * MR;
+        int mPad = paddedRows(m);
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             for (int ic = 0; ic < m; ic += MC) {

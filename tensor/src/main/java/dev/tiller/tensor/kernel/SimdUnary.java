@@ -223,7 +223,7 @@ public final class SimdUnary {
         float[] e = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
-            expNegAbsPass(x, xOff + b, e, len);
+            expNegAbsPass(x, xOff + b, 1f, e, len);
             for (int i = 0; i < len; i += L) {
                 FloatVector v = ld(x, xOff + b + i);
                 st(v.mul(sigmoid(v, FloatVector.fromArray(S, e, i))), y, yOff + b + i);
@@ -382,7 +382,7 @@ public final class SimdUnary {
         float[] ea = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
-            expNegAbsPass(at, aOff + b, ea, len);
+            expNegAbsPass(at, aOff + b, 1f, ea, len);
             for (int i = 0; i < len; i += L) {
                 FloatVector v = ld(at, aOff + b + i);
                 FloatVector e = FloatVector.fromArray(S, ea, i);
@@ -401,10 +401,7 @@ public final class SimdUnary {
         float[] e = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
-            for (int i = 0; i < len; i += L) {
-                ld(at, aOff + b + i).mul(p).abs().neg().intoArray(e, i);
-            }
-            expPass(e, len);                                              // e^-|beta x|
+            expNegAbsPass(at, aOff + b, p, e, len);                       // e^-|beta x|
             for (int i = 0; i < len; i += L) {
                 FloatVector bx = ld(at, aOff + b + i).mul(p);
                 FloatVector slope = sigmoid(bx, FloatVector.fromArray(S, e, i))
@@ -464,10 +461,13 @@ public final class SimdUnary {
         }
     }
 
-    /** e = e^-|x| over len floats of x (a multiple of L), for sigmoid and SiLU: two loops, see PASS_BLOCK. */
-    private static void expNegAbsPass(MemorySegment x, long xOff, float[] e, int len) {
+    /**
+     * e = e^-|scale x| over len floats of x (a multiple of L), for SiLU (scale 1: x * 1 is exact, so the same bits)
+     * and softplus' slope (scale beta): two loops, see PASS_BLOCK.
+     */
+    private static void expNegAbsPass(MemorySegment x, long xOff, float scale, float[] e, int len) {
         for (int i = 0; i < len; i += L) {
-            ld(x, xOff + i).abs().neg().intoArray(e, i);
+            ld(x, xOff + i).mul(scale).abs().neg().intoArray(e, i);
         }
         expPass(e, len);
     }
