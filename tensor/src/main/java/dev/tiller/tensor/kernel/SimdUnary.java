@@ -262,10 +262,7 @@ public final class SimdUnary {
         float[] e = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
-            for (int i = 0; i < len; i += L) {
-                geluTanhArg(ld(x, xOff + b + i)).abs().neg().intoArray(e, i);
-            }
-            expPass(e, len);
+            geluTanhExpPass(x, xOff + b, e, len);
             for (int i = 0; i < len; i += L) {
                 FloatVector v = ld(x, xOff + b + i);
                 st(v.mul(sigmoid(geluTanhArg(v), FloatVector.fromArray(S, e, i))), y, yOff + b + i);
@@ -440,10 +437,7 @@ public final class SimdUnary {
         float[] ea = PASS_A.get(PASS_BLOCK);
         for (int b = 0; b < bound; b += PASS_BLOCK) {
             int len = Math.min(PASS_BLOCK, bound - b);
-            for (int i = 0; i < len; i += L) {
-                geluTanhArg(ld(at, aOff + b + i)).abs().neg().intoArray(ea, i);
-            }
-            expPass(ea, len);
+            geluTanhExpPass(at, aOff + b, ea, len);
             for (int i = 0; i < len; i += L) {
                 FloatVector v = ld(at, aOff + b + i);
                 FloatVector w = geluTanhArg(v);                      // 2u
@@ -468,6 +462,14 @@ public final class SimdUnary {
     private static void expNegAbsPass(MemorySegment x, long xOff, float scale, float[] e, int len) {
         for (int i = 0; i < len; i += L) {
             ld(x, xOff + i).mul(scale).abs().neg().intoArray(e, i);
+        }
+        expPass(e, len);
+    }
+
+    /** e = e^-|2u| over len floats of x (a multiple of L), 2u = geluTanhArg(x), for tanh-GELU and its gradient. */
+    private static void geluTanhExpPass(MemorySegment x, long xOff, float[] e, int len) {
+        for (int i = 0; i < len; i += L) {
+            geluTanhArg(ld(x, xOff + i)).abs().neg().intoArray(e, i);
         }
         expPass(e, len);
     }
