@@ -34,7 +34,48 @@ public final class Gemm {
     static final long MAX_PACKED_B = 16L << 20;
     private static final ThreadScratch PACKED_B = new ThreadScratch();
 
+    /**
+     * The triangular shapes of causal attention's products, which {@link #sgemmCausal} skips work for (row i and
+     * column j of C, depth p, all counted from the product's first element).
+     */
+    public enum Causal {
+        /** The full product. */
+        NONE,
+        /** Only C(i, j) with j <= i is needed: tiles wholly above the diagonal are skipped, keeping C's values. */
+        LOWER_C,
+        /** op(A)(i, p) == 0 for p > i (probabilities, or their gradients, times V, K or Q). */
+        LOWER_A,
+        /** op(A)(i, p) == 0 for p < i (the transpose of a LOWER_A operand). */
+        UPPER_A
+    }
+
     private Gemm() {}
+
+    /**
+     * One product shaped as {@code causal} says, on the calling thread only (it is meant for the per-slice products
+     * of attention, which run inside a parallel loop over slices). C(i, j) for the computed part is the full
+     * product's value, in its summation order: LOWER_A and UPPER_A leave out only terms whose op(A) factor is zero,
+     * which for finite op(B) changes no bits. LOWER_C leaves C above the diagonal as it was. Small products, and
+     * -Dtiller.simd=false, compute the full product instead, which meets the same contract.
+     */
+    public static void sgemmCausal(Causal causal, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                   MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                                   float beta, MemorySegment c, long cOff, int ldc) {
+        if (!Kernels.SIMD) {
+            RefGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        if (m == 0 || n == 0 || k == 0 || (long) m * n * k <= SimdGemm.SMALL
+                || SimdGemm.wholeBSize(k, n) > MAX_PACKED_B) {
+            SimdGemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        float[] bp = PACKED_B.get((int) SimdGemm.wholeBSize(k, n));
+        for (int pc = 0; pc < k; pc += SimdGemm.KC) {
+            SimdGemm.packWholeB(transB, b, bOff, ldb, k, n, pc, 0, n, bp);
+        }
+        SimdGemm.sgemmPacked(transA, m, n, k, alpha, a, aOff, lda, null, bp, n, 0, beta, c, cOff, ldc, causal);
+    }
 
     /**
      * See RefGemm.sgemm: C = alpha * op(A) op(B) + beta * C, row-major, op(A): (M, K), op(B): (K, N), C: (M, N),

@@ -57,6 +57,8 @@ public final class SimdGemm {
     static final int KC = 256;
     /** Rows of a packed A block: MC x KC floats = 144 KiB, resident in a 512 KiB L2 next to the B block. */
     static final int MC = 144;
+    /** Depths of a transposed op(A) packed together: one cache line of a packed row. */
+    static final int TP = 16;
     /**
      * Columns of a packed B block: KC x NC floats = 512 KiB, streamed from L2 / L3 one (KC, NR) micro-panel at a time
      * (each stays in L1 while the MC / MR micro-panels of A pass over it). A multiple of NR.
@@ -70,7 +72,8 @@ public final class SimdGemm {
         final float[] a = new float[MC * KC];       // packed op(A) block: (MC / MR) micro-panels of (KC, MR)
         final float[] b = new float[KC * NC];       // packed op(B) block: (NC / NR) micro-panels of (KC, NR)
         final float[] tile = new float[MR * NR];    // spilled accumulators, before the write-back to C
-        final float[] line = new float[Math.max(KC, MC)];   // a row of op(A) or a column of op(B), unscattered
+        /** A column of op(B), or TP rows of a transposed op(A) (each mc long), unscattered. */
+        final float[] line = new float[Math.max(KC, TP * MC)];
         final float[] scal = new float[2];          // alpha and beta for the microkernel's write-back
     }
 
@@ -117,7 +120,7 @@ public final class SimdGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
-                            kernel(kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
+                            kernel(kc, kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
                                     ws.tile);
                         }
                     }
@@ -165,6 +168,19 @@ public final class SimdGemm {
      */
     static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
                             float[] aw, float[] bp, int nb, int j0, float beta, MemorySegment c, long cOff, int ldc) {
+        sgemmPacked(transA, m, n, k, alpha, a, aOff, lda, aw, bp, nb, j0, beta, c, cOff, ldc, Gemm.Causal.NONE);
+    }
+
+    /**
+     * {@link #sgemmPacked} for one of causal attention's triangular products (see {@link Gemm.Causal}; row i and
+     * column j counted from this call's C(0, 0), so j0 must be 0 unless causal is NONE). LOWER_C skips the tiles
+     * wholly above the diagonal, leaving that part of C as it was. LOWER_A and UPPER_A shorten each row tile's K
+     * range to the p where its rows of op(A) may be non-zero: the skipped terms are exact zeros times op(B), so
+     * finite inputs give the same bits as the full product.
+     */
+    static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
+                            float[] aw, float[] bp, int nb, int j0, float beta, MemorySegment c, long cOff, int ldc,
+                            Gemm.Causal causal) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -197,11 +213,22 @@ public final class SimdGemm {
                 for (int jr = 0; jr < n; jr += NR) {
                     int nr = Math.min(NR, n - jr);
                     int bBase = block + jr * kc;
-                    for (int ir = 0; ir < mc; ir += MR) {
+                    // LOWER_C: from the first row tile whose last row, ic + ir + MR - 1, reaches column jr (ic and jr
+                    // are multiples of MR, so that is ir = jr - ic)
+                    int ir0 = causal == Gemm.Causal.LOWER_C ? Math.max(0, jr - ic) : 0;
+                    for (int ir = ir0; ir < mc; ir += MR) {
                         int mr = Math.min(MR, mc - ir);
+                        int p0 = 0;
+                        int len = kc;
+                        if (causal == Gemm.Causal.LOWER_A) {
+                            len = Math.clamp(ic + ir + mr - pc, 0, kc);    // p <= the tile's last row
+                        } else if (causal == Gemm.Causal.UPPER_A) {
+                            p0 = Math.clamp(ic + ir - pc, 0, kc);          // p >= the tile's first row
+                            len = kc - p0;
+                        }
                         long cTile = cOff + (long) (ic + ir) * ldc + jr;
-                        kernel(kc, ap, aBlock + ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
-                                ws.tile);
+                        kernel(len, kc, ap, aBlock + ir * kc + p0, bp, bBase + p0 * NR, scal, load, direct, c,
+                                cTile, ldc, mr, nr, ws.tile);
                     }
                 }
             }
@@ -209,20 +236,23 @@ public final class SimdGemm {
     }
 
     /**
-     * The MR x NR microkernel: acc = sum_p Ap(:, p) Bp(p, :) over one packed A micro-panel (kc, MR) at aBase and one
-     * packed B micro-panel (kc, NR) at bBase, then C(0..mr, 0..nr) = alpha * acc + beta * C (beta == 0: C ignored).
+     * The MR x NR microkernel: acc = sum_p Ap(:, p) Bp(p, :) for p in [0, len) over one packed A micro-panel (MR
+     * rows stride floats apart, from aBase) and one packed B micro-panel (NR floats a p, from bBase), then
+     * C(0..mr, 0..nr) = alpha * acc + beta * C (beta == 0: C ignored).
      * With load (alpha == 1), acc starts from C's tile instead of 0 and C = acc. alpha = scal[0], beta = scal[1].
      * direct: a full tile may be stored from the registers (beta == 0).
      *
      * <p>NOTE: alpha and beta arrive in an array, read only after the loop: passed as float arguments they stayed
      * live in vector registers through the loop, and C2 spilled an accumulator to the stack on every step instead.
      */
-    private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] scal, boolean load,
-                               boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr, float[] tile) {
+    private static void kernel(int len, int stride, float[] ap, int aBase, float[] bp, int bBase, float[] scal,
+                               boolean load, boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr,
+                               float[] tile) {
         // The accumulators start from C's tile (load) or from zeros. A full tile loads C straight into them; zeros
         // and edge tiles come through the tile array. (Zero vectors instead, or loads from a constant zero tile
-        // that skip stage(), made the 1024 product 10-25% slower: C2 laid out the loop's registers differently.) (A separate stage() for full tiles too ran its loads as the
-        // Vector API's per-lane fallback: it is not hot enough per call for C2 to intrinsify them.)
+        // that skip stage(), made the 1024 product 10-25% slower: C2 laid out the loop's registers differently.)
+        // (A separate stage() for full tiles too ran its loads as the Vector API's per-lane fallback: it is not hot
+        // enough per call for C2 to intrinsify them.)
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (load && mr == MR && nr == NR) {
             long row = cTile * Float.BYTES;
@@ -250,10 +280,10 @@ public final class SimdGemm {
             c30 = FloatVector.fromArray(S, tile, 3 * NR);
             c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
         }
-        int a1 = aBase + kc;                // the panel's rows, kc floats apart
-        int a2 = a1 + kc;
-        int a3 = a2 + kc;
-        for (int p = 0; p < kc; p++) {
+        int a1 = aBase + stride;            // the panel's rows, stride (its K block's kc) floats apart
+        int a2 = a1 + stride;
+        int a3 = a2 + stride;
+        for (int p = 0; p < len; p++) {
             int bi = bBase + p * NR;        // indices linear in p, so C2 can hoist the range checks
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
@@ -353,13 +383,27 @@ public final class SimdGemm {
     private static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
                               float[] ap, int dst0, float[] line) {
         if (transA) {
-            // A(i, p) at aOff + p * lda + i: the block's mc values of one p are adjacent. Bulk-copy them (one
-            // copy per p instead of one checked segment read per element), then deal them out to the rows (a
-            // stride of kc, over a working set of mc lines that stays in L1 across consecutive p).
-            for (int p = 0; p < kc; p++) {
-                copyRow(a, aOff + (long) (pc + p) * lda + ic, line, 0, mc);
-                for (int i = 0, d = dst0 + p; i < mc; i++, d += kc) {
-                    ap[d] = line[i];
+            // A(i, p) at aOff + p * lda + i: the block's mc values of one p are adjacent. Bulk-copy TP such lines
+            // (one copy per p instead of one checked segment read per element), then write each packed row's TP
+            // values together. (One p at a time wrote a float per row kc floats apart: at kc = 256 those 1 KiB
+            // strides share 4 of L1's 64 sets, so the rows evicted each other and every store missed.)
+            for (int p0 = 0; p0 < kc; p0 += TP) {
+                int pn = Math.min(TP, kc - p0);
+                for (int q = 0; q < pn; q++) {
+                    copyRow(a, aOff + (long) (pc + p0 + q) * lda + ic, line, q * mc, mc);
+                }
+                if (pn == TP) {
+                    for (int i = 0, d = dst0 + p0; i < mc; i++, d += kc) {
+                        for (int q = 0, l = i; q < TP; q++, l += mc) {
+                            ap[d + q] = line[l];
+                        }
+                    }
+                } else {
+                    for (int i = 0, d = dst0 + p0; i < mc; i++, d += kc) {
+                        for (int q = 0, l = i; q < pn; q++, l += mc) {
+                            ap[d + q] = line[l];
+                        }
+                    }
                 }
             }
         } else {

@@ -6,6 +6,7 @@ import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.kernel.Gemm;
+import dev.tiller.tensor.kernel.Gemm.Causal;
 
 import java.lang.foreign.MemorySegment;
 
@@ -109,13 +110,16 @@ public final class Attention {
         Parallel.forRange(slices, 1, (s0, s1) -> {
             for (int s = s0; s < s1; s++) {
                 long pOff = s * tt;
-                // scores = q k^T: (T, hs) (hs, T) -> (T, T), written into probs and normalised in place
-                Gemm.sgemm(false, true, t, t, hs, 1f, qs, q0 + s * th, hs, ks, k0 + s * th, hs, 0f, ps, pOff, t);
+                // scores = q k^T: (T, hs) (hs, T) -> (T, T), written into probs and normalised in place; only
+                // the lower triangle is computed, and causalRow zeroes the rest
+                Gemm.sgemmCausal(Causal.LOWER_C, false, true, t, t, hs, 1f, qs, q0 + s * th, hs, ks, k0 + s * th, hs,
+                        0f, ps, pOff, t);
                 for (int i = 0; i < t; i++) {
                     causalRow(ps, pOff + (long) i * t, ps, pOff + (long) i * t, i, t, scale);
                 }
-                // out = probs v: (T, T) (T, hs) -> (T, hs)
-                Gemm.sgemm(false, false, t, hs, t, 1f, ps, pOff, t, vs, v0 + s * th, hs, 0f, os, s * th, hs);
+                // out = probs v: (T, T) (T, hs) -> (T, hs); row i of probs is zero past column i
+                Gemm.sgemmCausal(Causal.LOWER_A, false, false, t, hs, t, 1f, ps, pOff, t, vs, v0 + s * th, hs,
+                        0f, os, s * th, hs);
             }
         });
         Norm.closeCopy(qc, q);
@@ -173,17 +177,22 @@ public final class Attention {
             for (int s = s0; s < s1; s++) {
                 long sOff = s * tt;
                 long hOff = s * th;
-                // dV = probs^T dOut: (T, T)^T (T, hs) -> (T, hs)
-                Gemm.sgemm(true, false, t, hs, t, 1f, ps, p0 + sOff, t, gs, g0 + hOff, hs, 0f, dvs, hOff, hs);
-                // dProbs = dOut v^T: (T, hs) (hs, T) -> (T, T)
-                Gemm.sgemm(false, true, t, t, hs, 1f, gs, g0 + hOff, hs, vs, v0 + hOff, hs, 0f, dss, sOff, t);
+                // dV = probs^T dOut: (T, T)^T (T, hs) -> (T, hs); row j of probs^T is zero before column j
+                Gemm.sgemmCausal(Causal.UPPER_A, true, false, t, hs, t, 1f, ps, p0 + sOff, t, gs, g0 + hOff, hs,
+                        0f, dvs, hOff, hs);
+                // dProbs = dOut v^T: (T, hs) (hs, T) -> (T, T), only the lower triangle, which is all that
+                // causalRowBackward reads
+                Gemm.sgemmCausal(Causal.LOWER_C, false, true, t, t, hs, 1f, gs, g0 + hOff, hs, vs, v0 + hOff, hs,
+                        0f, dss, sOff, t);
                 for (int i = 0; i < t; i++) {
                     long o = sOff + (long) i * t;
                     causalRowBackward(ps, p0 + o, dss, o, dss, o, i, t, scale);
                 }
-                // dQ = dScores k: (T, T) (T, hs) -> (T, hs); dK = dScores^T q
-                Gemm.sgemm(false, false, t, hs, t, 1f, dss, sOff, t, ks, k0 + hOff, hs, 0f, dqs, hOff, hs);
-                Gemm.sgemm(true, false, t, hs, t, 1f, dss, sOff, t, qs, q0 + hOff, hs, 0f, dks, hOff, hs);
+                // dQ = dScores k: (T, T) (T, hs) -> (T, hs); dK = dScores^T q (dScores is lower triangular)
+                Gemm.sgemmCausal(Causal.LOWER_A, false, false, t, hs, t, 1f, dss, sOff, t, ks, k0 + hOff, hs,
+                        0f, dqs, hOff, hs);
+                Gemm.sgemmCausal(Causal.UPPER_A, true, false, t, hs, t, 1f, dss, sOff, t, qs, q0 + hOff, hs,
+                        0f, dks, hOff, hs);
             }
         });
         dS.close();

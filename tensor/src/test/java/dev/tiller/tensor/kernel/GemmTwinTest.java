@@ -146,6 +146,59 @@ class GemmTwinTest {
                 .checkAssert(GemmTwinTest::checkTwin);
     }
 
+    /**
+     * Gemm.sgemmCausal against the full product: LOWER_A and UPPER_A (op(A) zero past or before the diagonal) give
+     * the same bits everywhere; LOWER_C the same bits on and below the diagonal, and above it either C's old value
+     * or the full product's. Shapes cross MC (144 rows) and KC (256) so the diagonal meets later blocks.
+     */
+    private static void checkCausal(int m, int n, int k, long seed) {
+        for (Gemm.Causal causal : Gemm.Causal.values()) {
+            try (Arena arena = Arena.ofShared()) {
+                Problem p = problem(arena, m, n, k, seed);
+                if (causal == Gemm.Causal.LOWER_A || causal == Gemm.Causal.UPPER_A) {
+                    for (int i = 0; i < m; i++) {
+                        for (int q = 0; q < k; q++) {
+                            if (causal == Gemm.Causal.LOWER_A ? q > i : q < i) {
+                                p.a.setAtIndex(F32, p.aOff + (p.transA ? (long) q * p.lda + i : (long) i * p.lda + q),
+                                        0f);
+                            }
+                        }
+                    }
+                }
+                MemorySegment full = p.c(arena);
+                Gemm.sgemm(p.transA, p.transB, m, n, k, p.alpha, p.a, p.aOff, p.lda, p.b, p.bOff, p.ldb,
+                        p.beta, full, p.cOff, p.ldc);
+                MemorySegment got = p.c(arena);
+                Gemm.sgemmCausal(causal, p.transA, p.transB, m, n, k, p.alpha, p.a, p.aOff, p.lda, p.b, p.bOff,
+                        p.ldb, p.beta, got, p.cOff, p.ldc);
+                for (long at = 0; at < got.byteSize() / 4; at++) {
+                    long rel = at - p.cOff;
+                    boolean above = rel >= 0 && rel / p.ldc < m && rel % p.ldc < n && rel % p.ldc > rel / p.ldc;
+                    int g = Float.floatToRawIntBits(got.getAtIndex(F32, at));
+                    int f = Float.floatToRawIntBits(full.getAtIndex(F32, at));
+                    if (g != f && !(causal == Gemm.Causal.LOWER_C && above
+                            && g == Float.floatToRawIntBits(p.c0.getAtIndex(F32, at)))) {
+                        fail(causal + " " + describe(p) + ": element " + at + " = " + Float.intBitsToFloat(g)
+                                + ", full product " + Float.intBitsToFloat(f));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void causalProductsMatchTheFullProductWhereTheyCompute() {
+        // Attention's shapes (T = 128, head size 64), then shapes past MC, KC and the small-product cut-off.
+        int[][] shapes = {{128, 128, 64}, {128, 64, 128}, {150, 150, 150}, {300, 70, 300}, {37, 290, 5}, {9, 9, 9}};
+        for (int s = 0; s < shapes.length; s++) {
+            checkCausal(shapes[s][0], shapes[s][1], shapes[s][2], 700 + s);
+        }
+        qt().withFixedSeed(11L).withExamples(20)
+                .forAll(integers().between(1, 200), integers().between(1, 200), integers().between(1, 200),
+                        longs().between(0, Long.MAX_VALUE / 2))
+                .checkAssert(GemmTwinTest::checkCausal);
+    }
+
     @Test
     void simdGemmMatchesReferenceAcrossBlocks() {
         // Crosses KC = 256 (k = 513: blocks 256 + 256 + 1), MC = 144, NC and the Gemm tile grid.
