@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Gemm {
     /**
-     * Largest tile height, a multiple of SimdGemm.MR (4). In a batch every tile packs its own rows of op(A) and
+     * Largest tile height, a multiple of SimdGemm.MR (4 or 8). In a batch every tile packs its own rows of op(A) and
      * columns of op(B), so smaller tiles mean more repacking: B is packed once per row of tiles, A once per column
      * of tiles. (A single product packs op(B) once for all its tiles.)
      */

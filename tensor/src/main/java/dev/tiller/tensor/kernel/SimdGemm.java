@@ -45,12 +45,15 @@ public final class SimdGemm {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /**
-     * Rows of the register tile: MR * 2 = 8 accumulators + 2 B vectors + broadcasts. Measured on Zen 1 (one core,
-     * the microkernel alone on packed panels in cache): 4 x 16 ran 10-15% faster than 6 x 16 (whose 12
-     * accumulators, 2 B vectors and C2's three live broadcasts overflow the 16 ymm registers, so one accumulator
-     * went through the stack every step), 5 x 16, 4 x 24 and 8 x 8. Eight accumulators still cover the FMA latency.
+     * Rows of the register tile: MR * 2 accumulators + 2 B vectors + broadcasts. With 256-bit vectors (16 ymm
+     * registers) MR is 4: measured on Zen 1 (one core, the microkernel alone on packed panels in cache), 4 x 16 ran
+     * 10-15% faster than 6 x 16 (whose 12 accumulators, 2 B vectors and C2's three live broadcasts overflow the
+     * registers, so one accumulator went through the stack every step), 5 x 16, 4 x 24 and 8 x 8. With 512-bit
+     * vectors (32 zmm registers, two FMA ports on Intel) 8 accumulators do not cover 2 ports x 4 cycles of FMA
+     * latency with any slack: MR is 8 there (8 x 32, 16 accumulators). -Dtiller.gemm.mr=4 or 8 overrides it (tests run
+     * the 8-row kernel on 256-bit machines that way). kernel4 and kernel8 are the two written-out microkernels.
      */
-    static final int MR = 4;          // packA's interleave is written out for 4 rows
+    static final int MR = rows(Integer.getInteger("tiller.gemm.mr", L >= 16 ? 8 : 4));
     /** Columns of the register tile: two vectors (16 floats with AVX2, 32 with AVX-512). */
     static final int NR = 2 * L;
     /** Depth of a packed block: an A micro-panel (MR x KC, 4 KiB) plus a B micro-panel (KC x NR, 16 KiB) fit L1. */
@@ -80,6 +83,14 @@ public final class SimdGemm {
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private SimdGemm() {}
+
+    private static int rows(int mr) {
+        if (mr != 4 && mr != 8) {
+            throw new IllegalArgumentException("tiller.gemm.mr must be 4 or 8 (the written-out microkernels); got "
+                    + mr);
+        }
+        return mr;
+    }
 
     /** See RefGemm.sgemm for the contract. */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -120,8 +131,13 @@ public final class SimdGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
-                            kernel(kc, kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
-                                    ws.tile);
+                            if (MR == 4) {
+                                kernel4(kc, kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
+                                        ws.tile);
+                            } else {
+                                tile8(kc, kc, ap, ir * kc, bp, bBase, scal, chain, load, direct, c, cTile, ldc, mr,
+                                        nr, ws.tile);
+                            }
                         }
                     }
                 }
@@ -227,8 +243,15 @@ public final class SimdGemm {
                             len = kc - p0;
                         }
                         long cTile = cOff + (long) (ic + ir) * ldc + jr;
-                        kernel(len, kc, ap, aBlock + ir * kc + p0, bp, bBase + p0 * NR, scal, load, direct, c,
-                                cTile, ldc, mr, nr, ws.tile);
+                        int aPanel = aBlock + ir * kc + p0;
+                        int bPanel = bBase + p0 * NR;
+                        if (MR == 4) {
+                            kernel4(len, kc, ap, aPanel, bp, bPanel, scal, load, direct, c, cTile, ldc, mr, nr,
+                                    ws.tile);
+                        } else {
+                            tile8(len, kc, ap, aPanel, bp, bPanel, scal, chain, load, direct, c, cTile, ldc, mr, nr,
+                                    ws.tile);
+                        }
                     }
                 }
             }
@@ -236,25 +259,44 @@ public final class SimdGemm {
     }
 
     /**
-     * The MR x NR microkernel: acc = sum_p Ap(:, p) Bp(p, :) for p in [0, len) over one packed A micro-panel (MR
-     * rows stride floats apart, from aBase) and one packed B micro-panel (NR floats a p, from bBase), then
-     * C(0..mr, 0..nr) = alpha * acc + beta * C (beta == 0: C ignored).
+     * One 8 x NR tile of C (MR = 8; kernel4's arguments): kernel8 for a full tile in an fma chain (chain: alpha 1
+     * and beta 0 or 1), two kernel4 calls for the rest. (With MR = 4 callers call kernel4 directly: a call through
+     * here cost the 1024 product a few percent on Zen 1.)
+     */
+    private static void tile8(int len, int stride, float[] ap, int aBase, float[] bp, int bBase, float[] scal,
+                              boolean chain, boolean load, boolean direct, MemorySegment c, long cTile, int ldc,
+                              int mr, int nr, float[] tile) {
+        if (mr == 8 && nr == NR && chain && direct) {
+            kernel8(len, stride, ap, aBase, bp, bBase, load, c, cTile, ldc);
+        } else {
+            kernel4(len, stride, ap, aBase, bp, bBase, scal, load, direct, c, cTile, ldc, Math.min(4, mr), nr, tile);
+            if (mr > 4) {
+                kernel4(len, stride, ap, aBase + 4 * stride, bp, bBase, scal, load, direct, c, cTile + 4L * ldc, ldc,
+                        mr - 4, nr, tile);
+            }
+        }
+    }
+
+    /**
+     * The 4 x NR microkernel: acc = sum_p Ap(:, p) Bp(p, :) for p in [0, len) over 4 rows of a packed A
+     * micro-panel (stride floats apart, from aBase) and one packed B micro-panel (NR floats a p, from bBase), then
+     * C(0..mr, 0..nr) = alpha * acc + beta * C (beta == 0: C ignored), mr <= 4.
      * With load (alpha == 1), acc starts from C's tile instead of 0 and C = acc. alpha = scal[0], beta = scal[1].
      * direct: a full tile may be stored from the registers (beta == 0).
      *
      * <p>NOTE: alpha and beta arrive in an array, read only after the loop: passed as float arguments they stayed
      * live in vector registers through the loop, and C2 spilled an accumulator to the stack on every step instead.
      */
-    private static void kernel(int len, int stride, float[] ap, int aBase, float[] bp, int bBase, float[] scal,
-                               boolean load, boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr,
-                               float[] tile) {
+    private static void kernel4(int len, int stride, float[] ap, int aBase, float[] bp, int bBase, float[] scal,
+                                boolean load, boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr,
+                                float[] tile) {
         // The accumulators start from C's tile (load) or from zeros. A full tile loads C straight into them; zeros
         // and edge tiles come through the tile array. (Zero vectors instead, or loads from a constant zero tile
         // that skip stage(), made the 1024 product 10-25% slower: C2 laid out the loop's registers differently.)
         // (A separate stage() for full tiles too ran its loads as the Vector API's per-lane fallback: it is not hot
         // enough per call for C2 to intrinsify them.)
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
-        if (load && mr == MR && nr == NR) {
+        if (load && mr == 4 && nr == NR) {
             long row = cTile * Float.BYTES;
             long step = (long) ldc * Float.BYTES;
             long half = (long) L * Float.BYTES;
@@ -301,7 +343,7 @@ public final class SimdGemm {
             c31 = av.fma(b1, c31);
         }
         float alpha = scal[0];
-        if (mr == MR && nr == NR && direct) {
+        if (mr == 4 && nr == NR && direct) {
             // Full tile, C overwritten (or already in the sums): straight from the registers to C.
             // NOTE: written out rather than through a helper taking vectors: C2 gave up inlining such a helper
             // (NodeCountInliningCutoff) and boxed the accumulators, which made the kernel 10x slower. With the 6 x 16
@@ -333,6 +375,111 @@ public final class SimdGemm {
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + L);
         writeBack(tile, alpha, scal[1], c, cTile, ldc, mr, nr);
+    }
+
+    /**
+     * The 8 x NR microkernel for a full tile in an fma chain (alpha 1; C loaded into the sums, or beta 0): acc
+     * starts from C's tile (load) or zeros, takes the same fma steps as kernel4, and goes straight to C. Everything
+     * else (edge tiles, other alpha and beta) runs as two kernel4 calls, which give each element the same chain.
+     *
+     * <p>NOTE: kept this small on purpose. A first version with kernel4's staged and spilled paths for 8 rows
+     * made C2 stop inlining the Vector API's calls into it (too much code), and on a 512-bit machine the product
+     * ran at 1 GFLOP/s instead of 100+, every vector boxed.
+     */
+    private static void kernel8(int len, int stride, float[] ap, int aBase, float[] bp, int bBase, boolean load,
+                                MemorySegment c, long cTile, int ldc) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        long step = (long) ldc * Float.BYTES;
+        long half = (long) L * Float.BYTES;
+        if (load) {
+            long row = cTile * Float.BYTES;
+            c00 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c01 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c10 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c11 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c20 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c21 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c30 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c31 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c40 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c41 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c50 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c51 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c60 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c61 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+            row += step;
+            c70 = FloatVector.fromMemorySegment(S, c, row, NATIVE);
+            c71 = FloatVector.fromMemorySegment(S, c, row + half, NATIVE);
+        } else {
+            FloatVector zero = FloatVector.zero(S);
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = zero;
+        }
+        int a1 = aBase + stride;
+        int a2 = a1 + stride;
+        int a3 = a2 + stride;
+        int a4 = a3 + stride;
+        int a5 = a4 + stride;
+        int a6 = a5 + stride;
+        int a7 = a6 + stride;
+        for (int p = 0; p < len; p++) {
+            int bi = bBase + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[aBase + p]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[a1 + p]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[a2 + p]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[a3 + p]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[a4 + p]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[a5 + p]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[a6 + p]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[a7 + p]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        long row = cTile * Float.BYTES;
+        c00.intoMemorySegment(c, row, NATIVE);
+        c01.intoMemorySegment(c, row + half, NATIVE);
+        row += step;
+        c10.intoMemorySegment(c, row, NATIVE);
+        c11.intoMemorySegment(c, row + half, NATIVE);
+        row += step;
+        c20.intoMemorySegment(c, row, NATIVE);
+        c21.intoMemorySegment(c, row + half, NATIVE);
+        row += step;
+        c30.intoMemorySegment(c, row, NATIVE);
+        c31.intoMemorySegment(c, row + half, NATIVE);
+        row += step;
+        c40.intoMemorySegment(c, row, NATIVE);
+        c41.intoMemorySegment(c, row + half, NATIVE);
+        row += step;
+        c50.intoMemorySegment(c, row, NATIVE);
+        c51.intoMemorySegment(c, row + half, NATIVE);
+        row += step;
+        c60.intoMemorySegment(c, row, NATIVE);
+        c61.intoMemorySegment(c, row + half, NATIVE);
+        row += step;
+        c70.intoMemorySegment(c, row, NATIVE);
+        c71.intoMemorySegment(c, row + half, NATIVE);
     }
 
     /** tile = C(0..mr, 0..nr) with zeros outside it (load; edge tiles), or all zeros. */

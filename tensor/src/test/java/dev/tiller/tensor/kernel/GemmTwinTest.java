@@ -200,6 +200,15 @@ class GemmTwinTest {
     }
 
     @Test
+    void microkernelRowsFollowTheProperty() {
+        // The gemm-8-rows Surefire run sets tiller.gemm.mr = 8: this checks it reached SimdGemm, so that run does
+        // test the 8-row kernel; by default MR is 8 with 512-bit vectors and 4 otherwise.
+        String mr = System.getProperty("tiller.gemm.mr");
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        assertEquals(mr != null ? Integer.parseInt(mr) : lanes >= 16 ? 8 : 4, SimdGemm.MR);
+    }
+
+    @Test
     void simdGemmMatchesReferenceAcrossBlocks() {
         // Crosses KC = 256 (k = 513: blocks 256 + 256 + 1), MC = 144, NC and the Gemm tile grid.
         qt().withFixedSeed(7L).withExamples(3)
