@@ -12,8 +12,10 @@ import java.nio.ByteOrder;
  * Fast kernels of the im2col convolution: the unfold (im2col) and its adjoint (col2im), plus the bias broadcast and
  * bias-gradient sums. They are data movement, so the speed comes from hoisting the padding bounds out of the inner
  * loop: each (row, oh) of the column matrix is a zero head, a dense middle and a zero tail, and with stride 1 the
- * middle is a vector copy (im2col) or a vector add (col2im). With stride 1 and output rows of at least one vector,
- * both go through a zero-padded copy of the image instead, where every row is dense. Single-threaded; the op layer
+ * middle is a vector copy (im2col) or a vector add (col2im). With stride 1 along the width both go through a
+ * zero-padded copy of the image instead, where every row is dense. (They once also required output rows of at
+ * least one vector: with 512-bit vectors that sent the convnet's 8 x 8 layer down the bounds-handled path, whose
+ * row copies and adds then took 16% of its step on an AVX-512 machine.) Single-threaded; the op layer
  * splits work over images. Twins with the same signatures: RefConv.
  */
 public final class SimdConv {
@@ -28,7 +30,7 @@ public final class SimdConv {
 
     /** See RefConv.im2col: col (Cin/groups kH kW, outH outW) from one image's group x (Cin/groups, H, W). */
     public static void im2col(ConvGeometry g, MemorySegment x, long xOff, MemorySegment col, long colOff) {
-        if (g.sW() == 1 && g.outW() >= S.length()) {
+        if (g.sW() == 1) {
             im2colPadded(g, x, xOff, col, colOff);
             return;
         }
@@ -83,7 +85,7 @@ public final class SimdConv {
                 for (int kj = 0; kj < g.kW(); kj++, row += cols) {
                     int src = c * planeP + ki * g.dH() * wp + kj * g.dW();
                     for (int oh = 0; oh < outH; oh++, src += sH * wp) {
-                        storeRow(pad, src, col, row + (long) oh * outW, outW);
+                        storeRowAny(pad, src, col, row + (long) oh * outW, outW);
                     }
                 }
             }
@@ -170,12 +172,12 @@ public final class SimdConv {
     private static final long MAX_PACKED = 16L << 20;
 
     /**
-     * Whether {@link #convImage}, {@link #inputGradImage} and {@link #weightGradImageT} take this geometry: stride 1 along the width, output
-     * rows of at least one vector (the padded path), a column matrix that is not x itself, and a packed size within
-     * bounds (both the column matrix and its transpose).
+     * Whether {@link #convImage}, {@link #inputGradImage} and {@link #weightGradImageT} take this geometry: stride 1
+     * along the width (the padded path), a column matrix that is not x itself, and a packed size within bounds (both
+     * the column matrix and its transpose).
      */
     public static boolean fused(ConvGeometry g) {
-        return g.sW() == 1 && g.outW() >= S.length() && !g.colIsInput()
+        return g.sW() == 1 && !g.colIsInput()
                 && SimdGemm.wholeBSize(g.colRows(), g.colCols()) <= MAX_PACKED
                 && SimdGemm.wholeBSize(g.colCols(), g.colRows()) <= MAX_PACKED;
     }
@@ -323,7 +325,7 @@ public final class SimdConv {
 
     /** See RefConv.col2im: x += col2im(col), adds in the same order as the twin (so results agree bitwise). */
     public static void col2im(ConvGeometry g, MemorySegment col, long colOff, MemorySegment x, long xOff) {
-        if (g.sW() == 1 && g.outW() >= S.length()) {
+        if (g.sW() == 1) {
             col2imPadded(g, col, colOff, x, xOff);
             return;
         }
