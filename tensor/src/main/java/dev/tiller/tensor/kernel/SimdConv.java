@@ -20,6 +20,11 @@ import java.nio.ByteOrder;
  */
 public final class SimdConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /**
+     * 256-bit lanes for what is left of a row after S's whole vectors, where S is wider: with 512-bit vectors the
+     * convnet's rows of 8 (its 8 x 8 layer) would otherwise be all scalar tail. H = S on 256-bit machines.
+     */
+    private static final VectorSpecies<Float> H = S.length() > 8 ? FloatVector.SPECIES_256 : S;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
@@ -117,6 +122,12 @@ public final class SimdConv {
                                     .add(FloatVector.fromMemorySegment(S, col, (src + j) * Float.BYTES, NATIVE))
                                     .intoArray(pad, dst + j);
                         }
+                        if (H != S && outW - j >= H.length()) {
+                            FloatVector.fromArray(H, pad, dst + j)
+                                    .add(FloatVector.fromMemorySegment(H, col, (src + j) * Float.BYTES, NATIVE))
+                                    .intoArray(pad, dst + j);
+                            j += H.length();
+                        }
                         for (; j < outW; j++) {
                             pad[dst + j] += col.getAtIndex(F32, src + j);
                         }
@@ -137,7 +148,12 @@ public final class SimdConv {
             storeRow(src, sOff, dst, dOff, n);
             return;
         }
-        for (int j = 0; j < n; j++) {
+        int j = 0;
+        if (H != S && n >= H.length()) {
+            FloatVector.fromArray(H, src, sOff).intoMemorySegment(dst, dOff * Float.BYTES, NATIVE);
+            j = H.length();
+        }
+        for (; j < n; j++) {
             dst.setAtIndex(F32, dOff + j, src[sOff + j]);
         }
     }
@@ -305,6 +321,10 @@ public final class SimdConv {
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += S.length()) {
             FloatVector.fromArray(S, src, s + j).intoArray(dst, d + j);
+        }
+        if (H != S && n - j >= H.length()) {
+            FloatVector.fromArray(H, src, s + j).intoArray(dst, d + j);
+            j += H.length();
         }
         for (; j < n; j++) {
             dst[d + j] = src[s + j];
