@@ -20,7 +20,7 @@ final class MatmulWorkload {
                 // Warm-up: at least 2 s and 20 runs. The Vector API is hundreds of times slower before C2 compiles
                 // the microkernel, and on a loaded machine the compiler threads get little CPU.
                 // It also goes on until the JIT is quiet (StepTimer's rule), capped at 30 s.
-                StepTimer.warmUp(() -> Linalg.matmulInto(a, b, c, 1f, 0f), 20, 2.0, 10, 30.0);
+                StepTimer.warmUp(() -> Linalg.matmulInto(a, b, c, 1f, 0f), 20, 2.0, 10, 1.0, 30.0);
                 int runs = n <= 256 ? 100 : 10;
                 double[] t = new double[runs];
                 for (int i = 0; i < runs; i++) {

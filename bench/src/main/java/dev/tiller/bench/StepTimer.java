@@ -5,10 +5,11 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /**
- * Times a step the way torch_ref.py does (warm-up steps, then the median of n timed steps; warm-up also lasts at least
- * 5 s and until the JIT has stopped compiling, since it compiles the kernels only after they have run for a while) and measures what a step
- * allocates after warm-up: heap bytes (all threads, from the JVM's per-thread allocation counters) and off-heap
- * bytes (whatever the step's measure reports, e.g. a TensorPool's new reservations).
+ * Times a step the way torch_ref.py does (warm-up steps, then the median of n timed steps; warm-up also lasts at
+ * least 5 s and until the JIT has stopped compiling for 3 steps and 3 s, since it compiles the kernels only after
+ * they have run for a while) and measures what a step allocates after warm-up: heap bytes (all threads, from the
+ * JVM's per-thread allocation counters) and off-heap bytes (whatever the step's measure reports, e.g. a
+ * TensorPool's new reservations).
  */
 final class StepTimer {
     /** Median seconds, heap bytes per step and off-heap bytes per step over the timed steps. */
@@ -34,26 +35,41 @@ final class StepTimer {
      * kernels; until it does they run as C1 code that boxes every vector, several times slower.
      */
     static final int QUIET_STEPS = 3;
+    /**
+     * ...and for at least this long. Three quiet steps alone were too short where steps are short: a kernel that
+     * C1 compiled at tier 2 (which it does while C2's queue is long) adds no compilation time until it is promoted,
+     * seconds later. On an AVX-512 machine the gpt's timed steps then still ran the cross-entropy's
+     * sumExpShifted as C1 code in some runs (JFR), allocating 7-28 MB a step instead of 1.2.
+     */
+    static final double QUIET_SECONDS = 3.0;
     /** ...but never longer than this: a workload whose JIT never settles is timed anyway. */
     static final double MAX_WARMUP_SECONDS = 120.0;
 
     /**
-     * Runs step at least minSteps times and minSeconds, and then until quietSteps runs in a row have added no JIT
-     * compilation time (or maxSeconds have passed, or the JVM cannot tell).
+     * Runs step at least minSteps times and minSeconds, and then until quietSteps runs in a row, over at least
+     * quietSeconds, have added no JIT compilation time (or maxSeconds have passed, or the JVM cannot tell).
      */
-    static void warmUp(Runnable step, int minSteps, double minSeconds, int quietSteps, double maxSeconds) {
+    static void warmUp(Runnable step, int minSteps, double minSeconds, int quietSteps, double quietSeconds,
+                       double maxSeconds) {
         long start = System.nanoTime();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         long jitBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
         int quiet = 0;
+        long quietSince = start;
         for (int i = 0; ; i++) {
             step.run();
+            long now = System.nanoTime();
             long jitNow = jitTimed ? jit.getTotalCompilationTime() : 0;
-            quiet = jitNow == jitBefore ? quiet + 1 : 0;
+            if (jitNow == jitBefore) {
+                quiet++;
+            } else {
+                quiet = 0;
+                quietSince = now;
+            }
             jitBefore = jitNow;
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            boolean settled = !jitTimed || quiet >= quietSteps;
+            double elapsed = (now - start) / 1e9;
+            boolean settled = !jitTimed || (quiet >= quietSteps && (now - quietSince) / 1e9 >= quietSeconds);
             if (i + 1 >= minSteps && elapsed >= minSeconds && (settled || elapsed >= maxSeconds)) {
                 return;
             }
@@ -61,7 +77,7 @@ final class StepTimer {
     }
 
     static Result time(Step step, int warm, int n) {
-        warmUp(step::run, warm, MIN_WARMUP_SECONDS, QUIET_STEPS, MAX_WARMUP_SECONDS);
+        warmUp(step::run, warm, MIN_WARMUP_SECONDS, QUIET_STEPS, QUIET_SECONDS, MAX_WARMUP_SECONDS);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long heap0 = mx.getTotalThreadAllocatedBytes();
         long off0 = step.offHeapReserved();
