@@ -36,10 +36,10 @@ final class StepTimer {
      */
     static final int QUIET_STEPS = 3;
     /**
-     * ...and for at least this long. Three quiet steps alone were too short where steps are short: a kernel that
-     * C1 compiled at tier 2 (which it does while C2's queue is long) adds no compilation time until it is promoted,
-     * seconds later. On an AVX-512 machine the gpt's timed steps then still ran the cross-entropy's
-     * sumExpShifted as C1 code in some runs (JFR), allocating 7-28 MB a step instead of 1.2.
+     * ...and for at least this long: a kernel that C1 compiled at tier 2 (which it does while C2's queue is long)
+     * adds no compilation time until it is promoted, seconds later, so a few quiet short steps prove little.
+     * (It was added for gpt runs that allocated 7-28 MB a step instead of 1.2; that turned out to be C2 code of
+     * the cross-entropy's sumExpShifted running the Vector API's fallback, which a longer warm-up does not cure.)
      */
     static final double QUIET_SECONDS = 3.0;
     /** ...but never longer than this: a workload whose JIT never settles is timed anyway. */
