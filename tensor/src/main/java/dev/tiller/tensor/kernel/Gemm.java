@@ -71,9 +71,7 @@ public final class Gemm {
             return;
         }
         float[] bp = PACKED_B.get((int) SimdGemm.wholeBSize(k, n));
-        for (int pc = 0; pc < k; pc += SimdGemm.KC) {
-            SimdGemm.packWholeB(transB, b, bOff, ldb, k, n, pc, 0, n, bp);
-        }
+        SimdGemm.packWholeB(transB, b, bOff, ldb, k, n, bp);
         SimdGemm.sgemmPacked(transA, m, n, k, alpha, a, aOff, lda, null, bp, n, 0, beta, c, cOff, ldc, causal);
     }
 

@@ -10,13 +10,13 @@ import java.nio.ByteOrder;
 
 /**
  * Fast kernels of the im2col convolution: the unfold (im2col) and its adjoint (col2im), plus the bias broadcast and
- * bias-gradient sums. They are data movement, so the speed comes from hoisting the padding bounds out of the inner
- * loop: each (row, oh) of the column matrix is a zero head, a dense middle and a zero tail, and with stride 1 the
- * middle is a vector copy (im2col) or a vector add (col2im). With stride 1 along the width both go through a
- * zero-padded copy of the image instead, where every row is dense. (They once also required output rows of at
- * least one vector: with 512-bit vectors that sent the convnet's 8 x 8 layer down the bounds-handled path, whose
- * row copies and adds then took 16% of its step on an AVX-512 machine.) Single-threaded; the op layer
- * splits work over images. Twins with the same signatures: RefConv.
+ * bias-gradient sums. They are data movement. With stride 1 along the width both go through a zero-padded copy of
+ * the image, where every (row, oh) of the column matrix is one dense run copied or added with vectors. Other
+ * strides hoist the padding bounds out of the inner loop: each (row, oh) is a zero head, a strided middle and a
+ * zero tail. (The padded path once also required output rows of at least one vector: with 512-bit vectors that
+ * sent the convnet's 8 x 8 layer down the bounds-handled path, whose row copies and adds then took 16% of its step
+ * on an AVX-512 machine.) Single-threaded; the op layer splits work over images. Twins with the same signatures:
+ * RefConv.
  */
 public final class SimdConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -59,12 +59,8 @@ public final class SimdConv {
                         }
                         long src = plane + (long) ih * w + wShift;   // x element for ow is src + ow sW
                         zero(col, dst, owLo);
-                        if (sW == 1) {
-                            copyRow(x, src + owLo, col, dst + owLo, owHi - owLo);
-                        } else {
-                            for (int ow = owLo; ow < owHi; ow++) {
-                                col.setAtIndex(F32, dst + ow, x.getAtIndex(F32, src + (long) ow * sW));
-                            }
+                        for (int ow = owLo; ow < owHi; ow++) {        // sW > 1 here: stride 1 took the padded path
+                            col.setAtIndex(F32, dst + ow, x.getAtIndex(F32, src + (long) ow * sW));
                         }
                         zero(col, dst + owHi, outW - owHi);
                     }
@@ -260,9 +256,7 @@ public final class SimdConv {
                                       MemorySegment col, long colOff, MemorySegment x, long xOff) {
         final int kk = g.colRows(), hw = g.colCols(), coutG = g.coutG();
         float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(coutG, hw));
-        for (int pc = 0; pc < coutG; pc += SimdGemm.KC) {
-            SimdGemm.packWholeB(false, dOut, dOff, hw, coutG, hw, pc, 0, hw, bp);
-        }
+        SimdGemm.packWholeB(false, dOut, dOff, hw, coutG, hw, bp);
         SimdGemm.sgemmPacked(true, kk, hw, coutG, 1f, null, 0, kk, packedWT, bp, hw, 0, 0f, col, colOff, hw);
         col2im(g, col, colOff, x, xOff);
     }
@@ -300,9 +294,7 @@ public final class SimdConv {
             java.util.Arrays.fill(aw, block + kk * kc, block + mPad * kc, 0f);
         }
         float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(hw, coutG));
-        for (int pc = 0; pc < hw; pc += SimdGemm.KC) {             // op(B) = dOut^T, (outH outW, Cout/groups)
-            SimdGemm.packWholeB(true, dOut, dOff, hw, hw, coutG, pc, 0, coutG, bp);
-        }
+        SimdGemm.packWholeB(true, dOut, dOff, hw, hw, coutG, bp);   // op(B) = dOut^T, (outH outW, Cout/groups)
         SimdGemm.sgemmPacked(false, kk, coutG, hw, 1f, null, 0, 0, aw, bp, coutG, 0, beta, dwt, dwtOff, coutG);
     }
 
@@ -367,13 +359,9 @@ public final class SimdConv {
                         }
                         long src = row + (long) oh * outW;
                         long dst = plane + (long) ih * w + wShift;
-                        if (sW == 1) {
-                            addRow(col, src + owLo, x, dst + owLo, owHi - owLo);
-                        } else {
-                            for (int ow = owLo; ow < owHi; ow++) {
-                                long xi = dst + (long) ow * sW;
-                                x.setAtIndex(F32, xi, x.getAtIndex(F32, xi) + col.getAtIndex(F32, src + ow));
-                            }
+                        for (int ow = owLo; ow < owHi; ow++) {        // sW > 1 here: stride 1 took the padded path
+                            long xi = dst + (long) ow * sW;
+                            x.setAtIndex(F32, xi, x.getAtIndex(F32, xi) + col.getAtIndex(F32, src + ow));
                         }
                     }
                 }
@@ -454,29 +442,6 @@ public final class SimdConv {
         }
         for (int i = 0; i < n; i++) {
             s.setAtIndex(F32, off + i, 0f);
-        }
-    }
-
-    /**
-     * dst[j] = src[j] for j in [0, n): vector loads and stores (rows are short, 8 to 64 floats in a convnet, where
-     * MemorySegment.copy's per-call overhead dominates). A tail of a row at least one vector long is one more
-     * vector ending at n, which rewrites a few values already copied (src and dst never overlap): the scalar tail
-     * of checked segment reads and writes cost more than the rest of the row.
-     */
-    private static void copyRow(MemorySegment src, long sOff, MemorySegment dst, long dOff, int n) {
-        int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += S.length()) {
-            FloatVector.fromMemorySegment(S, src, (sOff + j) * Float.BYTES, NATIVE)
-                    .intoMemorySegment(dst, (dOff + j) * Float.BYTES, NATIVE);
-        }
-        if (j < n && n >= S.length()) {
-            int last = n - S.length();
-            FloatVector.fromMemorySegment(S, src, (sOff + last) * Float.BYTES, NATIVE)
-                    .intoMemorySegment(dst, (dOff + last) * Float.BYTES, NATIVE);
-            return;
-        }
-        for (; j < n; j++) {
-            dst.setAtIndex(F32, dOff + j, src.getAtIndex(F32, sOff + j));
         }
     }
 

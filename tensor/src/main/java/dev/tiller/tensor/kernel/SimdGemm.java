@@ -167,6 +167,13 @@ public final class SimdGemm {
         packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, pc * paddedColumns(n) + jc * kc, WORKSPACE.get().line);
     }
 
+    /** All of op(B) (k x n) packed whole into bp on the calling thread: every K block, all columns. */
+    static void packWholeB(boolean transB, MemorySegment b, long bOff, int ldb, int k, int n, float[] bp) {
+        for (int pc = 0; pc < k; pc += KC) {
+            packWholeB(transB, b, bOff, ldb, k, n, pc, 0, n, bp);
+        }
+    }
+
     /**
      * C(0..m, 0..n) = alpha * op(A) Bw(:, j0..j0+n) + beta * C, where Bw is an op(B) of nb columns that
      * {@link #packWholeB} packed whole into bp, and j0 is a multiple of NR. Same contract, summation order and bits
