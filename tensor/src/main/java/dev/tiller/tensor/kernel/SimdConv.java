@@ -1,6 +1,7 @@
 package dev.tiller.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,10 +22,13 @@ import java.nio.ByteOrder;
 public final class SimdConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /**
-     * 256-bit lanes for what is left of a row after S's whole vectors, where S is wider: with 512-bit vectors the
-     * convnet's rows of 8 (its 8 x 8 layer) would otherwise be all scalar tail. H = S on 256-bit machines.
+     * Where S is wider than 8 lanes, what is left of a row after S's whole vectors moves 8 floats at a time as S
+     * under the mask M8: with 512-bit vectors the convnet's rows of 8 (its 8 x 8 layer) would otherwise be all
+     * scalar tail. NOTE: not as a narrower species: a second float species makes the Vector API's shared type
+     * profiles see two vector classes, and C2 then sometimes boxes the GEMM microkernel's vectors (SimdReduce).
      */
-    private static final VectorSpecies<Float> H = S.length() > 8 ? FloatVector.SPECIES_256 : S;
+    private static final boolean WIDE = S.length() > 8;
+    private static final VectorMask<Float> M8 = S.indexInRange(0, 8);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
@@ -118,11 +122,11 @@ public final class SimdConv {
                                     .add(FloatVector.fromMemorySegment(S, col, (src + j) * Float.BYTES, NATIVE))
                                     .intoArray(pad, dst + j);
                         }
-                        if (H != S && outW - j >= H.length()) {
-                            FloatVector.fromArray(H, pad, dst + j)
-                                    .add(FloatVector.fromMemorySegment(H, col, (src + j) * Float.BYTES, NATIVE))
-                                    .intoArray(pad, dst + j);
-                            j += H.length();
+                        if (WIDE && outW - j >= 8) {
+                            FloatVector.fromArray(S, pad, dst + j, M8)
+                                    .add(FloatVector.fromMemorySegment(S, col, (src + j) * Float.BYTES, NATIVE, M8))
+                                    .intoArray(pad, dst + j, M8);
+                            j += 8;
                         }
                         for (; j < outW; j++) {
                             pad[dst + j] += col.getAtIndex(F32, src + j);
@@ -145,9 +149,9 @@ public final class SimdConv {
             return;
         }
         int j = 0;
-        if (H != S && n >= H.length()) {
-            FloatVector.fromArray(H, src, sOff).intoMemorySegment(dst, dOff * Float.BYTES, NATIVE);
-            j = H.length();
+        if (WIDE && n >= 8) {
+            FloatVector.fromArray(S, src, sOff, M8).intoMemorySegment(dst, dOff * Float.BYTES, NATIVE, M8);
+            j = 8;
         }
         for (; j < n; j++) {
             dst.setAtIndex(F32, dOff + j, src[sOff + j]);
@@ -314,9 +318,9 @@ public final class SimdConv {
         for (int bound = S.loopBound(n); j < bound; j += S.length()) {
             FloatVector.fromArray(S, src, s + j).intoArray(dst, d + j);
         }
-        if (H != S && n - j >= H.length()) {
-            FloatVector.fromArray(H, src, s + j).intoArray(dst, d + j);
-            j += H.length();
+        if (WIDE && n - j >= 8) {
+            FloatVector.fromArray(S, src, s + j, M8).intoArray(dst, d + j, M8);
+            j += 8;
         }
         for (; j < n; j++) {
             dst[d + j] = src[s + j];

@@ -30,10 +30,12 @@ import java.nio.ByteOrder;
  * microkernel small enough to inline into sgemm (with stage and writeBack when their call sites were hot), the
  * combined compilation sometimes passed C2's node cutoff and the microkernel's vector calls went unintrinsified:
  * in about 1 run in 5 a convnet step took 1 s and allocated 10 GB instead of 0.16 s and 0.2 MB, and a 1024 product
- * ran at 36 instead of 60 GFLOP/s. With the rule, 5 of 5 convnet and 3 of 3 matmul runs were normal, but one later
- * convnet run with JFR attached still ran the microkernel boxed throughout (1.26 s a step): the cause is not fully
- * understood (a C1-only or trap-ridden kernel is the lead; PrintCompilation runs never reproduced it). Results are
- * the same either way.
+ * ran at 36 instead of 60 GFLOP/s. With the rule, 5 of 5 convnet and 3 of 3 matmul runs were normal, but the same
+ * failure went on in about 1 convnet run in 3 (6 of 19). PrintInlining of such a run showed kernel4's spill stores
+ * failing to intrinsify after C2 had resolved the vector's length() and vspecies() to Float128Vector's: SimdReduce
+ * then loaded half-width float vectors, and the Vector API's shared FloatVector methods carry one type profile for
+ * every caller. With one float species everywhere (VectorApiConfinementTest checks it), 9 of 9 runs were normal.
+ * Results are the same either way.
  *
  * <p>Packing buffers belong to the calling thread (a ThreadLocal, allocated once per thread), so a call allocates
  * nothing after warm-up. Tiny problems skip packing and use a direct fma loop.

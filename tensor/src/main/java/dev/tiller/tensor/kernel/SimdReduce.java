@@ -3,8 +3,8 @@ package dev.tiller.tensor.kernel;
 import dev.tiller.tensor.kernel.ref.RefReduce;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -19,12 +19,18 @@ import java.nio.ByteOrder;
  */
 public final class SimdReduce {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    /** Floats loaded as many lanes as D has, so F2D is a same-lane-count conversion. */
-    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(D.vectorBitSize() / 2));
+    /**
+     * The only float species here. Each S vector widens to two D vectors (F2D parts 0 and 1), and a last half
+     * vector loads under LOW. NOTE: an earlier version loaded half-width float vectors (a second float species) so
+     * F2D kept the lane count. Their calls went through the same shared FloatVector methods as every other
+     * kernel's, whose type profiles then showed two vector classes: in about 1 run in 3, C2 compiled the GEMM
+     * microkernel with a store it could not intrinsify, boxed its vectors, and a convnet step took 10x as long.
+     */
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int DL = D.length();
     private static final int L = S.length();
+    /** The first DL lanes of S: the elements one D vector takes. */
+    private static final VectorMask<Float> LOW = S.indexInRange(0, DL);
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
@@ -34,8 +40,13 @@ public final class SimdReduce {
     public static double sum(MemorySegment x, long off, int n) {
         DoubleVector acc = DoubleVector.zero(D);
         int i = 0;
-        for (final int bound = FH.loopBound(n); i < bound; i += DL) {
-            acc = acc.add(widen(x, off + i));
+        for (final int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector v = load(x, off + i);
+            acc = acc.add(low(v)).add(high(v));
+        }
+        if (n - i >= DL) {
+            acc = acc.add(low(loadLow(x, off + i)));
+            i += DL;
         }
         double s = VecMath.sumLanes(acc);
         for (; i < n; i++) {
@@ -49,9 +60,17 @@ public final class SimdReduce {
         DoubleVector acc = DoubleVector.zero(D);
         DoubleVector m = DoubleVector.broadcast(D, mean);
         int i = 0;
-        for (final int bound = FH.loopBound(n); i < bound; i += DL) {
-            DoubleVector d = widen(x, off + i).sub(m);
+        for (final int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector v = load(x, off + i);
+            DoubleVector d = low(v).sub(m);
             acc = d.fma(d, acc);
+            d = high(v).sub(m);
+            acc = d.fma(d, acc);
+        }
+        if (n - i >= DL) {
+            DoubleVector d = low(loadLow(x, off + i)).sub(m);
+            acc = d.fma(d, acc);
+            i += DL;
         }
         double s = VecMath.sumLanes(acc);
         for (; i < n; i++) {
@@ -66,10 +85,15 @@ public final class SimdReduce {
     public static double sumExp(MemorySegment x, long off, int n, float shift) {
         DoubleVector acc = DoubleVector.zero(D);
         int i = 0;
-        for (final int bound = FH.loopBound(n); i < bound; i += DL) {
-            FloatVector e = FloatVector.fromMemorySegment(FH, x, (off + i) * Float.BYTES, NATIVE).sub(shift);
-            e = VecMath.exp(e);
-            acc = acc.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
+        for (final int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector e = VecMath.exp(load(x, off + i).sub(shift));
+            acc = acc.add(low(e)).add(high(e));
+        }
+        if (n - i >= DL) {
+            // the masked-off lanes hold exp(0 - shift), never added
+            FloatVector e = VecMath.exp(loadLow(x, off + i).sub(shift));
+            acc = acc.add(low(e));
+            i += DL;
         }
         double s = VecMath.sumLanes(acc);
         for (; i < n; i++) {
@@ -127,12 +151,18 @@ public final class SimdReduce {
      * the two agree bitwise.
      */
     public static void sumColumns(MemorySegment x, long off, int rows, long ld, int cols, double[] acc) {
-        final int bound = FH.loopBound(cols);
+        final int bound = S.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             long base = off + r * ld;
             int c = 0;
-            for (; c < bound; c += DL) {
-                DoubleVector.fromArray(D, acc, c).add(widen(x, base + c)).intoArray(acc, c);
+            for (; c < bound; c += L) {
+                FloatVector v = load(x, base + c);
+                DoubleVector.fromArray(D, acc, c).add(low(v)).intoArray(acc, c);
+                DoubleVector.fromArray(D, acc, c + DL).add(high(v)).intoArray(acc, c + DL);
+            }
+            if (cols - c >= DL) {
+                DoubleVector.fromArray(D, acc, c).add(low(loadLow(x, base + c))).intoArray(acc, c);
+                c += DL;
             }
             for (; c < cols; c++) {
                 acc[c] += x.getAtIndex(F32, base + c);
@@ -140,8 +170,20 @@ public final class SimdReduce {
         }
     }
 
-    private static DoubleVector widen(MemorySegment x, long i) {
-        return (DoubleVector) FloatVector.fromMemorySegment(FH, x, i * Float.BYTES, NATIVE)
-                .convertShape(VectorOperators.F2D, D, 0);
+    private static FloatVector load(MemorySegment x, long i) {
+        return FloatVector.fromMemorySegment(S, x, i * Float.BYTES, NATIVE);
+    }
+
+    /** x[i..i+DL) in S's low lanes, zeros above; nothing past them is read. */
+    private static FloatVector loadLow(MemorySegment x, long i) {
+        return FloatVector.fromMemorySegment(S, x, i * Float.BYTES, NATIVE, LOW);
+    }
+
+    private static DoubleVector low(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+    }
+
+    private static DoubleVector high(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
     }
 }
