@@ -202,14 +202,18 @@ public final class Tensor implements AutoCloseable {
         return storage.segment(this);
     }
 
-    /** True when elements are laid out row-major without gaps (offset may be nonzero). */
+    /**
+     * True when elements are laid out row-major without gaps (offset may be nonzero): the strides of
+     * Shape.contiguousStrides, which count a size-0 dim as 1 (as fresh tensors get them; counting it as 0 here made
+     * reshape of a size-0 view copy and retry forever).
+     */
     public boolean isContiguous() {
         long expect = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expect) {
                 return false;
             }
-            expect *= shape[i];
+            expect *= Math.max(shape[i], 1);
         }
         return true;
     }

@@ -21,6 +21,15 @@ class TensorTest {
     }
 
     @Test
+    void viewsWithNoElementsReshapeAndCopy() {
+        // a permuted view of zero elements has strides no fresh tensor has; reshape once copied it again forever
+        Tensor empty = Tensor.zeros(2, 0, 3).reshape(2, 0, 3, 1, 1).permute(2, 0, 3, 1, 4);
+        assertTrue(Tensor.zeros(2, 0, 3).isContiguous());
+        assertArrayEquals(new int[] {2, 1, 0, 1}, empty.slice(0, 0, 1).reshape(2, 1, 0, 1).shape());
+        assertEquals(0, empty.contiguous().toFloatArray().length);
+    }
+
+    @Test
     void factoriesHoldTheirValues() {
         Tensor t = Tensor.of(arange(6), 2, 3);
         assertArrayEquals(new int[] {2, 3}, t.shape());
