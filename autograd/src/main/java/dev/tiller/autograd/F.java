@@ -284,6 +284,15 @@ public final class F {
     }
 
     /**
+     * Causal self-attention with scale 1/sqrt(C / heads) on a fused projection qkv (B, T, 3C), each row
+     * [q | k | v] -> (B, T, C), the heads side by side. The same values as splitting q, k and v into heads
+     * (B, H, T, C / H), {@link #causalAttention}, and joining the heads back, without copying them in between.
+     */
+    public static Variable causalSelfAttention(Variable qkv, int heads) {
+        return Engine.apply(new LossOps.CausalSelfAttention(heads), qkv);
+    }
+
+    /**
      * Scaled dot-product attention, general form: softmax(q k^T * scale + mask) v, composed from primitives.
      * causal masks positions j > i. q (..., Tq, hs), k and v (..., Tk, hs).
      */

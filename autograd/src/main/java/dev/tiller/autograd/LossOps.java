@@ -114,4 +114,34 @@ final class LossOps {
             return new Tensor[] {g.dQ(), g.dK(), g.dV()};
         }
     }
+
+    /**
+     * Causal self-attention on a fused projection: qkv (B, T, 3C) -> (B, T, C), as the composition of splitting
+     * [q | k | v] into heads (B, H, T, C / H), {@link CausalAttention}, and joining the heads again, with the same
+     * bits, minus the copies (Attention.causalSelfAttention). Saves qkv and the probabilities (B, H, T, T).
+     */
+    static final class CausalSelfAttention implements Op {
+        private final int heads;
+
+        CausalSelfAttention(int heads) {
+            this.heads = heads;
+        }
+
+        @Override
+        public String name() {
+            return "causal_self_attention";
+        }
+
+        @Override
+        public Tensor forward(Saved saved, Tensor... in) {
+            Attention.AttentionResult r = Attention.causalSelfAttention(in[0], heads);
+            saved.keep(in[0], r.probs());
+            return r.out();
+        }
+
+        @Override
+        public Tensor[] backward(Saved saved, Tensor dOut, boolean[] needsGrad) {
+            return new Tensor[] {Attention.causalSelfAttentionBackward(dOut, saved.tensor(0), saved.tensor(1), heads)};
+        }
+    }
 }

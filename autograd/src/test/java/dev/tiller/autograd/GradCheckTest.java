@@ -244,6 +244,8 @@ class GradCheckTest {
                 check("causal_attention", v -> F.causalAttention(v[0], v[1], v[2]), 1e-2, true, tol, seed,
                         input(seed, -1f, 1f, 0f, n, 2, hw, 3), input(seed + 1, -1f, 1f, 0f, n, 2, hw, 3),
                         input(seed + 2, -1f, 1f, 0f, n, 2, hw, 3));
+                check("causal_self_attention", v -> F.causalSelfAttention(v[0], 2), 1e-2, true, tol, seed,
+                        input(seed + 3, -1f, 1f, 0f, n, hw, 3 * 2 * 3));
                 check("attention_general", v -> F.attention(v[0], v[1], v[2], false, 0.7f), 1e-2, true, tol, seed,
                         input(seed, -1f, 1f, 0f, n, hw, 3), input(seed + 1, -1f, 1f, 0f, n, hw + 1, 3),
                         input(seed + 2, -1f, 1f, 0f, n, hw + 1, 2));

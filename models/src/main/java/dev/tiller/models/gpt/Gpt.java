@@ -104,18 +104,8 @@ public final class Gpt extends Module {
         }
 
         Variable forward(Variable x) {
-            int[] s = x.shape();
-            int b = s[0];
-            int t = s[1];
-            int c = s[2];
-            int hs = c / heads;
-            // qkv: (B, T, 3C) -> (B, T, 3, H, hs) -> (3, B, H, T, hs)
-            Variable qkvAll = F.permute(F.reshape(qkv.forward(ln1.forward(x)), b, t, 3, heads, hs), 2, 0, 3, 1, 4);
-            Variable q = F.reshape(F.slice(qkvAll, 0, 0, 1), b, heads, t, hs);
-            Variable k = F.reshape(F.slice(qkvAll, 0, 1, 2), b, heads, t, hs);
-            Variable v = F.reshape(F.slice(qkvAll, 0, 2, 3), b, heads, t, hs);
-            Variable y = F.causalAttention(q, k, v);                              // (B, H, T, hs)
-            y = F.reshape(F.permute(y, 0, 2, 1, 3), b, t, c);                    // (B, T, C)
+            // qkv (B, T, 3C): [q | k | v], head h at columns h hs..(h+1) hs of each; attended in place -> (B, T, C)
+            Variable y = F.causalSelfAttention(qkv.forward(ln1.forward(x)), heads);
             x = F.add(x, proj.forward(y));
             return F.add(x, out.forward(F.gelu(fc.forward(ln2.forward(x)), false)));
         }

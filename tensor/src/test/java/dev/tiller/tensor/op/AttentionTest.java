@@ -214,6 +214,49 @@ class AttentionTest {
         }
     }
 
+    /**
+     * The packed form reads and writes the heads in place; splitting qkv into q, k, v heads, attending, and joining
+     * the heads must give the same bits, forward and backward (dQkv holds dQ, dK, dV where q, k, v sat).
+     */
+    @Test
+    void causalSelfAttentionIsSplitAttendJoinBitForBit() {
+        qt().withFixedSeed(173L).withExamples(30)
+                .forAll(integers().between(1, 6), integers().between(0, 20), integers().between(1, 12), longs().all())
+                .checkAssert((slices, t, hs, seed) -> {
+                    int b = slices % 2 == 0 ? 2 : 1;
+                    int h = slices / b;
+                    int c = h * hs;
+                    Tensor qkv = Tensor.of(uniform(seed, b * t * 3 * c, -1f, 1f), b, t, 3 * c);
+                    Tensor dOut = Tensor.of(uniform(seed + 1, b * t * c, -1f, 1f), b, t, c);
+                    Tensor heads = qkv.reshape(b, t, 3, h, hs).permute(2, 0, 3, 1, 4);     // (3, B, H, T, hs)
+                    Tensor q = heads.slice(0, 0, 1).contiguous().reshape(b, h, t, hs);
+                    Tensor k = heads.slice(0, 1, 2).contiguous().reshape(b, h, t, hs);
+                    Tensor v = heads.slice(0, 2, 3).contiguous().reshape(b, h, t, hs);
+                    Attention.AttentionResult ref = Attention.causalAttention(q, k, v);
+                    Attention.AttentionGrads g = Attention.causalAttentionBackward(
+                            dOut.reshape(b, t, h, hs).permute(0, 2, 1, 3).contiguous(), q, k, v, ref.probs());
+                    Attention.AttentionResult got = Attention.causalSelfAttention(qkv, h);
+                    Tensor dQkv = Attention.causalSelfAttentionBackward(dOut, qkv, got.probs(), h);
+                    String at = "b=" + b + " h=" + h + " t=" + t + " hs=" + hs;
+                    assertTrue(TestData.bitwiseEqual(ref.probs().toFloatArray(), got.probs().toFloatArray()), at);
+                    assertTrue(TestData.bitwiseEqual(ref.out().permute(0, 2, 1, 3).contiguous().toFloatArray(),
+                            got.out().toFloatArray()), "out " + at);
+                    float[][] parts = {g.dQ().toFloatArray(), g.dK().toFloatArray(), g.dV().toFloatArray()};
+                    float[] joined = new float[b * t * 3 * c];                            // (B, T, 3, H, hs)
+                    for (int bi = 0; bi < b; bi++) {
+                        for (int ti = 0; ti < t; ti++) {
+                            for (int part = 0; part < 3; part++) {
+                                for (int hi = 0; hi < h; hi++) {
+                                    System.arraycopy(parts[part], ((bi * h + hi) * t + ti) * hs, joined,
+                                            (bi * t + ti) * 3 * c + part * c + hi * hs, hs);
+                                }
+                            }
+                        }
+                    }
+                    assertTrue(TestData.bitwiseEqual(joined, dQkv.toFloatArray()), "dQkv " + at);
+                });
+    }
+
     @Test
     void badShapesAreRejected() {
         Tensor q = Tensor.zeros(1, 2, 4, 8);
@@ -232,5 +275,13 @@ class AttentionTest {
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Attention.causalSoftmax(Tensor.zeros(3, 3), 0f));
         assertTrue(e.getMessage().contains("scale"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Attention.causalSelfAttention(Tensor.zeros(2, 4, 3 * 8), 3));
+        assertTrue(e.getMessage().contains("causalSelfAttention") && e.getMessage().contains("heads = 3"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Attention.causalSelfAttentionBackward(Tensor.zeros(2, 4, 7), Tensor.zeros(2, 4, 24),
+                        Tensor.zeros(2, 2, 4, 4), 2));
+        assertTrue(e.getMessage().contains("dOut=(2, 4, 7)"), e.getMessage());
     }
 }
