@@ -31,7 +31,11 @@ final class Engine {
         Saved saved = new Saved();
         saved.opName(op.name());
         String site = Anomaly.isEnabled() ? Anomaly.callerSite() : null;
+        long t0 = OpTimes.ENABLED ? System.nanoTime() : 0;
         Tensor out = op.forward(saved, in);
+        if (OpTimes.ENABLED) {
+            OpTimes.record("forward " + op.name(), System.nanoTime() - t0);
+        }
         Autocast.round(op.name(), out, in);
         if (site != null) {
             Anomaly.check("forward", op.name(), out, in, site);
@@ -71,7 +75,13 @@ final class Engine {
             for (int i = 0; i < needsGrad.length; i++) {
                 needsGrad[i] = node.inputs[i] != null && node.inputs[i].requiresGrad();
             }
+            long t0 = OpTimes.ENABLED ? System.nanoTime() : 0;
             Tensor[] grads = node.op.backward(node.saved, dOut, needsGrad);
+            if (OpTimes.ENABLED) {
+                long t1 = System.nanoTime();
+                OpTimes.record("backward " + node.op.name(), t1 - t0);
+                t0 = t1;
+            }
             if (grads.length != node.inputs.length) {
                 throw new IllegalStateException(node.op.name() + ": backward returned " + grads.length
                         + " gradients for " + node.inputs.length + " inputs");
@@ -95,6 +105,9 @@ final class Engine {
                 } else {
                     pending.put(input, Binary.add(prev, g));
                 }
+            }
+            if (OpTimes.ENABLED) {
+                OpTimes.record("backward (engine)", System.nanoTime() - t0);
             }
             if (!retainGraph) {
                 node.saved.release();

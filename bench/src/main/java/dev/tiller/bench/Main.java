@@ -16,7 +16,8 @@ import java.util.Map;
  * {@code ./tiller bench [NAME...]}: runs the reference workloads of shared/bench/WORKLOADS.md and prints one
  * {@code key value} pair a line, the same keys torch_ref.py prints, so the two can be compared in one run.
  * With no names it runs every registered workload. {@code ./tiller bench jmh [JMH args]} hands over to JMH
- * (e.g. {@code ./tiller bench jmh GemmBenchmark -f 1}).
+ * (e.g. {@code ./tiller bench jmh GemmBenchmark -f 1}). {@code --profile} also prints, on stderr, the wall time a
+ * timed step of each training workload spends in each op's forward and backward (autograd's OpTimes).
  *
  * <p>Threads: 2 (the peer's setting) unless {@code -Dtiller.threads} is given.
  */
@@ -52,6 +53,9 @@ public final class Main {
             return;
         }
         List<String> names = new ArrayList<>(Arrays.asList(args));
+        if (names.remove("--profile")) {
+            System.setProperty("tiller.profile", "true");     // before OpTimes is loaded: it reads the flag once
+        }
         if (names.isEmpty()) {
             names.addAll(WORKLOADS.keySet());
         }

@@ -1,8 +1,13 @@
 package dev.tiller.bench;
 
+import dev.tiller.autograd.OpTimes;
+
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Times a step the way torch_ref.py does (warm-up steps, then the median of n timed steps; warm-up also lasts at
@@ -82,15 +87,35 @@ final class StepTimer {
         long heap0 = mx.getTotalThreadAllocatedBytes();
         long off0 = step.offHeapReserved();
         double[] t = new double[n];
+        OpTimes.reset();
         for (int i = 0; i < n; i++) {
             long s = System.nanoTime();
             step.run();
             t[i] = (System.nanoTime() - s) / 1e9;
         }
         long heap1 = mx.getTotalThreadAllocatedBytes();
+        if (OpTimes.ENABLED) {
+            printProfile(n, Arrays.stream(t).sum());
+        }
         long off1 = step.offHeapReserved();
         Arrays.sort(t);
         double median = n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;   // statistics.median
         return new Result(median, heap0 < 0 ? Double.NaN : (double) (heap1 - heap0) / n, (double) (off1 - off0) / n);
+    }
+
+    /** --profile: wall seconds per timed step in each op, largest first, on stderr (stdout keeps the keys). */
+    private static void printProfile(int n, double total) {
+        double counted = 0;
+        List<Map.Entry<String, double[]>> rows = new ArrayList<>(OpTimes.snapshot().entrySet());
+        rows.sort((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0]));
+        System.err.printf("profile: %.4f s a step over %d steps%n", total / n, n);
+        for (Map.Entry<String, double[]> e : rows) {
+            double s = e.getValue()[0];
+            counted += s;
+            System.err.printf("%8.4f s %5.1f%% %6.0f calls  %s%n", s / n, 100 * s / total, e.getValue()[1] / n,
+                    e.getKey());
+        }
+        double rest = total - counted;
+        System.err.printf("%8.4f s %5.1f%%               elsewhere%n", rest / n, 100 * rest / total);
     }
 }

@@ -4,6 +4,7 @@ import dev.tiller.autograd.F;
 import dev.tiller.autograd.Variable;
 import dev.tiller.models.arch.ConvNet;
 import dev.tiller.models.arch.Mlp;
+import dev.tiller.autograd.OpTimes;
 import dev.tiller.models.gpt.Gpt;
 import dev.tiller.models.gpt.GptConfig;
 import dev.tiller.models.nn.Activation;
@@ -80,7 +81,11 @@ final class TrainStepWorkloads {
                         p.grad().fill(0f);
                     }
                     loss.get().backward();
+                    long t1 = OpTimes.ENABLED ? System.nanoTime() : 0;
                     opt.step(h);
+                    if (OpTimes.ENABLED) {
+                        OpTimes.record("optimizer step", System.nanoTime() - t1);
+                    }
                 }
             }
 
