@@ -250,6 +250,12 @@ final class ElementwiseOps {
         @Override
         public Tensor forward(Saved saved, Tensor... in) {
             Tensor x = in[0];
+            if (fn == Fn.GELU) {
+                // keeps 1 + erf(x / sqrt2) in place of y (which GELU's backward does not read): half the backward
+                Unary.GeluKept r = Unary.geluKeep(x);
+                saved.keep(x, r.k());
+                return r.out();
+            }
             Tensor y = switch (fn) {
                 case NEG -> Unary.neg(x);
                 case EXP -> Unary.exp(x);
@@ -259,7 +265,7 @@ final class ElementwiseOps {
                 case SIGMOID -> Unary.sigmoid(x);
                 case RELU -> Unary.relu(x);
                 case SILU -> Unary.silu(x);
-                case GELU -> Unary.gelu(x, false);
+                case GELU -> throw new AssertionError("handled above");
                 case GELU_TANH -> Unary.gelu(x, true);
                 case SOFTPLUS -> Unary.softplus(x, a, b);
                 case LEAKY_RELU -> Unary.leakyRelu(x, a);
@@ -282,7 +288,7 @@ final class ElementwiseOps {
                 case SIGMOID -> Unary.sigmoidBackward(y, dOut);
                 case RELU -> Unary.reluBackward(x, dOut);
                 case SILU -> Unary.siluBackward(x, dOut);
-                case GELU -> Unary.geluBackward(x, dOut, false);
+                case GELU -> Unary.geluBackwardKept(x, y, dOut);                           // y holds k here
                 case GELU_TANH -> Unary.geluBackward(x, dOut, true);
                 case SOFTPLUS -> Unary.softplusBackward(x, dOut, a, b);
                 case LEAKY_RELU -> Unary.leakyReluBackward(x, dOut, a);

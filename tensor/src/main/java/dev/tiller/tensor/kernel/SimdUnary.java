@@ -110,6 +110,71 @@ public final class SimdUnary {
         }
     }
 
+    /**
+     * map(GELU) that also writes k = 1 + erf(x / sqrt2) (the forward's own intermediate, so y has the same bits as
+     * map's), for {@link #geluBackwardKept}. The tail (fewer than L elements) is scalar, as map's, and its backward
+     * recomputes from x.
+     */
+    public static void geluKeep(MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment k, long kOff,
+                                int n) {
+        final int bound = S.loopBound(n);
+        float[] erfc = PASS_A.get(PASS_BLOCK);
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            erfcPass(INV_SQRT2, x, xOff + b, erfc, len);
+            geluKeepPass(x, xOff + b, y, yOff + b, k, kOff + b, erfc, len);
+        }
+        for (int i = bound; i < n; i++) {
+            float v = x.getAtIndex(F32, xOff + i);
+            y.setAtIndex(F32, yOff + i, RefUnary.apply(UnaryFn.GELU, 0f, 0f, v));
+            k.setAtIndex(F32, kOff + i, (float) RefUnary.erfc(-v * INV_SQRT2));
+        }
+    }
+
+    private static void geluKeepPass(MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment k,
+                                     long kOff, float[] erfc, int len) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector v = ld(x, xOff + i);
+            FloatVector ope = onePlusErf(v.mul(INV_SQRT2), FloatVector.fromArray(S, erfc, i));
+            st(ope, k, kOff + i);
+            st(v.mul(0.5f).mul(ope), y, yOff + i);
+        }
+    }
+
+    /**
+     * backward(GELU) from k as {@link #geluKeep} wrote it: the same lane operations as backGelu with its erfc pass
+     * replaced by k, so the same bits, for about half the work.
+     */
+    public static void geluBackwardKept(MemorySegment at, long aOff, MemorySegment k, long kOff, MemorySegment dOut,
+                                        long dOff, MemorySegment dx, long dxOff, int n) {
+        final int bound = S.loopBound(n);
+        float[] phi = PASS_B.get(PASS_BLOCK);
+        for (int b = 0; b < bound; b += PASS_BLOCK) {
+            int len = Math.min(PASS_BLOCK, bound - b);
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = ld(at, aOff + b + i);
+                v.mul(v).mul(-0.5f).intoArray(phi, i);
+            }
+            expPass(phi, len);                                  // e^(-x^2 / 2)
+            geluBackwardKeptPass(at, aOff + b, k, kOff + b, dOut, dOff + b, dx, dxOff + b, phi, len);
+        }
+        for (int i = bound; i < n; i++) {
+            dx.setAtIndex(F32, dxOff + i, RefUnary.derivative(UnaryFn.GELU, 0f, 0f, at.getAtIndex(F32, aOff + i),
+                    dOut.getAtIndex(F32, dOff + i)));
+        }
+    }
+
+    private static void geluBackwardKeptPass(MemorySegment at, long aOff, MemorySegment k, long kOff,
+                                             MemorySegment dOut, long dOff, MemorySegment dx, long dxOff, float[] phi,
+                                             int len) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector v = ld(at, aOff + i);
+            FloatVector dens = FloatVector.fromArray(S, phi, i).mul(INV_SQRT_2PI);
+            FloatVector d = ld(k, kOff + i).mul(0.5f).add(v.mul(dens));
+            st(ld(dOut, dOff + i).mul(d), dx, dxOff + i);
+        }
+    }
+
     // ---------------------------------------------------------------- one small method per function, so each
     // loop compiles on its own and a newly used function never deoptimises the others
 

@@ -208,6 +208,73 @@ public final class Unary {
         return backward("geluBackward", approximate ? UnaryFn.GELU_TANH : UnaryFn.GELU, 0f, 0f, x, dOut);
     }
 
+    /** GELU's output and what its backward keeps: k = 1 + erf(x / sqrt2), same shape. */
+    public record GeluKept(Tensor out, Tensor k) {}
+
+    /**
+     * Exact (erf) GELU, as gelu(x, false) with the same values, that also returns k = 1 + erf(x / sqrt2) for
+     * {@link #geluBackwardKept}: the backward then needs only e^(-x^2 / 2), not erf again. x: any shape.
+     */
+    public static GeluKept geluKeep(Tensor x) {
+        final String op = "geluKeep";
+        Broadcast.requireF32(op, "input", x);
+        Tensor xc = Broadcast.dense(x);
+        Tensor out = Tensor.empty(DType.F32, x.shape());
+        Tensor k = Tensor.empty(DType.F32, x.shape());
+        int n = count(op, out);
+        MemorySegment xs = xc.segment();
+        MemorySegment os = out.segment();
+        MemorySegment ks = k.segment();
+        long xo = xc.offset();
+        long oo = out.offset();
+        long ko = k.offset();
+        Parallel.forRange(n, CHUNK, (s, e) -> {
+            if (Kernels.SIMD) {
+                SimdUnary.geluKeep(xs, xo + s, os, oo + s, ks, ko + s, e - s);
+            } else {
+                RefUnary.geluKeep(xs, xo + s, os, oo + s, ks, ko + s, e - s);
+            }
+        });
+        if (xc != x) {
+            xc.close();
+        }
+        return new GeluKept(out, k);
+    }
+
+    /** geluBackward(x, dOut, false), the same values, from k as {@link #geluKeep} returned it. */
+    public static Tensor geluBackwardKept(Tensor x, Tensor k, Tensor dOut) {
+        final String op = "geluBackwardKept";
+        Broadcast.requireF32(op, "forward tensor", x);
+        Broadcast.requireF32(op, "k", k);
+        Broadcast.requireF32(op, "dOut", dOut);
+        if (!Arrays.equals(x.shape(), dOut.shape()) || !Arrays.equals(x.shape(), k.shape())) {
+            throw new ShapeMismatchException(op, "x, k and dOut of one shape", "x " + x.describe() + ", k "
+                    + k.describe() + ", dOut " + dOut.describe(), null);
+        }
+        Tensor xc = Broadcast.dense(x);
+        Tensor kc = Broadcast.dense(k);
+        Tensor gc = Broadcast.dense(dOut);
+        Tensor out = Tensor.empty(DType.F32, x.shape());
+        int n = count(op, out);
+        MemorySegment xs = xc.segment();
+        MemorySegment ks = kc.segment();
+        MemorySegment gs = gc.segment();
+        MemorySegment os = out.segment();
+        long xo = xc.offset();
+        long ko = kc.offset();
+        long go = gc.offset();
+        long oo = out.offset();
+        Parallel.forRange(n, CHUNK, (s, e) -> {
+            if (Kernels.SIMD) {
+                SimdUnary.geluBackwardKept(xs, xo + s, ks, ko + s, gs, go + s, os, oo + s, e - s);
+            } else {
+                RefUnary.geluBackwardKept(xs, xo + s, ks, ko + s, gs, go + s, os, oo + s, e - s);
+            }
+        });
+        Broadcast.closeCopies(new Tensor[] {x, k, dOut}, new Tensor[] {xc, kc, gc});
+        return out;
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     private static Tensor map(String op, UnaryFn f, float p, float q, Tensor x) {

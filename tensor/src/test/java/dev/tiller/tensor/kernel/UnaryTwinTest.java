@@ -194,6 +194,57 @@ class UnaryTwinTest {
     }
 
     /** n inputs suited to f, about one in sixteen a special value. */
+    /**
+     * The kept-erf GELU pair gives map(GELU)'s and backward(GELU)'s bits exactly, SIMD and scalar alike (lengths up
+     * to 1200 cross the 512-float pass blocks), and k is 1 + erf(x / sqrt2) to within the forward's own error.
+     */
+    @Test
+    void geluKeptGivesTheBitsOfGeluAndItsBackward() {
+        qt().withFixedSeed(20261124L).withExamples(120)
+                .forAll(integers().between(0, 1200), integers().between(0, 7), longs().all())
+                .checkAssert((n, off, seed) -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment x = inputs(arena, UnaryFn.GELU, off + n, seed);
+                        MemorySegment g = uniform(arena, n, seed ^ 0x5DEECE66DL, -2f, 2f);
+                        MemorySegment[] y = new MemorySegment[4];
+                        for (int j = 0; j < y.length; j++) {
+                            y[j] = arena.allocate(4L * Math.max(n, 1));
+                        }
+                        MemorySegment k = arena.allocate(4L * Math.max(n, 1));
+                        MemorySegment kr = arena.allocate(4L * Math.max(n, 1));
+                        SimdUnary.map(UnaryFn.GELU, 0f, 0f, x, off, y[0], 0, n);
+                        SimdUnary.geluKeep(x, off, y[1], 0, k, 0, n);
+                        RefUnary.map(UnaryFn.GELU, 0f, 0f, x, off, y[2], 0, n);
+                        RefUnary.geluKeep(x, off, y[3], 0, kr, 0, n);
+                        sameBits("forward simd", y[0], y[1], n);
+                        sameBits("forward ref", y[2], y[3], n);
+                        for (int i = 0; i < n; i++) {
+                            float ks = k.getAtIndex(F32, i);
+                            float kref = kr.getAtIndex(F32, i);
+                            // A = 1 + erf(z) within 5u absolute (forwardTolerance's GELU case); ref rounding
+                            check("k(" + x.getAtIndex(F32, off + i) + ")", ks, kref, 5 * U + Math.ulp(kref));
+                        }
+                        SimdUnary.backward(UnaryFn.GELU, 0f, 0f, x, off, g, 0, y[0], 0, n);
+                        SimdUnary.geluBackwardKept(x, off, k, 0, g, 0, y[1], 0, n);
+                        RefUnary.backward(UnaryFn.GELU, 0f, 0f, x, off, g, 0, y[2], 0, n);
+                        RefUnary.geluBackwardKept(x, off, kr, 0, g, 0, y[3], 0, n);
+                        sameBits("backward simd", y[0], y[1], n);
+                        sameBits("backward ref", y[2], y[3], n);
+                    }
+                });
+    }
+
+    /** Element-wise the same float bits, any NaN counting as one (Java leaves NaN payloads unspecified). */
+    private static void sameBits(String what, MemorySegment a, MemorySegment b, int n) {
+        for (int i = 0; i < n; i++) {
+            float x = a.getAtIndex(F32, i);
+            float y = b.getAtIndex(F32, i);
+            if (Float.floatToIntBits(x) != Float.floatToIntBits(y)) {
+                fail(what + ": element " + i + " of " + n + ": " + x + " vs " + y);
+            }
+        }
+    }
+
     static MemorySegment inputs(Arena arena, UnaryFn f, int n, long seed) {
         float lo;
         float hi;

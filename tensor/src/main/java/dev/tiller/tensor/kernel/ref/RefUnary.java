@@ -48,6 +48,28 @@ public final class RefUnary {
         }
     }
 
+    /**
+     * map(GELU) that also writes k = 1 + erf(x / sqrt2) = erfc(-x / sqrt2), rounded once, for
+     * {@link #geluBackwardKept}. Twin of SimdUnary.geluKeep.
+     */
+    public static void geluKeep(MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment k, long kOff,
+                                int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x.getAtIndex(F32, xOff + i);
+            y.setAtIndex(F32, yOff + i, apply(UnaryFn.GELU, 0f, 0f, v));
+            k.setAtIndex(F32, kOff + i, (float) erfc(-v * SQRT_HALF));
+        }
+    }
+
+    /**
+     * backward(GELU) given k from {@link #geluKeep}. Here k is not needed: each element is computed in double from
+     * x, as backward does, so the result is the same. Twin of SimdUnary.geluBackwardKept.
+     */
+    public static void geluBackwardKept(MemorySegment at, long aOff, MemorySegment k, long kOff, MemorySegment dOut,
+                                        long dOff, MemorySegment dx, long dxOff, int n) {
+        backward(UnaryFn.GELU, 0f, 0f, at, aOff, dOut, dOff, dx, dxOff, n);
+    }
+
     /** f(x) for one element, in double, rounded once. SimdUnary's scalar tail uses it as well. */
     public static float apply(UnaryFn f, float p, float q, float xf) {
         double x = xf;
