@@ -11,7 +11,8 @@ import dev.tiller.tensor.op.Binary;
  * A tensor in the autograd graph: a value, the node that made it (none for leaves) and, for leaves that require
  * gradients, the accumulated gradient.
  *
- * <p>Conventions (STYLE.md P6): gradients accumulate across backward calls until {@link #zeroGrad()}; backward
+ * <p>Conventions (STYLE.md P6): gradients accumulate across backward calls until {@link #zeroGrad()} (or
+ * {@link #discardGrad()}, which zeroes without writing the gradient's memory); backward
  * frees the graph's saved tensors unless asked to retain them, and a second backward through a freed graph fails
  * with a message saying so; broadcasting is undone by the engine, never by ops.
  */
@@ -21,6 +22,8 @@ public final class Variable {
     private final boolean requiresGrad;
     private Tensor grad;
     private boolean gradIsBuffer;
+    /** The gradient's contents do not count (discardGrad): the next accumulate overwrites them. */
+    private boolean gradStale;
     private String name;
 
     Variable(Tensor value, Node node, boolean requiresGrad) {
@@ -53,6 +56,7 @@ public final class Variable {
 
     /** The accumulated gradient of a leaf, or null before any backward reached it. */
     public Tensor grad() {
+        settleGrad();
         return grad;
     }
 
@@ -103,10 +107,12 @@ public final class Variable {
         }
         this.grad = buffer;
         this.gradIsBuffer = true;
+        this.gradStale = false;
     }
 
     /** Sets the gradient to zero (or forgets it when the engine allocated it). */
     public void zeroGrad() {
+        gradStale = false;
         if (gradIsBuffer) {
             grad.fill(0f);
         } else {
@@ -114,8 +120,36 @@ public final class Variable {
         }
     }
 
+    /**
+     * Zeroes the gradient without writing its memory, as PyTorch's zero_grad(set_to_none=True) but keeping the
+     * tensor (a gradient buffer stays where the optimizer reads it): its contents stop counting, and the next
+     * gradient a backward brings is copied in instead of added. That saves a pass that writes zeros and the read of
+     * them when adding. Until a gradient arrives the tensor holds the old values: whoever holds the tensor itself
+     * (a ParamRef, an optimizer) must call {@link #settleGrad()} after the backward passes and before reading it;
+     * {@link #grad()} settles by itself.
+     */
+    public void discardGrad() {
+        if (grad != null) {
+            gradStale = true;
+        }
+    }
+
+    /**
+     * Ends a {@link #discardGrad()}: if no backward has brought a gradient since, writes zeros into the gradient
+     * (it is zero); otherwise does nothing.
+     */
+    public void settleGrad() {
+        if (gradStale) {
+            grad.fill(0f);
+            gradStale = false;
+        }
+    }
+
     void accumulate(Tensor g) {
-        if (grad == null) {
+        if (gradStale) {
+            grad.copyFrom(g);
+            gradStale = false;
+        } else if (grad == null) {
             // NOTE: leaf gradients outlive the step's TensorScope, so they come from the GC-managed allocator.
             grad = Tensor.allocate(Allocators.auto(), DType.F32, value.shape());
             grad.copyFrom(g);

@@ -49,6 +49,32 @@ class EngineTest {
     }
 
     @Test
+    void aDiscardedGradientIsOverwrittenThenAccumulatesAndSettlesToZeroWhenNoneCame() {
+        Variable x = param(1, 2);
+        Tensor buffer = Tensor.zeros(2);
+        x.useGradBuffer(buffer);
+        F.sum(F.mul(x, x)).backward();                 // 2x = {2, 4}
+        x.discardGrad();
+        assertArrayEquals(new float[] {2, 4}, buffer.toFloatArray(), "discarding writes nothing");
+        F.sum(F.scale(x, 3f)).backward();               // overwrites: {3, 3}, not {5, 7}
+        assertArrayEquals(new float[] {3, 3}, buffer.toFloatArray());
+        F.sum(x).backward();                            // a second pass adds, as after zeroGrad
+        x.settleGrad();                                 // a gradient came: nothing to do
+        assertArrayEquals(new float[] {4, 4}, buffer.toFloatArray());
+
+        x.discardGrad();
+        Variable y = param(5);
+        F.sum(y).backward();                            // x is not in this graph: its gradient is zero
+        x.settleGrad();
+        assertArrayEquals(new float[] {0, 0}, buffer.toFloatArray());
+
+        F.sum(x).backward();
+        x.discardGrad();
+        assertArrayEquals(new float[] {0, 0}, x.grad().toFloatArray(), "grad() settles a discarded gradient");
+        assertArrayEquals(new float[] {0, 0}, buffer.toFloatArray());
+    }
+
+    @Test
     void aFreedGraphCannotBeReusedUnlessRetained() {
         Variable x = param(1, 2);
         Variable loss = F.sum(F.mul(x, x));

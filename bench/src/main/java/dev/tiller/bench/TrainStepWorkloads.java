@@ -78,9 +78,12 @@ final class TrainStepWorkloads {
             public void run() {
                 try (TensorScope scope = TensorScope.open(pool)) {
                     for (ParamRef p : params) {
-                        p.grad().fill(0f);
+                        p.clearGrad();          // torch_ref.py's zero_grad(set_to_none=True)
                     }
                     loss.get().backward();
+                    for (ParamRef p : params) {
+                        p.settleGrad();
+                    }
                     long t1 = OpTimes.ENABLED ? System.nanoTime() : 0;
                     opt.step(h);
                     if (OpTimes.ENABLED) {

@@ -109,7 +109,7 @@ public final class Trainer<H extends Record> {
                 ClipReport report = null;
                 try (TensorScope scope = TensorScope.open(pool)) {
                     for (ParamRef p : params) {
-                        p.grad().fill(0f);
+                        p.clearGrad();
                     }
                     float lossScale = scaler == null ? 1f : scaler.scale();
                     Tensor seed = Tensor.full(lossScale / settings.microBatches());
@@ -126,6 +126,9 @@ public final class Trainer<H extends Record> {
                         if (mixed != null) {
                             mixed.restoreMasters();     // the optimizer updates the float32 masters
                         }
+                    }
+                    for (ParamRef p : params) {
+                        p.settleGrad();                 // zeros where no gradient came
                     }
                     boolean lossFinite = Double.isFinite(loss);
                     String skip;
