@@ -11,8 +11,8 @@ import java.lang.foreign.MemorySegment;
  * {@link Parallel}, and dispatches each to SimdGemm or, with -Dtiller.simd=false, to RefGemm. A single product
  * (the common case) with fewer rows than columns runs one column band per thread, each packing its own columns of
  * op(B); any other single product first packs op(B) once, its chunks side by side on the threads, and its tiles
- * share it; a batch tiles each product with private packing. SimdGemm sums every element of C in an order that depends only on K,
- * so results are bitwise identical for any thread count and either path.
+ * share it; a batch tiles each product with private packing. SimdGemm sums every element of C in an order that
+ * depends only on K, so results are bitwise identical for any thread count and either path.
  */
 public final class Gemm {
     /**
@@ -27,7 +27,7 @@ public final class Gemm {
     static final int MIN_TILES = 4;
     /** Smallest tile height worth splitting down to. */
     static final int MIN_TILE_M = 8 * SimdGemm.MR;
-    /** Fewest NR-column micro-panels in a column band of {@link #sgemmColumnBands}. */
+    /** Fewest NR-column micro-panels in a column band (a single product with fewer rows than columns). */
     static final int MIN_BAND_PANELS = 2;
 
     /**
@@ -104,26 +104,40 @@ public final class Gemm {
         if (m == 0 || n == 0 || count == 0) {
             return;
         }
-        if (count == 1 && Kernels.SIMD && k > 0 && (long) m * n * k > SimdGemm.SMALL) {
-            if (m < n && Parallel.canSplit() && n >= 2 * MIN_BAND_PANELS * SimdGemm.NR) {
-                sgemmColumnBands(transA, transB, m, n, k, alpha, a, aOffs[0], lda, b, bOffs[0], ldb, beta, c,
-                        cOffs[0], ldc);
-                return;
-            }
-            if (SimdGemm.wholeBSize(k, n) <= MAX_PACKED_B) {
-                sgemmPackedB(transA, transB, m, n, k, alpha, a, aOffs[0], lda, b, bOffs[0], ldb, beta, c, cOffs[0],
-                        ldc);
-                return;
-            }
+        boolean single = count == 1 && Kernels.SIMD && k > 0 && (long) m * n * k > SimdGemm.SMALL;
+        boolean bands = single && m < n && Parallel.canSplit() && n >= 2 * MIN_BAND_PANELS * SimdGemm.NR;
+        if (single && !bands && SimdGemm.wholeBSize(k, n) <= MAX_PACKED_B) {
+            sgemmPackedB(transA, transB, m, n, k, alpha, a, aOffs[0], lda, b, bOffs[0], ldb, beta, c, cOffs[0], ldc);
+            return;
         }
-        // Balanced grid: rowBlocks x colBlocks tiles of tm x tn (the last row / column of tiles may be smaller).
-        // More row blocks (not column blocks) when there are too few tiles: repacking B is a vector copy, while
-        // packing A transposes it.
-        int colBlocks = ceilDiv(n, TILE_N);
-        int rowBlocks = Math.max(ceilDiv(m, TILE_M),
-                Math.min(ceilDiv(MIN_TILES, colBlocks), Math.max(1, m / MIN_TILE_M)));
-        int tm = roundUp(ceilDiv(m, rowBlocks), SimdGemm.MR);
-        int tn = roundUp(ceilDiv(n, colBlocks), SimdGemm.NR);
+        int tm;
+        int tn;
+        if (bands) {
+            // One product with fewer rows than columns (a linear layer's forward and input-gradient products on a
+            // batch of a few hundred rows): one column band per thread (more row bands only when threads outnumber
+            // the bands). Each band's SimdGemm.sgemm packs its own columns of op(B) one (KC x NC) block at a time
+            // into its thread's workspace and passes all the rows of op(A) over it, so each thread keeps its B block
+            // in its own L2 and packs no column another thread packs (only op(A), the smaller operand here, is
+            // packed by every band). sgemmPackedB's shared op(B), packed by both threads and read by every row band
+            // from L3, ran these shapes slower: on a 2-core AMD EPYC with AVX-512, 256 x 1024 x 1024 (NT and NN)
+            // went from 345-390 to 366-418 GFLOP/s interleaved call by call, and in minutes when the machine was
+            // busy from 212-254 to 352-405.
+            int panels = ceilDiv(n, SimdGemm.NR);
+            int threads = Parallel.threads();
+            int colBands = Math.min(threads, panels / MIN_BAND_PANELS);
+            int rowBands = Math.max(1, Math.min(threads / colBands, m / MIN_TILE_M));
+            tm = roundUp(ceilDiv(m, rowBands), SimdGemm.MR);
+            tn = ceilDiv(panels, colBands) * SimdGemm.NR;
+        } else {
+            // Balanced grid: rowBlocks x colBlocks tiles of tm x tn (the last row / column of tiles may be
+            // smaller). More row blocks (not column blocks) when there are too few tiles: repacking B is a vector
+            // copy, while packing A transposes it.
+            int colBlocks = ceilDiv(n, TILE_N);
+            int rowBlocks = Math.max(ceilDiv(m, TILE_M),
+                    Math.min(ceilDiv(MIN_TILES, colBlocks), Math.max(1, m / MIN_TILE_M)));
+            tm = roundUp(ceilDiv(m, rowBlocks), SimdGemm.MR);
+            tn = roundUp(ceilDiv(n, colBlocks), SimdGemm.NR);
+        }
         int rows = ceilDiv(m, tm);
         int cols = ceilDiv(n, tn);
         int perMatrix = rows * cols;
@@ -143,39 +157,6 @@ public final class Gemm {
                 } else {
                     RefGemm.sgemm(transA, transB, mi, nj, k, alpha, a, aTile, lda, b, bTile, ldb, beta, c, cTile, ldc);
                 }
-            }
-        });
-    }
-
-    /**
-     * One product with fewer rows than columns (the forward and input-gradient products of a linear layer on a
-     * batch of a few hundred rows): C is cut into one column band per thread (more row bands only when threads
-     * outnumber the bands), and each band runs SimdGemm.sgemm, which packs its own columns of op(B) one
-     * (KC x NC) block at a time into the thread's workspace and passes all the rows of op(A) over it. Each thread
-     * keeps its B block in its own L2 and packs no column of op(B) another thread packs (only op(A), the smaller
-     * operand here, is packed by every band). sgemmPackedB's shared op(B), packed by both threads and read by
-     * every row band from L3, ran these shapes slower: on a 2-core AMD EPYC with AVX-512, 256 x 1024 x 1024
-     * (NT and NN) went from 345-390 to 366-418 GFLOP/s with the same per-call interleaving, and in runs where
-     * the machine was busy from 212-254 to 352-405. Same bits: SimdGemm's summation order does not depend on tiling.
-     */
-    private static void sgemmColumnBands(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                                         MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                                         float beta, MemorySegment c, long cOff, int ldc) {
-        int panels = ceilDiv(n, SimdGemm.NR);
-        int threads = Parallel.threads();
-        int colBands = Math.min(threads, panels / MIN_BAND_PANELS);
-        int rowBands = Math.max(1, Math.min(threads / colBands, m / MIN_TILE_M));
-        int tn = ceilDiv(panels, colBands) * SimdGemm.NR;
-        int tm = roundUp(ceilDiv(m, rowBands), SimdGemm.MR);
-        int cols = ceilDiv(n, tn);
-        int rows = ceilDiv(m, tm);
-        Parallel.forRange(rows * cols, 1, (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                int i0 = (t / cols) * tm;
-                int j0 = (t % cols) * tn;
-                SimdGemm.sgemm(transA, transB, Math.min(tm, m - i0), Math.min(tn, n - j0), k, alpha, a,
-                        aOff + (transA ? i0 : (long) i0 * lda), lda, b, bOff + (transB ? (long) j0 * ldb : j0), ldb,
-                        beta, c, cOff + (long) i0 * ldc + j0, ldc);
             }
         });
     }
