@@ -33,7 +33,7 @@ public final class Main {
             case "info" -> info(System.out);
             case "train" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
                     ? usage(Train.USAGE) : Train.run(rest, System.out, System.err);
-            case "conform" -> dev.tiller.cli.conform.Conform.standard().run(Arrays.asList(rest), System.out);
+            case "conform" -> dev.tiller.conform.Conform.standard().run(Arrays.asList(rest), System.out);
             default -> {
                 System.err.println("tiller: unknown command '" + cmd + "'");
                 help(System.err);

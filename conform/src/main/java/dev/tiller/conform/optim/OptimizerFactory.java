@@ -1,7 +1,7 @@
-package dev.tiller.optim.golden;
+package dev.tiller.conform.optim;
 
 import dev.tiller.optim.ParamRef;
-import dev.tiller.tensor.io.GoldenCase;
+import dev.tiller.conform.GoldenCase;
 
 import java.util.List;
 

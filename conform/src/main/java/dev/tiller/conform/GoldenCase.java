@@ -1,4 +1,4 @@
-package dev.tiller.tensor.io;
+package dev.tiller.conform;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.tiller.optim.golden;
+package dev.tiller.conform.optim;
 
 import dev.tiller.optim.schedule.ConstantLr;
 import dev.tiller.optim.schedule.CosineAnnealingLr;
@@ -18,9 +18,9 @@ import dev.tiller.optim.schedule.PolynomialSchedule;
 import dev.tiller.optim.schedule.ReduceLrOnPlateau;
 import dev.tiller.optim.schedule.Schedule;
 import dev.tiller.optim.schedule.StepLr;
-import dev.tiller.tensor.io.CaseResult;
-import dev.tiller.tensor.io.GoldenCase;
-import dev.tiller.tensor.io.Tolerance;
+import dev.tiller.conform.CaseResult;
+import dev.tiller.conform.GoldenCase;
+import dev.tiller.conform.Tolerance;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

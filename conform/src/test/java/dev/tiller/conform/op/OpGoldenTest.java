@@ -1,6 +1,6 @@
-package dev.tiller.autograd.golden;
+package dev.tiller.conform.op;
 
-import dev.tiller.tensor.io.GoldenCase;
+import dev.tiller.conform.GoldenCase;
 import dev.tiller.tensor.io.Json;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -29,8 +29,8 @@ class OpGoldenTest {
             @SuppressWarnings("unchecked")
             GoldenCase c = new GoldenCase(file.toString(), i, (Map<String, Object>) cases.get(i));
             try {
-                dev.tiller.tensor.io.CaseResult r = OpCases.check(c);
-                if (r.status() != dev.tiller.tensor.io.CaseResult.Status.PASS) {
+                dev.tiller.conform.CaseResult r = OpCases.check(c);
+                if (r.status() != dev.tiller.conform.CaseResult.Status.PASS) {
                     failures.add(c.name() + ": " + r.detail());
                 }
             } catch (RuntimeException e) {

@@ -1,4 +1,4 @@
-package dev.tiller.tensor.io;
+package dev.tiller.conform;
 
 /**
  * The golden files' element-wise rule: a value passes when |actual - expected| <= atol + rtol * |expected|.

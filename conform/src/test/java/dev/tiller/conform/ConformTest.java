@@ -1,6 +1,5 @@
-package dev.tiller.cli.conform;
+package dev.tiller.conform;
 
-import dev.tiller.tensor.io.CaseResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package dev.tiller.optim.golden;
+package dev.tiller.conform.optim;
 
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.AdaptiveGradClip;
@@ -12,9 +12,9 @@ import dev.tiller.optim.clip.ValueClip;
 import dev.tiller.tensor.Allocators;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.io.CaseResult;
-import dev.tiller.tensor.io.GoldenCase;
-import dev.tiller.tensor.io.Tolerance;
+import dev.tiller.conform.CaseResult;
+import dev.tiller.conform.GoldenCase;
+import dev.tiller.conform.Tolerance;
 
 import java.util.ArrayList;
 import java.util.List;

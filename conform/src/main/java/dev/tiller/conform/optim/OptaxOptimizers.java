@@ -1,4 +1,4 @@
-package dev.tiller.optim.golden;
+package dev.tiller.conform.optim;
 
 import dev.tiller.optim.AbstractOptimizer;
 import dev.tiller.optim.AdaBelief;
@@ -21,7 +21,7 @@ import dev.tiller.optim.ScheduleFreeAdamW;
 import dev.tiller.optim.ScheduleFreeAdamWHyper;
 import dev.tiller.optim.Yogi;
 import dev.tiller.optim.YogiHyper;
-import dev.tiller.tensor.io.GoldenCase;
+import dev.tiller.conform.GoldenCase;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,5 @@
-package dev.tiller.cli.conform;
+package dev.tiller.conform;
 
-import dev.tiller.tensor.io.CaseResult;
-import dev.tiller.tensor.io.GoldenCase;
 import dev.tiller.tensor.io.Json;
 
 import java.io.IOException;
@@ -24,11 +22,11 @@ public final class Conform {
     /** A runner with the checkers of every kind Tiller implements; kinds not yet built report SKIP. */
     public static Conform standard() {
         Conform c = new Conform();
-        c.register("op", dev.tiller.autograd.golden.OpCases::check);
-        c.register("optimizer", dev.tiller.optim.golden.OptimizerCases::check);
-        c.register("schedule", dev.tiller.optim.golden.ScheduleCases::check);
-        c.register("clip", dev.tiller.optim.golden.ClipCases::check);
-        c.register("loss_scale", dev.tiller.optim.golden.ClipCases::check);
+        c.register("op", dev.tiller.conform.op.OpCases::check);
+        c.register("optimizer", dev.tiller.conform.optim.OptimizerCases::check);
+        c.register("schedule", dev.tiller.conform.optim.ScheduleCases::check);
+        c.register("clip", dev.tiller.conform.optim.ClipCases::check);
+        c.register("loss_scale", dev.tiller.conform.optim.ClipCases::check);
         return c;
     }
 

@@ -1,7 +1,5 @@
-package dev.tiller.cli.conform;
+package dev.tiller.conform;
 
-import dev.tiller.tensor.io.CaseResult;
-import dev.tiller.tensor.io.GoldenCase;
 
 /** Runs one kind of golden case (op, optimizer, schedule, clip, loss_scale) against Tiller's implementation. */
 @FunctionalInterface

@@ -1,12 +1,12 @@
-package dev.tiller.autograd.golden;
+package dev.tiller.conform.op;
 
 import dev.tiller.autograd.F;
 import dev.tiller.autograd.Variable;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.io.CaseResult;
-import dev.tiller.tensor.io.GoldenCase;
-import dev.tiller.tensor.io.Tolerance;
+import dev.tiller.conform.CaseResult;
+import dev.tiller.conform.GoldenCase;
+import dev.tiller.conform.Tolerance;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

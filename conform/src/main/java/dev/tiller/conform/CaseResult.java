@@ -1,4 +1,4 @@
-package dev.tiller.tensor.io;
+package dev.tiller.conform;
 
 /** Outcome of one golden case: PASS, FAIL or SKIP with a detail (the worst element, or why it was skipped). */
 public record CaseResult(Status status, String detail) {

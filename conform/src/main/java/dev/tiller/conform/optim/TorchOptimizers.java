@@ -1,4 +1,4 @@
-package dev.tiller.optim.golden;
+package dev.tiller.conform.optim;
 
 import dev.tiller.optim.Adadelta;
 import dev.tiller.optim.AdadeltaHyper;
@@ -20,7 +20,7 @@ import dev.tiller.optim.RMSprop;
 import dev.tiller.optim.RMSpropHyper;
 import dev.tiller.optim.Sgd;
 import dev.tiller.optim.SgdHyper;
-import dev.tiller.tensor.io.GoldenCase;
+import dev.tiller.conform.GoldenCase;
 
 import java.util.List;
 import java.util.Map;

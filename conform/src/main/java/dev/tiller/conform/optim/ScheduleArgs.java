@@ -1,4 +1,4 @@
-package dev.tiller.optim.golden;
+package dev.tiller.conform.optim;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package dev.tiller.optim.golden;
+package dev.tiller.conform.optim;
 
 import dev.tiller.optim.Adafactor;
 import dev.tiller.optim.AdafactorHyper;
@@ -8,7 +8,7 @@ import dev.tiller.optim.ParamGroup;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.Shampoo;
 import dev.tiller.optim.ShampooHyper;
-import dev.tiller.tensor.io.GoldenCase;
+import dev.tiller.conform.GoldenCase;
 
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
-package dev.tiller.optim.golden;
+package dev.tiller.conform.optim;
 
-import dev.tiller.tensor.io.CaseResult;
-import dev.tiller.tensor.io.GoldenCase;
+import dev.tiller.conform.CaseResult;
+import dev.tiller.conform.GoldenCase;
 import dev.tiller.tensor.io.Json;
 import org.junit.jupiter.api.Test;
 
