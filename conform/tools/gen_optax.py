@@ -1,5 +1,5 @@
 # Differential schedule cases from Optax: python gen_optax.py SEED OUT.json (needs optax 0.2.8, jax).
-# Offline tool; see optim/src/test/resources/golden/README.md.
+# Offline tool; conform/src/main/resources/dev/tiller/conform/golden/README.md says how its output was made.
 import json, random, math, sys
 import jax, jax.numpy as jnp, optax
 random.seed(int(sys.argv[1]))

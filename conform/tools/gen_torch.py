@@ -1,5 +1,5 @@
 # Differential schedule cases from PyTorch: python gen_torch.py SEED OUT.json (needs torch).
-# Offline tool; see optim/src/test/resources/golden/README.md.
+# Offline tool; conform/src/main/resources/dev/tiller/conform/golden/README.md says how its output was made.
 import json, random, math, sys
 import torch
 from torch.optim import lr_scheduler as L

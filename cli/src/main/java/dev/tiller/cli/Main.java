@@ -1,5 +1,6 @@
 package dev.tiller.cli;
 
+import dev.tiller.conform.Conform;
 import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.kernel.Kernels;
 
@@ -19,7 +20,8 @@ public final class Main {
                 + " sources); ./tiller train --help for the flags"),
         new Command("info", "./tiller info", "show the JDK, the SIMD kernel path and the thread count"),
         new Command("test", "./tiller test [all]", "run the test suite (all: also tests tagged soak)"),
-        new Command("conform", "./tiller conform FILE...", "check golden reference cases (e.g. ../shared/golden/*.json)"),
+        new Command("conform", "./tiller conform [FILE...]", "check the shipped PyTorch/Optax reference cases, or the"
+                + " golden-v1 FILEs given"),
         new Command("bench", "./tiller bench [matmul ...]", "run the reference workloads, one `key value` a line"),
     };
 
@@ -33,7 +35,7 @@ public final class Main {
             case "info" -> info(System.out);
             case "train" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
                     ? usage(Train.USAGE) : Train.run(rest, System.out, System.err);
-            case "conform" -> dev.tiller.conform.Conform.standard().run(Arrays.asList(rest), System.out);
+            case "conform" -> Conform.standard().run(Arrays.asList(rest), System.out);
             default -> {
                 System.err.println("tiller: unknown command '" + cmd + "'");
                 help(System.err);

@@ -1,5 +1,7 @@
 package dev.tiller.conform;
 
+import java.util.List;
+
 /** Outcome of one golden case: PASS, FAIL or SKIP with a detail (the worst element, or why it was skipped). */
 public record CaseResult(Status status, String detail) {
     public enum Status { PASS, FAIL, SKIP }
@@ -17,7 +19,7 @@ public record CaseResult(Status status, String detail) {
     }
 
     /** PASS or FAIL from a list of comparisons: the first failing one, else the worst passing one. */
-    public static CaseResult of(java.util.List<Tolerance.Worst> checks) {
+    public static CaseResult of(List<Tolerance.Worst> checks) {
         Tolerance.Worst worst = null;
         for (Tolerance.Worst w : checks) {
             if (!w.pass()) {

@@ -1,20 +1,24 @@
 package dev.tiller.conform;
 
-import dev.tiller.tensor.io.Json;
+import dev.tiller.conform.op.OpCases;
+import dev.tiller.conform.optim.ClipCases;
+import dev.tiller.conform.optim.OptimizerCases;
+import dev.tiller.conform.optim.ScheduleCases;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ./tiller conform FILE...}: runs every case of golden-v1 files (shared/golden/README.md) and prints one line
- * per case, {@code PASS|FAIL|SKIP kind/name detail}, then exactly {@code N passed, M failed} followed by
- * {@code , K skipped} when any were skipped. Exit status 0 only when nothing failed or was skipped.
- * Any file of that format works, so users can check their own reference cases.
+ * {@code ./tiller conform [FILE...]}: runs every case of golden-v1 files (the format of golden/README.md beside the
+ * shipped cases) and prints one line per case, {@code PASS|FAIL|SKIP kind/name detail}, then exactly
+ * {@code N passed, M failed} followed by {@code , K skipped} when any were skipped. Exit status 0 only when nothing
+ * failed or was skipped. Without files it runs the reference cases shipped in this module ({@link GoldenFile#SHIPPED});
+ * any file of that format works, so users can check their own reference cases.
  */
 public final class Conform {
     private final Map<String, CaseChecker> checkers = new LinkedHashMap<>();
@@ -22,11 +26,11 @@ public final class Conform {
     /** A runner with the checkers of every kind Tiller implements; kinds not yet built report SKIP. */
     public static Conform standard() {
         Conform c = new Conform();
-        c.register("op", dev.tiller.conform.op.OpCases::check);
-        c.register("optimizer", dev.tiller.conform.optim.OptimizerCases::check);
-        c.register("schedule", dev.tiller.conform.optim.ScheduleCases::check);
-        c.register("clip", dev.tiller.conform.optim.ClipCases::check);
-        c.register("loss_scale", dev.tiller.conform.optim.ClipCases::check);
+        c.register("op", OpCases::check);
+        c.register("optimizer", OptimizerCases::check);
+        c.register("schedule", ScheduleCases::check);
+        c.register("clip", ClipCases::check);
+        c.register("loss_scale", ClipCases::check);
         return c;
     }
 
@@ -35,39 +39,41 @@ public final class Conform {
         checkers.put(kind, checker);
     }
 
-    /** Runs the files, prints to out; returns the exit status. */
+    /** A file to run: its label in the output, and how to read its cases. */
+    private record Source(String label, Loader loader) {}
+
+    @FunctionalInterface
+    private interface Loader {
+        List<GoldenCase> load() throws IOException;
+    }
+
+    /** Runs the files, or every shipped file when files is empty; prints to out and returns the exit status. */
     public int run(List<String> files, PrintStream out) {
+        List<Source> sources = new ArrayList<>();
         if (files.isEmpty()) {
-            out.println("usage: ./tiller conform FILE...   (e.g. ./tiller conform ../shared/golden/*.json)");
-            return 2;
+            for (String name : GoldenFile.SHIPPED) {
+                sources.add(new Source(name, () -> GoldenFile.shipped(name)));
+            }
+        } else {
+            for (String file : files) {
+                sources.add(new Source(file, () -> GoldenFile.read(Path.of(file), file)));
+            }
         }
         int passed = 0;
         int failed = 0;
         int skipped = 0;
-        for (String file : files) {
+        for (Source source : sources) {
             List<GoldenCase> cases;
             try {
-                cases = load(file);
+                cases = source.loader().load();
             } catch (IllegalArgumentException | IOException e) {
-                out.println("FAIL file/" + file + "  " + message(e));
+                out.println("FAIL file/" + source.label() + "  " + message(e));
                 failed++;
                 continue;
             }
             for (GoldenCase c : cases) {
-                String label;
-                CaseResult o;
-                try {
-                    label = c.kind() + "/" + c.name();
-                    CaseChecker checker = checkers.get(c.kind());
-                    o = checker == null
-                            ? CaseResult.fail(c.error("kind", "unknown kind '" + c.kind() + "' (known: "
-                                    + String.join(", ", checkers.keySet()) + ")").getMessage())
-                            : checker.check(c);
-                } catch (RuntimeException e) {
-                    label = (c.has("kind") && c.get("kind") instanceof String k ? k : "?") + "/" + c.name();
-                    o = CaseResult.fail(message(e));
-                }
-                out.println(o.status() + " " + label + (o.detail().isEmpty() ? "" : "  " + o.detail()));
+                CaseResult o = check(c);
+                out.println(o.status() + " " + label(c) + (o.detail().isEmpty() ? "" : "  " + o.detail()));
                 switch (o.status()) {
                     case PASS -> passed++;
                     case FAIL -> failed++;
@@ -79,38 +85,29 @@ public final class Conform {
         return failed == 0 && skipped == 0 ? 0 : 1;
     }
 
+    /**
+     * Checks one case with the checker of its kind. An unknown kind, a malformed case or an exception from the
+     * implementation is a FAIL naming the cause, so one bad case never stops the run.
+     */
+    public CaseResult check(GoldenCase c) {
+        try {
+            CaseChecker checker = checkers.get(c.kind());
+            return checker == null
+                    ? CaseResult.fail(c.error("kind", "unknown kind '" + c.kind() + "' (known: "
+                            + String.join(", ", checkers.keySet()) + ")").getMessage())
+                    : checker.check(c);
+        } catch (RuntimeException e) {
+            return CaseResult.fail(message(e));
+        }
+    }
+
+    /** "kind/name" as the output prints it ("?" for a case without a readable kind). */
+    public static String label(GoldenCase c) {
+        return (c.has("kind") && c.get("kind") instanceof String k ? k : "?") + "/" + c.name();
+    }
+
     private static String message(Exception e) {
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;
-    }
-
-    /** Reads and validates a golden-v1 file's envelope; cases are validated as they run. */
-    static List<GoldenCase> load(String file) throws IOException {
-        Path p = Path.of(file);
-        if (!Files.isRegularFile(p)) {
-            throw new IOException(file + ": no such file");
-        }
-        Object root = Json.parse(Files.readString(p), file);
-        if (!(root instanceof Map<?, ?> m)) {
-            throw new IllegalArgumentException(file + ": expected a JSON object at the top level");
-        }
-        if (!"golden-v1".equals(m.get("format"))) {
-            throw new IllegalArgumentException(file + ": field 'format': expected \"golden-v1\", got "
-                    + m.get("format"));
-        }
-        if (!(m.get("cases") instanceof List<?> list)) {
-            throw new IllegalArgumentException(file + ": field 'cases': expected an array");
-        }
-        java.util.ArrayList<GoldenCase> out = new java.util.ArrayList<>();
-        for (int i = 0; i < list.size(); i++) {
-            Object c = list.get(i);
-            if (!(c instanceof Map<?, ?>)) {
-                throw new IllegalArgumentException(file + ": case " + i + ": expected an object");
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> fields = (Map<String, Object>) c;
-            out.add(new GoldenCase(file, i, fields));
-        }
-        return out;
     }
 }

@@ -1,11 +1,13 @@
 package dev.tiller.conform;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One case of a golden-v1 reference file (shared/golden/README.md): a kind, a name and kind-specific fields, read
- * through typed accessors whose errors name the file, the case and the field, e.g.
+ * One case of a golden-v1 reference file (format: golden/README.md beside the shipped cases): a kind, a name and
+ * kind-specific fields, read through typed accessors whose errors name the file, the case and the field, e.g.
  * {@code "ops.json: case 3 (matmul_2d): field 'inputs.a.shape': expected an array of integers"}.
  */
 public final class GoldenCase {
@@ -186,7 +188,7 @@ public final class GoldenCase {
             n *= d;
         }
         if (n != data.length) {
-            throw error(path + ".data", "has " + data.length + " values but shape " + java.util.Arrays.toString(shape)
+            throw error(path + ".data", "has " + data.length + " values but shape " + Arrays.toString(shape)
                     + " needs " + n);
         }
         return new Array(data, shape);
@@ -204,7 +206,7 @@ public final class GoldenCase {
         if (!(v instanceof List<?> l)) {
             throw error(path, "expected an array of numbers, got " + describe(v));
         }
-        java.util.ArrayList<Double> out = new java.util.ArrayList<>();
+        ArrayList<Double> out = new ArrayList<>();
         flatten(path, l, out);
         double[] a = new double[out.size()];
         for (int i = 0; i < a.length; i++) {
@@ -213,7 +215,7 @@ public final class GoldenCase {
         return a;
     }
 
-    private void flatten(String path, List<?> l, java.util.List<Double> out) {
+    private void flatten(String path, List<?> l, List<Double> out) {
         for (Object o : l) {
             if (o instanceof Double d) {
                 out.add(d);

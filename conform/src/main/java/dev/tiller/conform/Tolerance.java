@@ -1,5 +1,7 @@
 package dev.tiller.conform;
 
+import java.util.Locale;
+
 /**
  * The golden files' element-wise rule: a value passes when |actual - expected| <= atol + rtol * |expected|.
  * NaN matches NaN and an infinity matches the same infinity; anything else non-finite fails.
@@ -17,7 +19,7 @@ public final class Tolerance {
             if (index < 0) {
                 return what + ": empty";
             }
-            return String.format(java.util.Locale.ROOT, "%s[%d]: expected %.8g, actual %.8g (|diff| %.3g, tol %.3g)",
+            return String.format(Locale.ROOT, "%s[%d]: expected %.8g, actual %.8g (|diff| %.3g, tol %.3g)",
                     what, index, expected, actual, Math.abs(actual - expected), tolerance);
         }
     }

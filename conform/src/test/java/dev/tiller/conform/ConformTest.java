@@ -10,8 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConformTest {
@@ -74,13 +80,27 @@ class ConformTest {
     }
 
     @Test
-    void everySharedGoldenCasePasses() {
-        Path golden = Path.of("../../shared/golden").toAbsolutePath().normalize();
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(golden),
-                "shared/golden is not beside this checkout: " + golden);
-        String out = run(Conform.standard(), 0, golden.resolve("ops.json").toString(),
-                golden.resolve("optimizers.json").toString(), golden.resolve("schedules.json").toString(),
-                golden.resolve("clipping.json").toString());
-        assertTrue(out.strip().endsWith("\n107 passed, 0 failed"), out);
+    void withoutFilesEveryShippedCaseRunsAndPasses() {
+        String out = run(Conform.standard(), 0);
+        List<String> lines = out.strip().lines().toList();
+        assertEquals("107 passed, 0 failed", lines.getLast(), out);
+        assertEquals(107, lines.stream().filter(l -> l.startsWith("PASS ")).count(), out);
+        assertEquals(108, lines.size(), out);
+    }
+
+    @Test
+    void theShippedListNamesEveryReferenceFileInTheModule() throws IOException {
+        // the module's source folder, as the build packages it (the test runs in the module's directory)
+        Path golden = Path.of("src/main/resources/dev/tiller/conform/golden");
+        Set<String> onDisk;
+        try (Stream<Path> files = Files.list(golden)) {
+            onDisk = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+        assertEquals(new TreeSet<>(GoldenFile.SHIPPED), onDisk);
+        for (String name : GoldenFile.SHIPPED) {
+            assertFalse(GoldenFile.shipped(name).isEmpty(), name);
+        }
+        assertThrows(IllegalArgumentException.class, () -> GoldenFile.shipped("nope.json"));
     }
 }

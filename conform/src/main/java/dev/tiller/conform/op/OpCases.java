@@ -9,12 +9,13 @@ import dev.tiller.conform.GoldenCase;
 import dev.tiller.conform.Tolerance;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Runs one golden "op" case (shared/golden/README.md): builds the inputs, applies the op through {@link F} with
+ * Runs one golden "op" case (conform's golden/README.md): builds the inputs, applies the op through {@link F} with
  * PyTorch's attribute names and defaults, runs backward with the case's grad_out, and compares the output and
  * every listed gradient with the case's tolerance. Unknown ops and malformed fields raise errors naming the file,
  * the case and the field.
@@ -58,9 +59,9 @@ public final class OpCases {
 
         List<Tolerance.Worst> checks = new ArrayList<>();
         GoldenCase.Array expectOut = c.array("out");
-        if (!java.util.Arrays.equals(expectOut.shape(), out.shape())) {
-            return CaseResult.fail("out: shape " + java.util.Arrays.toString(out.shape()) + ", expected "
-                    + java.util.Arrays.toString(expectOut.shape()));
+        if (!Arrays.equals(expectOut.shape(), out.shape())) {
+            return CaseResult.fail("out: shape " + Arrays.toString(out.shape()) + ", expected "
+                    + Arrays.toString(expectOut.shape()));
         }
         checks.add(Tolerance.compare("out", expectOut.data(), out.value().toFloatArray(), atol, rtol));
         if (c.has("grads") && c.get("grads") != null) {
@@ -73,9 +74,9 @@ public final class OpCases {
                 }
                 GoldenCase.Array expect = c.array("grads." + name);
                 Tensor got = v.grad() == null ? Tensor.zeros(v.shape()) : v.grad();
-                if (!java.util.Arrays.equals(expect.shape(), got.shape())) {
-                    return CaseResult.fail("grads." + name + ": shape " + java.util.Arrays.toString(got.shape())
-                            + ", expected " + java.util.Arrays.toString(expect.shape()));
+                if (!Arrays.equals(expect.shape(), got.shape())) {
+                    return CaseResult.fail("grads." + name + ": shape " + Arrays.toString(got.shape())
+                            + ", expected " + Arrays.toString(expect.shape()));
                 }
                 checks.add(Tolerance.compare("grads." + name, expect.data(), got.toFloatArray(), atol, rtol));
             }
@@ -210,7 +211,7 @@ public final class OpCases {
         for (int d : ns) {
             inner *= d;
         }
-        int[] flat = java.util.Arrays.copyOf(s, s.length - ns.length + 1);
+        int[] flat = Arrays.copyOf(s, s.length - ns.length + 1);
         flat[flat.length - 1] = inner;
         Variable w = weight == null ? null : F.reshape(weight, inner);
         Variable b = bias == null ? null : F.reshape(bias, inner);

@@ -13,11 +13,12 @@ import dev.tiller.conform.GoldenCase;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Golden-case factories for optimizers whose state or update works on whole matrices: Adafactor (factored second
  * moments), Muon (Newton-Schulz orthogonalisation) and Shampoo (Kronecker-factored preconditioners). Hyperparameters
- * use PyTorch's argument names and defaults (Shampoo's follow shared/golden/README.md).
+ * use PyTorch's argument names and defaults (Shampoo's follow the algorithm in conform's golden/README.md).
  */
 final class MatrixOptimizers implements OptimizerFactory {
     @Override
@@ -87,8 +88,8 @@ final class MatrixOptimizers implements OptimizerFactory {
                 }
                 int freq = c.has("hyper.update_freq") && c.get("hyper.update_freq") != null
                         ? c.integer("hyper.update_freq") : 1;
-                ShampooHyper h = new ShampooHyper((float) c.number("hyper.lr", 0.1), (float) c.number("hyper.eps", 1e-4),
-                        freq, exponent);
+                ShampooHyper h = new ShampooHyper((float) c.number("hyper.lr", 0.1),
+                        (float) c.number("hyper.eps", 1e-4), freq, exponent);
                 Shampoo opt = new Shampoo(List.of(ParamGroup.of("all", params)), h, Map.of(), null, 0);
                 return () -> opt.step(h);
             }
@@ -134,7 +135,7 @@ final class MatrixOptimizers implements OptimizerFactory {
         for (String k : c.object("hyper").keySet()) {
             if (!known.contains(k)) {
                 throw c.error("hyper." + k, "unknown hyperparameter for " + c.string("optimizer") + "; known: "
-                        + new java.util.TreeSet<>(known));
+                        + new TreeSet<>(known));
             }
         }
     }

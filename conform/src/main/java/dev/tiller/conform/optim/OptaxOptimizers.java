@@ -24,6 +24,7 @@ import dev.tiller.optim.YogiHyper;
 import dev.tiller.conform.GoldenCase;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -170,14 +171,14 @@ final class OptaxOptimizers implements OptimizerFactory {
     /** A mask argument: absent, null or true = every tensor; false = none; a list = one boolean per tensor. */
     private static boolean[] mask(GoldenCase c, String name, int n) {
         boolean[] out = new boolean[n];
-        java.util.Arrays.fill(out, true);
+        Arrays.fill(out, true);
         String path = "hyper." + name;
         if (!c.has(path) || c.get(path) == null) {
             return out;
         }
         Object v = c.get(path);
         if (v instanceof Boolean b) {
-            java.util.Arrays.fill(out, b);
+            Arrays.fill(out, b);
             return out;
         }
         if (v instanceof List<?> l && l.size() == n) {

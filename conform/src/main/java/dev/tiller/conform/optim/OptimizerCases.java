@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Runs a golden "optimizer" case: parameters start at p0, each step t feeds grads[t] and the parameters after the
- * step are compared with params[t] (shared/golden/README.md). The optimizer comes from the first factory that knows
+ * step are compared with params[t] (conform's golden/README.md). The optimizer comes from the first factory that knows
  * the case's name: PyTorch's classes (TorchOptimizers), Optax's functions (OptaxOptimizers), and Shampoo.
  */
 public final class OptimizerCases {

@@ -10,7 +10,7 @@ import java.util.Set;
  * A schedule's keyword arguments as the golden file spells them (the reference library's names), with the
  * library's defaults supplied by the caller, and a parser for PyTorch constructor strings such as
  * {@code "LinearLR(start_factor=0.01,total_iters=5)"} used by SequentialLR cases. Unknown argument names are an
- * error, so a held-back case with an argument we ignore cannot pass by accident.
+ * error, so a case with an argument the runner would ignore fails instead of passing by accident.
  */
 final class ScheduleArgs {
     private final String owner;

@@ -30,14 +30,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Runs golden "schedule" cases (shared/golden/README.md). PyTorch cases: an SGD optimizer (momentum 0.9 unless the
+ * Runs golden "schedule" cases (conform's golden/README.md). PyTorch cases: an SGD optimizer (momentum 0.9 unless the
  * case says otherwise) with base_lr; {@code lrs[t]} and {@code momentums[t]} are the values in effect for step t,
  * the scheduler stepping after each optimizer step; plateau cases feed {@code metrics[t]} after step t. Optax cases:
  * {@code lrs[t] = schedule(t)}; reduce_on_plateau gives {@code scales[t]} before the t-th update. Hyperparameters a
  * case omits take the reference library's defaults; an argument this runner does not know fails the case.
  */
 public final class ScheduleCases {
-    /** PyTorch's SGD momentum in the golden cases (README: "an SGD (momentum 0.9) optimizer"). */
+    /** PyTorch's SGD momentum in the golden cases (the format's fixed "an SGD (momentum 0.9) optimizer"). */
     private static final double SGD_MOMENTUM = 0.9;
 
     private ScheduleCases() {}
@@ -102,7 +102,8 @@ public final class ScheduleCases {
         ReduceLrOnPlateau.Mode mode = switch (a.str("mode", "min")) {
             case "min" -> ReduceLrOnPlateau.Mode.MIN;
             case "max" -> ReduceLrOnPlateau.Mode.MAX;
-            default -> throw new IllegalArgumentException("ReduceLROnPlateau: mode " + a.str("mode", "") + " is unknown");
+            default -> throw new IllegalArgumentException("ReduceLROnPlateau: mode " + a.str("mode", "")
+                    + " is unknown");
         };
         ReduceLrOnPlateau.ThresholdMode tm = switch (a.str("threshold_mode", "rel")) {
             case "rel" -> ReduceLrOnPlateau.ThresholdMode.REL;

@@ -2,32 +2,40 @@ package dev.tiller.conform.optim;
 
 import dev.tiller.conform.CaseResult;
 import dev.tiller.conform.GoldenCase;
-import dev.tiller.tensor.io.Json;
+import dev.tiller.conform.GoldenFile;
+import dev.tiller.conform.ShippedCases;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The schedule runner on 93 differential cases from PyTorch and Optax, and its argument handling. */
+/**
+ * The schedule runner on the shipped schedules.json, on differential cases with random arguments from PyTorch and
+ * Optax (test resource golden/schedules-differential.json, made by conform/tools), and its argument handling.
+ */
 class ScheduleCasesTest {
-    @SuppressWarnings("unchecked")
+    @TestFactory
+    List<DynamicTest> everyShippedScheduleCasePasses() throws IOException {
+        return ShippedCases.everyCase("schedules.json", 27, ScheduleCases::check);
+    }
+
+    /** The cases of a test resource; a missing one fails the test. */
     private static List<GoldenCase> load(String resource) throws IOException {
         try (InputStream in = ScheduleCasesTest.class.getResourceAsStream(resource)) {
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            Map<String, Object> root = (Map<String, Object>) Json.parse(text, resource);
-            List<GoldenCase> out = new ArrayList<>();
-            List<Object> cases = (List<Object>) root.get("cases");
-            for (int i = 0; i < cases.size(); i++) {
-                out.add(new GoldenCase(resource, i, (Map<String, Object>) cases.get(i)));
+            if (in == null) {
+                throw new IOException(resource + ": test resource missing");
             }
-            return out;
+            return GoldenFile.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), resource);
         }
     }
 
@@ -57,7 +65,7 @@ class ScheduleCasesTest {
 
     @Test
     void anUnknownArgumentFailsTheCaseInsteadOfBeingIgnored() {
-        GoldenCase c = new GoldenCase("inline", 0, new java.util.LinkedHashMap<>(Map.of("kind", "schedule",
+        GoldenCase c = new GoldenCase("inline", 0, new LinkedHashMap<>(Map.of("kind", "schedule",
                 "name", "x", "schedule", "StepLR", "base_lr", 0.1,
                 "hyper", Map.of("step_size", 3.0, "verbose", true), "lrs", List.of(0.1),
                 "atol", 1e-9, "rtol", 1e-6)));
