@@ -4,10 +4,12 @@
 #
 #   scripts/portable-bench.sh [DIR]     (default .build/portable; about 50 MB)
 #
-# DIR then holds a jlink'd Java runtime, the module jars, torch_ref.py and run.sh. Copy DIR over and run
+# DIR then holds a jlink'd Java runtime, the module jars, the PyTorch peer (scripts/torch_peer.py) and run.sh.
+# Copy DIR over and run
 #   DIR/run.sh [WORKLOAD...]             (ROUNDS=2 by default, CORES=2,3 by default)
-# which alternates Tiller and `python3 torch_ref.py 2`, both pinned to the same two cores with taskset, and prints
-# each key with both medians and the median ratio, as ../shared/bench/compare.sh does here. DIR/tests.sh runs
+# which alternates Tiller and the peer, both pinned to the same two cores with taskset, and prints each key with both
+# medians and the median ratio, as scripts/compare.sh does here. The peer needs PyTorch on that machine (see the
+# header of scripts/torch_peer.py); without it run.sh reports Tiller's figures alone. DIR/tests.sh runs
 # the tensor module's tests there through JUnit's console launcher (needs `./tiller test` or
 # `mvn test-compile` to have run here first, and mvn to fetch the launcher jar from Maven Central if it is not
 # in ~/.m2): the kernels then run at that machine's vector width.
@@ -29,8 +31,7 @@ modules=java.base,java.logging,java.management,jdk.management,jdk.unsupported,jd
 for m in tensor autograd optim models policy cli bench; do
   cp "$m"/target/tiller-"$m"-*.jar "$dir/lib/"
 done
-cp ../shared/bench/torch_ref.py "$dir/" 2>/dev/null \
-  || echo "portable-bench: no ../shared/bench/torch_ref.py; run.sh will run Tiller only" >&2
+cp scripts/torch_peer.py "$dir/"
 if [ -d tensor/target/test-classes ]; then
   cp -r tensor/target/test-classes "$dir/test/"
   m2=${MAVEN_REPO:-$HOME/.m2/repository}
@@ -57,7 +58,8 @@ rounds=\${ROUNDS:-2}; cores=\${CORES:-2,3}
 tmp=\$(mktemp -d); trap 'rm -rf "\$tmp"' EXIT
 for r in \$(seq 1 "\$rounds"); do
   taskset -c "\$cores" "\${JAVA[@]}" "\$@" 2>/dev/null > "\$tmp/ours.\$r"
-  [ -f "\$D/torch_ref.py" ] && taskset -c "\$cores" python3 "\$D/torch_ref.py" 2 > "\$tmp/peer.\$r" 2>/dev/null
+  taskset -c "\$cores" python3 "\$D/torch_peer.py" --threads 2 "\$@" > "\$tmp/peer.\$r" 2>/dev/null \\
+    || rm -f "\$tmp/peer.\$r"
 done
 python3 - "\$tmp" "\$rounds" <<'PY'
 import os, statistics, sys

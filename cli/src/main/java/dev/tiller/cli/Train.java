@@ -44,11 +44,11 @@ import java.util.function.Function;
 /**
  * {@code ./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic] [--steps N] [--batch N]
  * [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR] [--shift-at N]}. With no arguments: the
- * byte-level GPT on the JDK's java.util sources (jdk-util) with the WORKLOADS.md recipe (AdamW betas 0.9/0.95,
- * decay 0.1 on matrices only, linear warm-up then cosine to 10%, global-norm clip 1.0), a few minutes on 2 cores,
- * then a generated sample and the run folder's path. The shifting datasets of issue #5 change domain at step --shift-at
- * (default steps / 2): fashion-mnist-shift (classes 0-4, then 5-9) for the image models, jdk-shift (java.util,
- * then java.sql) for the GPT.
+ * byte-level GPT on the JDK's java.util sources (jdk-util) with the recipe of docs/workloads.md (AdamW betas 0.9/0.95,
+ * decay 0.1 on matrices only, linear warm-up then cosine to 10%, global-norm clip 1.0), a few minutes on 2 cores, then
+ * a generated sample and the run folder's path. The shifting datasets change domain at step --shift-at (default: half
+ * the steps): fashion-mnist-shift (classes 0-4, then 5-9) for the image models, jdk-shift (java.util, then java.sql)
+ * for the GPT.
  */
 final class Train {
     static final String USAGE = "./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic]"
@@ -232,7 +232,7 @@ final class Train {
         AdamW opt = new AdamW(List.of(ParamGroup.of("decay", decay),
                 new ParamGroup<>("no_decay", noDecay, h -> h.withWeightDecay(0f))),
                 Map.of("exp_avg", o.statePrecision(), "exp_avg_sq", o.statePrecision()), null, o.seed(), false);
-        // Linear warm-up from 1% then cosine to 10% of the peak by the last step (WORKLOADS.md recipe).
+        // Linear warm-up from 1% then cosine to 10% of the peak by the last step (the recipe of docs/workloads.md).
         Schedule lrSchedule = Schedule.sequence(List.of(new LinearLr(lr, 0.01, 1.0, warmup),
                 new CosineAnnealingLr(lr, Math.max(1, steps - warmup), lr * 0.1)), warmup);
         GlobalNormClip clip = GlobalNormClip.l2(1f);

@@ -27,7 +27,7 @@ class GptTest {
         assertTrue(p.containsKey("blocks.0.attn.qkv.weight"), p.keySet().toString());
         assertTrue(p.containsKey("blocks.3.mlp.out.bias"));
         assertArrayEquals(new int[] {256, 256}, p.get("head.weight").shape());
-        // V*C + T*C + L*(12 C^2 + 13 C) + 2C + V*C with V=256, T=128, C=256, L=4 (torch_ref.py's GPT)
+        // V*C + T*C + L*(12 C^2 + 13 C) + 2C + V*C with V=256, T=128, C=256, L=4 (the reference GPT)
         long c = 256;
         long expect = 256 * c + 128 * c + 4 * (12 * c * c + 13 * c) + 2 * c + 256 * c;
         assertEquals(expect, g.parameterCount());

@@ -26,14 +26,14 @@ import java.util.Map;
 import java.util.function.LongFunction;
 
 /**
- * The training loop: for each step, micro-batch losses are back-propagated (each scaled by 1/k, so k micro-batches
- * give the gradient of their mean), gradients are clipped, the step's hyperparameters come from a schedule (data
- * passed to the optimizer, STYLE.md P9), and the optimizer steps. Every step runs in a {@link TensorScope} over one
- * {@link TensorPool}, so after the first step no new off-heap memory is reserved. Metrics go to the run log each
- * step; evaluation every evalEvery steps and at the end. Clipping reports a non-finite gradient norm instead of
- * scaling by it; the trainer then skips the update and logs an event, never silently. A non-finite loss (which
- * can come with finite gradients, e.g. log of a negative number) skips the step the same way. When the task's data
- * shifts ({@link Task#shift}), each metrics row carries its phase and a phase_change event marks every shift.
+ * The training loop: for each step, micro-batch losses are back-propagated (each scaled by 1/k, so k micro-batches give
+ * the gradient of their mean), gradients are clipped, the step's hyperparameters come from a schedule (data passed to
+ * the optimizer each step, never mutated inside it), and the optimizer steps. Every step runs in a {@link TensorScope}
+ * over one {@link TensorPool}, so after the first step no new off-heap memory is reserved. Metrics go to the run log
+ * each step; evaluation every evalEvery steps and at the end. Clipping reports a non-finite gradient norm instead of
+ * scaling by it; the trainer then skips the update and logs an event, never silently. A non-finite loss (which can come
+ * with finite gradients, e.g. log of a negative number) skips the step the same way. When the task's data shifts
+ * ({@link Task#shift}), each metrics row carries its phase and a phase_change event marks every shift.
  *
  * @param <H> the optimizer's hyperparameter record
  */

@@ -8,9 +8,9 @@ import dev.tiller.models.nn.Linear;
 import dev.tiller.models.nn.Module;
 
 /**
- * The WORKLOADS.md convnet: three [conv3x3 pad 1 -> ReLU -> maxpool 2] stages with 32, 64, 128 channels (times the
- * width multiplier), flatten, linear 256 -> ReLU -> linear classes. x (N, C, H, W); for 3x32x32 the flattened
- * size is 2048, for Fashion-MNIST's 1x28x28 it is 128 * 3 * 3.
+ * The convnet of docs/workloads.md: three [conv3x3 pad 1 -> ReLU -> maxpool 2] stages with 32, 64, 128 channels (times
+ * the width multiplier), flatten, linear 256 -> ReLU -> linear classes. x (N, C, H, W); for 3x32x32 the flattened size
+ * is 2048, for Fashion-MNIST's 1x28x28 it is 128 * 3 * 3.
  */
 public final class ConvNet extends Module {
     private final Conv2d c1;

@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Multi-layer perceptron: in -> hidden... -> out with an activation between layers. x (N, ...) is flattened to
- * (N, in). The WORKLOADS.md model is {@code new Mlp(init, 784, new int[] {1024, 1024}, 10, Activation.RELU)}; a
- * width multiplier scales the hidden sizes, a depth multiplier repeats the last hidden layer.
+ * Multi-layer perceptron: in -> hidden... -> out with an activation between layers. x (N, ...) is flattened to (N, in).
+ * The mlp workload's model (docs/workloads.md) is {@code new Mlp(init, 784, new int[] {1024, 1024}, 10,
+ * Activation.RELU)}; a width multiplier scales the hidden sizes, a depth multiplier repeats the last hidden layer.
  */
 public final class Mlp extends Module {
     private final List<Linear> layers = new ArrayList<>();

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * A data stream whose domain changes at known steps, for distribution-shift work (issue #5): phase p supplies the
- * data of steps [start(p), start(p + 1)); phase 0 starts at step 0 and the last phase runs forever. Which phase a
- * step belongs to is a pure function of the step, so a restored run lands in the right phase with no carried state,
- * and the shift steps can be asked for up front (a shift detector is scored against them).
+ * A data stream whose domain changes at known steps, for distribution-shift work: phase p supplies the data of steps
+ * [start(p), start(p + 1)); phase 0 starts at step 0 and the last phase runs forever. Which phase a step belongs to is
+ * a pure function of the step, so a restored run lands in the right phase with no carried state, and the shift steps
+ * can be asked for up front (a shift detector is scored against them).
  * <p>
  * Batches are drawn by the consumer (ImageTask, GptTask) from the active phase, keyed by
  * ({@link #phaseSeed}(seed, p), {@link #stepInPhase}(step)): each phase is its own reproducible sub-stream that

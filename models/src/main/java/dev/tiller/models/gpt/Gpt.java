@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Decoder-only transformer, as torch_ref.py's GPT: token and learned position embeddings, pre-LayerNorm blocks of
- * causal multi-head attention and a GELU MLP of 4x width, a final LayerNorm and an untied head without bias.
+ * Decoder-only transformer, as the GPT of docs/workloads.md: token and learned position embeddings, pre-LayerNorm
+ * blocks of causal multi-head attention and a GELU MLP of 4x width, a final LayerNorm and an untied head without bias.
  * idx (B, T) int -> logits (B, T, V). Initialisation: PyTorch's module defaults.
  */
 public final class Gpt extends Module {

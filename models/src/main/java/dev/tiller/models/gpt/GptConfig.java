@@ -2,7 +2,7 @@ package dev.tiller.models.gpt;
 
 /**
  * A decoder-only transformer's shape: vocab V, context T, width C, depth (blocks), heads H (C divisible by H),
- * dropout probability. {@link #reference()} is the WORKLOADS.md model (V 256, T 128, C 256, 4 blocks, 4 heads).
+ * dropout probability. {@link #reference()} is the gpt workload's model (V 256, T 128, C 256, 4 blocks, 4 heads).
  * Width and depth multipliers give the family for scale studies.
  */
 public record GptConfig(int vocab, int context, int width, int depth, int heads, float dropout) {
@@ -20,7 +20,7 @@ public record GptConfig(int vocab, int context, int width, int depth, int heads,
         }
     }
 
-    /** The WORKLOADS.md reference: byte vocab, context 128, width 256, 4 layers, 4 heads, no dropout. */
+    /** The reference model of docs/workloads.md: byte vocab, context 128, width 256, 4 layers, 4 heads, no dropout. */
     public static GptConfig reference() {
         return new GptConfig(256, 128, 256, 4, 4, 0f);
     }

@@ -15,11 +15,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Byte-level language modelling: the GPT on a text corpus. Training batches are random windows of the training
- * split keyed by (seed, step, micro); validation loss is the mean over evalBatches fixed random windows of the
- * validation split (the WORKLOADS.md quality anchor uses 32 batches of 16 x 128). On a {@link ShiftingStream} of
- * corpora (e.g. java.util then java.sql), step s draws from the corpus of the phase active at s, keyed by
- * (phase seed, step in phase, micro), and validation reports the active phase plus every phase (evalBatches each).
+ * Byte-level language modelling: the GPT on a text corpus. Training batches are random windows of the training split
+ * keyed by (seed, step, micro); validation loss is the mean over evalBatches fixed random windows of the validation
+ * split (the quality anchor of docs/workloads.md uses 32 batches of 16 x 128). On a {@link ShiftingStream} of corpora
+ * (e.g. java.util then java.sql), step s draws from the corpus of the phase active at s, keyed by (phase seed, step in
+ * phase, micro), and validation reports the active phase plus every phase (evalBatches each).
  */
 public final class GptTask implements Task {
     private static final int MAX_MICRO = 1 << 16;
