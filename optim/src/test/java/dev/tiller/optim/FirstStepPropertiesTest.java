@@ -74,7 +74,7 @@ class FirstStepPropertiesTest {
     private static <H extends Record> void zeroLr(OptimizerSpec<H> spec, int[] shape, long seed) {
         List<ParamRef> ps = OptimTestSupport.params(seed, shape, new int[] {5});
         float[][] before = OptimTestSupport.values(ps);
-        AbstractOptimizer<H> o = spec.create(ps);
+        Optimizer<H> o = spec.create(ps);
         H h = spec.withLr().apply(spec.hyper(), 0f);
         for (int t = 0; t < 3; t++) {
             OptimTestSupport.randomGrads(ps, seed, t);

@@ -69,7 +69,7 @@ class HyperValidationTest {
         Adam adam = new Adam(ps);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> adam.step(AdamHyper.defaults().withAmsgrad(true)));
-        assertTrue(e.getMessage().contains("construct the optimizer with amsgrad = true"), e.getMessage());
+        assertTrue(e.getMessage().contains("construct the optimizer with Amsgrad.WITH_MAX_STATE"), e.getMessage());
     }
 
     @Test

@@ -14,7 +14,7 @@ class LambTest extends OptaxOptimizerContract<LambHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<LambHyper> create(List<ParamGroup<LambHyper>> groups,
+    Optimizer<LambHyper> create(List<ParamGroup<LambHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Lamb(groups, precisions, null, 0);
     }

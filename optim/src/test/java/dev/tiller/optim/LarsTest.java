@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  */
 class LarsTest extends OptaxOptimizerContract<LarsHyper> {
     @Override
-    AbstractOptimizer<LarsHyper> create(List<ParamGroup<LarsHyper>> groups,
+    Optimizer<LarsHyper> create(List<ParamGroup<LarsHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Lars(groups, precisions, null, 0);
     }

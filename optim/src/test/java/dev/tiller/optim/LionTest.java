@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /** Lion against the shared optimizer contract; first-step law: p1 = p0 - lr (sign((1 - b1) g) + wd p0). */
 class LionTest extends OptaxOptimizerContract<LionHyper> {
     @Override
-    AbstractOptimizer<LionHyper> create(List<ParamGroup<LionHyper>> groups,
+    Optimizer<LionHyper> create(List<ParamGroup<LionHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Lion(groups, precisions, null, 0);
     }

@@ -33,7 +33,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
     static final long SEED = 20261122L;
 
     /** A new optimizer over the groups with the given state precisions (F32 for kinds not listed). */
-    abstract AbstractOptimizer<H> create(List<ParamGroup<H>> groups, Map<String, StatePrecision> precisions);
+    abstract Optimizer<H> create(List<ParamGroup<H>> groups, Map<String, StatePrecision> precisions);
 
     /** Ordinary hyperparameters for the state and change tests (weight decay on where the algorithm has it). */
     abstract H typical();
@@ -106,7 +106,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
         }
     }
 
-    AbstractOptimizer<H> over(List<ParamRef> ps) {
+    Optimizer<H> over(List<ParamRef> ps) {
         return create(List.of(ParamGroup.of("all", ps)), Map.of());
     }
 
@@ -129,8 +129,8 @@ abstract class OptaxOptimizerContract<H extends Record> {
     void saveLoadMidRunThenContinueEqualsUninterruptedRun() {
         List<ParamRef> a = params(SEED);
         List<ParamRef> b = copy(a);
-        AbstractOptimizer<H> oa = over(a);
-        AbstractOptimizer<H> ob = over(b);
+        Optimizer<H> oa = over(a);
+        Optimizer<H> ob = over(b);
         H h = typical();
         for (int t = 0; t < 6; t++) {
             fillGrads(a, t);
@@ -140,7 +140,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
         }
         Map<String, Tensor> saved = snapshot(ob);
         List<ParamRef> c = copy(b);
-        AbstractOptimizer<H> oc = over(c);
+        Optimizer<H> oc = over(c);
         oc.loadState(saved, ob.stepCount());
         assertEquals(6, oc.stepCount());
         for (int t = 6; t < 12; t++) {
@@ -155,7 +155,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
     @Test
     void changingHyperparameterEqualsFreshOptimizerWithThatValue() {
         List<ParamRef> a = params(SEED + 10);
-        AbstractOptimizer<H> oa = over(a);
+        Optimizer<H> oa = over(a);
         H h = typical();
         H h2 = changed(h);
         for (int t = 0; t < 4; t++) {
@@ -163,7 +163,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
             oa.step(h);
         }
         List<ParamRef> b = copy(a);
-        AbstractOptimizer<H> ob = over(b);
+        Optimizer<H> ob = over(b);
         ob.loadState(snapshot(oa), oa.stepCount());
         for (int t = 4; t < 9; t++) {
             fillGrads(a, t);
@@ -174,7 +174,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
         assertBitwise(a, b, name() + " after switching to " + h2);
         // and the change mattered: the same run without it differs
         List<ParamRef> c = params(SEED + 10);
-        AbstractOptimizer<H> oc = over(c);
+        Optimizer<H> oc = over(c);
         for (int t = 0; t < 9; t++) {
             fillGrads(c, t);
             oc.step(h);
@@ -185,8 +185,8 @@ abstract class OptaxOptimizerContract<H extends Record> {
 
     @Test
     void loadRejectsStateOfWrongShapeNamingTheTensor() {
-        AbstractOptimizer<H> o = over(params(SEED));
-        AbstractOptimizer<H> other = over(List.of(param("w", 1, 3, 5), param("b", 2, 5), param("k", 3, 2, 3, 2)));
+        Optimizer<H> o = over(params(SEED));
+        Optimizer<H> other = over(List.of(param("w", 1, 3, 5), param("b", 2, 5), param("k", 3, 2, 3, 2)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> o.loadState(other.state(), 1));
         assertTrue(e.getMessage().contains("/w'"), e.getMessage());
@@ -203,7 +203,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
             a[i] = (float) (0.5 + 1.5 * r.nextDouble());
             c[i] = (float) (r.nextDouble() * 2 - 1);
         }
-        AbstractOptimizer<H> o = over(List.of(p));
+        Optimizer<H> o = over(List.of(p));
         double f0 = quadraticLoss(p, a, c);
         H h = quadratic();
         for (int t = 0; t < quadraticSteps(); t++) {
@@ -229,7 +229,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
     void convergesOnRosenbrock() {
         // f(x, y) = (1 - x)^2 + 100 (y - x^2)^2, minimum 0 at (1, 1)
         ParamRef p = new ParamRef("xy", Tensor.of(rosenbrockStart(), 2).copy(), Tensor.zeros(2));
-        AbstractOptimizer<H> o = over(List.of(p));
+        Optimizer<H> o = over(List.of(p));
         H h = rosenbrock();
         for (int t = 0; t < rosenbrockSteps(); t++) {
             float x = get(p.value(), 0);
@@ -251,7 +251,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
                 name() + " moves weights without gradient (its own test checks how)");
         List<ParamRef> ps = params(SEED + 30);
         List<ParamRef> before = copy(ps);
-        AbstractOptimizer<H> o = over(ps);
+        Optimizer<H> o = over(ps);
         for (int t = 0; t < 5; t++) {
             for (ParamRef p : ps) {
                 p.grad().fill(0f);
@@ -299,12 +299,12 @@ abstract class OptaxOptimizerContract<H extends Record> {
 
     @Test
     void stateHasOneEntryPerDeclaredTensorAndRoundTrips() {
-        AbstractOptimizer<H> o = over(params(SEED + 40));
+        Optimizer<H> o = over(params(SEED + 40));
         assertTrue(o.stateBytes() > 0);
         for (Tensor t : o.state().values()) {
             assertEquals(DType.F32, t.dtype());
         }
-        AbstractOptimizer<H> o2 = over(params(SEED + 40));
+        Optimizer<H> o2 = over(params(SEED + 40));
         o2.loadState(snapshot(o), 0);
         o.state().forEach((k, v) -> assertArrayEquals(v.toFloatArray(), o2.state().get(k).toFloatArray(), k));
     }
@@ -314,12 +314,12 @@ abstract class OptaxOptimizerContract<H extends Record> {
         List<ParamRef> a = params(SEED + 50);
         List<ParamRef> b = copy(a);
         List<ParamRef> start = copy(a);
-        AbstractOptimizer<H> oa = over(a);
+        Optimizer<H> oa = over(a);
         Map<String, StatePrecision> bf16 = new java.util.HashMap<>();
         for (String k : oa.state().keySet()) {
             bf16.put(k.substring(0, k.indexOf('/')), StatePrecision.BF16);
         }
-        AbstractOptimizer<H> ob = create(List.of(ParamGroup.of("all", b)), bf16);
+        Optimizer<H> ob = create(List.of(ParamGroup.of("all", b)), bf16);
         assertTrue(ob.stateBytes() < oa.stateBytes() * 0.6, name() + ": " + ob.stateBytes() + " vs " + oa.stateBytes());
         H h = typical();
         for (int t = 0; t < 8; t++) {

@@ -41,8 +41,8 @@ class OptimizerBehaviourTest {
     private static <H extends Record> void saveLoad(OptimizerSpec<H> spec) {
         List<ParamRef> a = params(SEED, SHAPES);
         List<ParamRef> b = copyOf(a);
-        AbstractOptimizer<H> oa = spec.create(a);
-        AbstractOptimizer<H> ob = spec.create(b);
+        Optimizer<H> oa = spec.create(a);
+        Optimizer<H> ob = spec.create(b);
         for (int t = 0; t < 4; t++) {
             randomGrads(a, SEED, t);
             oa.step(spec.hyper());
@@ -52,7 +52,7 @@ class OptimizerBehaviourTest {
         // b's state and values go to a brand-new optimizer over new parameter memory
         Map<String, Tensor> saved = snapshot(ob.state());
         List<ParamRef> c = copyOf(b);
-        AbstractOptimizer<H> oc = spec.create(c);
+        Optimizer<H> oc = spec.create(c);
         oc.loadState(saved, ob.stepCount());
         for (int t = 4; t < 9; t++) {
             randomGrads(a, SEED, t);
@@ -76,9 +76,9 @@ class OptimizerBehaviourTest {
         List<ParamRef> a = params(SEED, SHAPES);
         List<ParamRef> b = copyOf(a);
         List<ParamRef> unchanged = copyOf(a);
-        AbstractOptimizer<H> oa = spec.create(a);
-        AbstractOptimizer<H> ob = spec.create(b);
-        AbstractOptimizer<H> ou = spec.create(unchanged);
+        Optimizer<H> oa = spec.create(a);
+        Optimizer<H> ob = spec.create(b);
+        Optimizer<H> ou = spec.create(unchanged);
         for (int t = 0; t < 3; t++) {
             randomGrads(a, SEED, t);
             oa.step(spec.hyper());
@@ -89,7 +89,7 @@ class OptimizerBehaviourTest {
         }
         // a fresh optimizer built around the new record, carrying b's state: no hyperparameter is cached anywhere
         List<ParamRef> c = copyOf(b);
-        AbstractOptimizer<H> oc = spec.create(c);
+        Optimizer<H> oc = spec.create(c);
         oc.loadState(snapshot(ob.state()), ob.stepCount());
         for (int t = 3; t < 6; t++) {
             randomGrads(a, SEED, t);
@@ -112,8 +112,8 @@ class OptimizerBehaviourTest {
     private static <H extends Record> void maximize(OptimizerSpec<H> spec) {
         List<ParamRef> a = params(SEED, SHAPES);
         List<ParamRef> b = copyOf(a);
-        AbstractOptimizer<H> oa = spec.create(a);
-        AbstractOptimizer<H> ob = spec.create(b);
+        Optimizer<H> oa = spec.create(a);
+        Optimizer<H> ob = spec.create(b);
         H max = spec.maximized().apply(spec.hyper());
         for (int t = 0; t < 5; t++) {
             randomGrads(a, SEED, t);
@@ -140,7 +140,7 @@ class OptimizerBehaviourTest {
     private static <H extends Record> void zeroGrad(OptimizerSpec<H> spec) {
         List<ParamRef> a = params(SEED, SHAPES);
         float[][] before = values(a);
-        AbstractOptimizer<H> o = spec.create(a);
+        Optimizer<H> o = spec.create(a);
         H h = spec.noDecay().apply(spec.hyper());
         for (int t = 0; t < 5; t++) {
             o.step(h);                                   // grads are zero-initialised
@@ -168,7 +168,7 @@ class OptimizerBehaviourTest {
         float[] a = Tensor.uniform(SEED, 1, 0.5f, 2f, n).toFloatArray();
         float[] c = Tensor.uniform(SEED, 2, -1f, 1f, n).toFloatArray();
         List<ParamRef> ps = List.of(new ParamRef("w", Tensor.uniform(SEED, 3, -3f, 3f, n), Tensor.zeros(n)));
-        AbstractOptimizer<H> o = spec.make().apply(ps, precisions);
+        Optimizer<H> o = spec.make().apply(ps, precisions);
         H h = spec.noDecay().apply(spec.hyper());
         double f0 = quadraticLoss(ps.get(0), a, c);
         for (int t = 0; t < 600; t++) {
@@ -205,7 +205,7 @@ class OptimizerBehaviourTest {
 
     private static <H extends Record> void rosenbrock(OptimizerSpec<H> spec) {
         List<ParamRef> ps = List.of(new ParamRef("xy", Tensor.of(new float[] {-1.5f, 2f}, 2), Tensor.zeros(2)));
-        AbstractOptimizer<H> o = spec.create(ps);
+        Optimizer<H> o = spec.create(ps);
         H h = spec.withLr().apply(spec.noDecay().apply(spec.hyper()), spec.rosenbrockLr());
         double f0 = rosen(ps.get(0).value().toFloatArray());
         for (int t = 0; t < 3000; t++) {

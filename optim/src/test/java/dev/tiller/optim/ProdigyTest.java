@@ -20,7 +20,7 @@ class ProdigyTest extends OptaxOptimizerContract<ProdigyHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<ProdigyHyper> create(List<ParamGroup<ProdigyHyper>> groups,
+    Optimizer<ProdigyHyper> create(List<ParamGroup<ProdigyHyper>> groups,
                                            Map<String, StatePrecision> precisions) {
         return new Prodigy(groups, precisions, null, 0);
     }

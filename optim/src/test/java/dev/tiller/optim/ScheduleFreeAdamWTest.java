@@ -19,7 +19,7 @@ class ScheduleFreeAdamWTest extends OptaxOptimizerContract<ScheduleFreeAdamWHype
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<ScheduleFreeAdamWHyper> create(List<ParamGroup<ScheduleFreeAdamWHyper>> groups,
+    Optimizer<ScheduleFreeAdamWHyper> create(List<ParamGroup<ScheduleFreeAdamWHyper>> groups,
                                                      Map<String, StatePrecision> precisions) {
         return new ScheduleFreeAdamW(groups, precisions, null, 0);
     }

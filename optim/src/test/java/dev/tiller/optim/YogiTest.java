@@ -18,7 +18,7 @@ class YogiTest extends OptaxOptimizerContract<YogiHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<YogiHyper> create(List<ParamGroup<YogiHyper>> groups,
+    Optimizer<YogiHyper> create(List<ParamGroup<YogiHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Yogi(groups, precisions, null, 0, Yogi.INITIAL_ACCUMULATOR);
     }
