@@ -4,6 +4,7 @@ import dev.tiller.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -18,11 +19,15 @@ import static dev.tiller.optim.OptimTestSupport.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * Behaviour every PyTorch-family optimizer shares, modelled on PyTorch's optimizer tests (test_optim.py): save and
  * load mid-run, hyperparameter changes through the record, maximize, zero gradients, convergence on a quadratic
- * and on Rosenbrock, and state in bfloat16. Each runs over every configuration of OptimizerSpec.all().
+ * and on Rosenbrock, state in bfloat16 (against the float32 run), non-finite gradients and empty parameters. Each
+ * runs over every configuration of OptimizerSpec.all().
  */
 class OptimizerBehaviourTest {
     private static final long SEED = 20261122L;
@@ -160,6 +165,139 @@ class OptimizerBehaviourTest {
         quadratic(spec, Map.of("exp_avg", StatePrecision.BF16, "exp_avg_sq", StatePrecision.BF16,
                 "momentum_buffer", StatePrecision.BF16, "square_avg", StatePrecision.BF16, "sum",
                 StatePrecision.BF16, "exp_inf", StatePrecision.BF16, "acc_delta", StatePrecision.BF16));
+    }
+
+    /**
+     * bfloat16 state against the float32 run, weight by weight, within a bound derived from bfloat16's 8-bit
+     * significand. One stochastic rounding moves a value by less than one bfloat16 ulp, at most 2^-7 of its
+     * magnitude. The gradients here keep one sign per weight (|g| in [0.5, 1.5]) and there is no weight decay, so no
+     * moment cancels and the gradients do not depend on the weights: a state value rounded t times is within
+     * t 2^-7 of the float32 run's (relative, first order), and step t's update, a ratio of a first moment to the
+     * square root of a second (a sum of same-sign terms for SGD's and RMSprop's buffers), is within
+     * (1 + 1/2) t 2^-7 of the float32 update. Bounded by 2 t 2^-7 = t 2^-6 to cover second-order terms
+     * (t 2^-7 &lt;= 6/128 over six steps) and Adadelta, whose acc_delta is fed by updates computed from both states
+     * (its step-t error is (t - 1)(t + 2)/4 2^-7 &lt;= 10 2^-7 at t = 6). The weights differ by the sum of the update
+     * differences plus one float32 rounding of the weight per step. NAdam's one-element "mu_product" stays float32:
+     * it is a product of step sizes, not a moment, and 1 - prod amplifies its error tenfold.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("specs")
+    void bf16StateTracksTheFloat32RunWithinTheRoundingBound(OptimizerSpec<?> spec) {
+        bf16AgainstF32(spec);
+    }
+
+    private static <H extends Record> void bf16AgainstF32(OptimizerSpec<H> spec) {
+        int n = 64;
+        int steps = 6;
+        float[] sign = Tensor.uniform(SEED, 5, -1f, 1f, n).toFloatArray();
+        List<ParamRef> f32 = List.of(new ParamRef("w", Tensor.uniform(SEED, 6, -1f, 1f, n), Tensor.zeros(n)));
+        List<ParamRef> bf16 = copyOf(f32);
+        Optimizer<H> of = spec.make().apply(f32, Map.of());
+        Map<String, StatePrecision> precisions = new HashMap<>();
+        for (String k : of.state().keySet()) {
+            String kind = k.substring(0, k.indexOf('/'));
+            if (!kind.equals("mu_product")) {
+                precisions.put(kind, StatePrecision.BF16);
+            }
+        }
+        Optimizer<H> ob = spec.make().apply(bf16, precisions);
+        assertTrue(ob.stateBytes() < of.stateBytes(), spec + ": bf16 state is not smaller");
+        H h = spec.noDecay().apply(spec.hyper());
+        double[] tol = new double[n];
+        float[] before = f32.get(0).value().toFloatArray();
+        double worst = 0;
+        for (int t = 1; t <= steps; t++) {
+            float[] g = Tensor.uniform(SEED, 100 + t, 0.5f, 1.5f, n).toFloatArray();
+            for (int i = 0; i < n; i++) {
+                g[i] = Math.copySign(g[i], sign[i]);
+            }
+            f32.get(0).grad().copyFrom(Tensor.of(g, n));
+            bf16.get(0).grad().copyFrom(Tensor.of(g, n));
+            of.step(h);
+            ob.step(h);
+            float[] a = f32.get(0).value().toFloatArray();
+            float[] b = bf16.get(0).value().toFloatArray();
+            for (int i = 0; i < n; i++) {
+                tol[i] += t * 0x1p-6 * Math.abs(a[i] - before[i]) + Math.ulp(Math.max(Math.abs(a[i]), Math.abs(b[i])));
+                double d = Math.abs((double) b[i] - a[i]);
+                worst = Math.max(worst, d / tol[i]);
+                int at = i;
+                int step = t;
+                assertTrue(d <= tol[i], () -> spec + " step " + step + ": w[" + at + "] bf16 " + b[at] + " vs f32 "
+                        + a[at] + ", bound " + tol[at]);
+            }
+            before = a;
+        }
+        assertTrue(worst > 0, spec + ": bf16 state changed nothing, so the comparison proves nothing");
+    }
+
+    /**
+     * The contract for non-finite gradients (PyTorch's, as no optimizer here screens its gradient; clip or skip the
+     * step first, e.g. with DynamicLossScaler): every PyTorch-family update is element-wise, so a NaN or infinite
+     * gradient element makes that element's weight non-finite after the step (NaN, or an infinity for a
+     * plain step such as SGD's), and every other weight is exactly what it would be had that element's gradient
+     * been 0.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("specs")
+    void aNonFiniteGradientElementPoisonsOnlyItsOwnWeight(OptimizerSpec<?> spec) {
+        qt().withFixedSeed(SEED).withExamples(15)
+                .forAll(integers().between(1, 50), integers().between(0, 49), integers().between(0, 2), longs().all())
+                .checkAssert((n, at, kind, seed) -> nonFinite(spec, n, at % n,
+                        new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}[kind], seed));
+    }
+
+    private static <H extends Record> void nonFinite(OptimizerSpec<H> spec, int n, int at, float bad, long seed) {
+        List<ParamRef> a = params(seed, new int[] {n});
+        List<ParamRef> b = copyOf(a);
+        Optimizer<H> oa = spec.create(a);
+        Optimizer<H> ob = spec.create(b);
+        for (int t = 0; t < 3; t++) {
+            randomGrads(a, seed, t);
+            randomGrads(b, seed, t);
+            float[] g = a.get(0).grad().toFloatArray();
+            float[] z = g.clone();
+            if (t == 1) {
+                g[at] = bad;
+                z[at] = 0f;
+            }
+            a.get(0).grad().copyFrom(Tensor.of(g, n));
+            b.get(0).grad().copyFrom(Tensor.of(z, n));
+            oa.step(spec.hyper());
+            ob.step(spec.hyper());
+        }
+        float[] x = a.get(0).value().toFloatArray();
+        float[] y = b.get(0).value().toFloatArray();
+        assertFalse(Float.isFinite(x[at]), spec + ": gradient " + bad + " at " + at + " left the weight " + x[at]);
+        for (int i = 0; i < n; i++) {
+            if (i != at) {
+                assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(x[i]),
+                        spec + ": gradient " + bad + " at " + at + " changed weight " + i);
+            }
+        }
+    }
+
+    /** Parameters with a zero dim have no elements: stepping them is a no-op beside the other parameters. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("specs")
+    void emptyParametersStepWithoutErrorBesideTheOthers(OptimizerSpec<?> spec) {
+        empty(spec);
+    }
+
+    private static <H extends Record> void empty(OptimizerSpec<H> spec) {
+        List<ParamRef> a = params(SEED, new int[] {0}, new int[] {4, 3}, new int[] {3, 0});
+        List<ParamRef> b = List.of(copyOf(a).get(1));
+        Optimizer<H> oa = spec.create(a);
+        Optimizer<H> ob = spec.create(b);
+        for (int t = 0; t < 3; t++) {
+            randomGrads(a, SEED, t);
+            b.get(0).grad().copyFrom(a.get(1).grad());
+            oa.step(spec.hyper());
+            ob.step(spec.hyper());
+        }
+        assertTrue(bitwiseEqual(values(b), new float[][] {a.get(1).value().toFloatArray()}),
+                spec + ": the empty parameters changed the other's update");
+        assertEquals(0, a.get(0).value().numel() + a.get(2).value().numel());
     }
 
     /** f(w) = sum_i a_i (w_i - c_i)^2 / 2 over 40 weights, curvatures a_i in [0.5, 2]; grad = a (w - c). */
