@@ -1,5 +1,6 @@
 package dev.tiller.optim;
 
+import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -88,7 +89,7 @@ class FirstStepPropertiesTest {
         }
         // state keeps its shapes and stays finite
         o.state().forEach((k, v) -> {
-            for (float x : v.to(dev.tiller.tensor.DType.F32).toFloatArray()) {
+            for (float x : v.to(DType.F32).toFloatArray()) {
                 assertTrue(Float.isFinite(x), spec + ": state " + k + " not finite");
             }
         });

@@ -6,6 +6,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,7 +55,7 @@ class GradAccumulationTest {
 
     /** A spec for this test only: it uses make and hyper; the behaviour-test variants are identities. */
     private static <H extends Record> OptimizerSpec<H> accumulationOnly(String name,
-            java.util.function.BiFunction<List<ParamRef>, java.util.Map<String, StatePrecision>,
+            BiFunction<List<ParamRef>, Map<String, StatePrecision>,
                     Optimizer<H>> make, H hyper) {
         return new OptimizerSpec<>(name, make, hyper, h -> h, h -> h, h -> h, (h, lr) -> h, 0f);
     }

@@ -78,4 +78,13 @@ class LionTest extends OptaxOptimizerContract<LionHyper> {
         m.put("weightDecay = Infinity", () -> new LionHyper(1e-3f, 0.9f, 0.99f, Float.POSITIVE_INFINITY));
         return m;
     }
+
+    /**
+     * Lion's step is the sign of an interpolation of momentum and gradient; with same-sign gradients every term has
+     * the weight's gradient sign, so rounding the momentum to bf16 changes no step.
+     */
+    @Override
+    boolean bf16ChangesWeights() {
+        return false;
+    }
 }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
@@ -421,12 +422,42 @@ abstract class OptaxOptimizerContract<H extends Record> {
                 size = Math.max(size, Math.abs(p0[k]));
             }
             for (int k = 0; k < p0.length; k++) {
-                // bfloat16 keeps 8 significant bits: state errors of 2^-8 relative, through at most 8 steps
+                // a coarse check where moments cancel (sign-changing gradients, weight decay), so no relative bound
+                // holds: a quarter of the run's largest move plus 2^-6 of the largest weight (state that copies the
+                // weights, as Schedule-Free's z, errs by 2^-7 of them per rounding). The derived bound is
+                // bfloat16StateTracksTheFloat32RunWithinTheRoundingBound's.
                 double tol = 0.25 * moved + 0x1p-6 * size;
                 assertTrue(Float.isFinite(pb[k]) && Math.abs(pb[k] - pa[k]) <= tol, name() + " bf16 state: "
                         + a.get(i).name() + "[" + k + "] " + pb[k] + " vs f32 " + pa[k] + " (tol " + tol + ")");
             }
         }
+    }
+
+    /** bf16 state against the float32 run, within the bound derived at OptimTestSupport.assertBf16TracksF32. */
+    @Test
+    void bfloat16StateTracksTheFloat32RunWithinTheRoundingBound() {
+        H h = zeroDecay() != null ? zeroDecay() : typical();
+        double worst = OptimTestSupport.assertBf16TracksF32(name(), (ps, pr) -> create(List.of(ParamGroup.of("all",
+                ps)), pr), h, bf16ExemptKinds());
+        if (bf16ChangesWeights()) {
+            assertTrue(worst > 0, name() + ": bf16 state changed nothing, so the comparison proves nothing");
+        } else {
+            assertEquals(0, worst, name() + ": bf16 state changed a weight");
+        }
+    }
+
+    /**
+     * State kinds that stay float32 in the bf16 bound test: copies of the weights (a start point, an averaging
+     * iterate), whose rounding error is 2^-7 of the weight rather than of the step, so the bound does not cover
+     * them. Each override names its kinds.
+     */
+    Set<String> bf16ExemptKinds() {
+        return Set.of();
+    }
+
+    /** False where bf16 state cannot change a weight under the bound test's same-sign gradients (Lion's sign). */
+    boolean bf16ChangesWeights() {
+        return true;
     }
 
     // helpers for the laws -----------------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ import dev.tiller.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static dev.tiller.optim.OptimTestSupport.bitwiseEqual;
@@ -167,19 +167,7 @@ class OptimizerBehaviourTest {
                 StatePrecision.BF16, "exp_inf", StatePrecision.BF16, "acc_delta", StatePrecision.BF16));
     }
 
-    /**
-     * bfloat16 state against the float32 run, weight by weight, within a bound derived from bfloat16's 8-bit
-     * significand. One stochastic rounding moves a value by less than one bfloat16 ulp, at most 2^-7 of its
-     * magnitude. The gradients here keep one sign per weight (|g| in [0.5, 1.5]) and there is no weight decay, so no
-     * moment cancels and the gradients do not depend on the weights: a state value rounded t times is within
-     * t 2^-7 of the float32 run's (relative, first order), and step t's update, a ratio of a first moment to the
-     * square root of a second (a sum of same-sign terms for SGD's and RMSprop's buffers), is within
-     * (1 + 1/2) t 2^-7 of the float32 update. Bounded by 2 t 2^-7 = t 2^-6 to cover second-order terms
-     * (t 2^-7 &lt;= 6/128 over six steps) and Adadelta, whose acc_delta is fed by updates computed from both states
-     * (its step-t error is (t - 1)(t + 2)/4 2^-7 &lt;= 10 2^-7 at t = 6). The weights differ by the sum of the update
-     * differences plus one float32 rounding of the weight per step. NAdam's one-element "mu_product" stays float32:
-     * it is a product of step sizes, not a moment, and 1 - prod amplifies its error tenfold.
-     */
+    /** bf16 state against the float32 run, within the bound derived at OptimTestSupport.assertBf16TracksF32. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("specs")
     void bf16StateTracksTheFloat32RunWithinTheRoundingBound(OptimizerSpec<?> spec) {
@@ -187,47 +175,10 @@ class OptimizerBehaviourTest {
     }
 
     private static <H extends Record> void bf16AgainstF32(OptimizerSpec<H> spec) {
-        int n = 64;
-        int steps = 6;
-        float[] sign = Tensor.uniform(SEED, 5, -1f, 1f, n).toFloatArray();
-        List<ParamRef> f32 = List.of(new ParamRef("w", Tensor.uniform(SEED, 6, -1f, 1f, n), Tensor.zeros(n)));
-        List<ParamRef> bf16 = copyOf(f32);
-        Optimizer<H> of = spec.make().apply(f32, Map.of());
-        Map<String, StatePrecision> precisions = new HashMap<>();
-        for (String k : of.state().keySet()) {
-            String kind = k.substring(0, k.indexOf('/'));
-            if (!kind.equals("mu_product")) {
-                precisions.put(kind, StatePrecision.BF16);
-            }
-        }
-        Optimizer<H> ob = spec.make().apply(bf16, precisions);
-        assertTrue(ob.stateBytes() < of.stateBytes(), spec + ": bf16 state is not smaller");
-        H h = spec.noDecay().apply(spec.hyper());
-        double[] tol = new double[n];
-        float[] before = f32.get(0).value().toFloatArray();
-        double worst = 0;
-        for (int t = 1; t <= steps; t++) {
-            float[] g = Tensor.uniform(SEED, 100 + t, 0.5f, 1.5f, n).toFloatArray();
-            for (int i = 0; i < n; i++) {
-                g[i] = Math.copySign(g[i], sign[i]);
-            }
-            f32.get(0).grad().copyFrom(Tensor.of(g, n));
-            bf16.get(0).grad().copyFrom(Tensor.of(g, n));
-            of.step(h);
-            ob.step(h);
-            float[] a = f32.get(0).value().toFloatArray();
-            float[] b = bf16.get(0).value().toFloatArray();
-            for (int i = 0; i < n; i++) {
-                tol[i] += t * 0x1p-6 * Math.abs(a[i] - before[i]) + Math.ulp(Math.max(Math.abs(a[i]), Math.abs(b[i])));
-                double d = Math.abs((double) b[i] - a[i]);
-                worst = Math.max(worst, d / tol[i]);
-                int at = i;
-                int step = t;
-                assertTrue(d <= tol[i], () -> spec + " step " + step + ": w[" + at + "] bf16 " + b[at] + " vs f32 "
-                        + a[at] + ", bound " + tol[at]);
-            }
-            before = a;
-        }
+        // NAdam's one-element "mu_product" stays float32: a product of step sizes, not a moment, whose error
+        // 1 - prod amplifies tenfold
+        double worst = OptimTestSupport.assertBf16TracksF32(spec.toString(), spec.make(),
+                spec.noDecay().apply(spec.hyper()), Set.of("mu_product"));
         assertTrue(worst > 0, spec + ": bf16 state changed nothing, so the comparison proves nothing");
     }
 
