@@ -126,6 +126,9 @@ public abstract class AbstractOptimizer<H extends Record, S> implements Optimize
     @Override
     public void step(H hyper) {
         Objects.requireNonNull(hyper, name + ": step needs hyperparameters");
+        if (states == null) {
+            throw new IllegalStateException(name + ": the constructor never called declareState");
+        }
         t++;
         beforeStep(hyper, t);
         int k = 0;
