@@ -14,6 +14,7 @@ import dev.tiller.models.nn.Activation;
 import dev.tiller.models.nn.Init;
 import dev.tiller.optim.AdamW;
 import dev.tiller.optim.AdamWHyper;
+import dev.tiller.optim.Amsgrad;
 import dev.tiller.optim.ParamGroup;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.StatePrecision;
@@ -231,7 +232,8 @@ final class Train {
         AdamWHyper base = new AdamWHyper((float) lr, 0.9f, beta2, 1e-8f, weightDecay, false, false);
         AdamW opt = new AdamW(List.of(ParamGroup.of("decay", decay),
                 new ParamGroup<>("no_decay", noDecay, h -> h.withWeightDecay(0f))),
-                Map.of("exp_avg", o.statePrecision(), "exp_avg_sq", o.statePrecision()), null, o.seed(), false);
+                Map.of("exp_avg", o.statePrecision(), "exp_avg_sq", o.statePrecision()), null, o.seed(),
+                Amsgrad.WITHOUT_MAX_STATE);
         // Linear warm-up from 1% then cosine to 10% of the peak by the last step (the recipe of docs/workloads.md).
         Schedule lrSchedule = Schedule.sequence(List.of(new LinearLr(lr, 0.01, 1.0, warmup),
                 new CosineAnnealingLr(lr, Math.max(1, steps - warmup), lr * 0.1)), warmup);

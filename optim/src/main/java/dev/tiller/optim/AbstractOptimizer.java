@@ -7,23 +7,32 @@ import dev.tiller.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The shared machinery of optimizers: parameter groups, eagerly allocated named state with a per-state precision,
- * the step counter, and checked save/load. A subclass declares its state in its constructor with {@link #slot} and
- * implements {@link #update}, which sees one parameter at a time with its group's hyperparameters.
+ * the step counter, and checked save/load. A subclass builds each parameter's state record S once, in its
+ * constructor, with {@link #declareState} (whose function declares the record's tensors with {@link #slot}), and
+ * implements {@link #update}, which sees one parameter at a time with its state record and its group's
+ * hyperparameters. The slot names ("exp_avg/fc.weight", ...) exist for checkpoints only: a step never looks a
+ * tensor up by name.
  *
  * @param <H> the hyperparameter record
+ * @param <S> the per-parameter state record
  */
-public abstract class AbstractOptimizer<H extends Record> implements Optimizer<H> {
+public abstract class AbstractOptimizer<H extends Record, S> implements Optimizer<H> {
     private final String name;
     private final List<ParamGroup<H>> groups;
+    private final List<ParamRef> params;
     private final Map<String, StatePrecision> precisions;
     private final Map<String, StateSlot> slots = new LinkedHashMap<>();
+    private List<S> states;
     private final Allocator allocator;
     private final long seed;
     private long t;
@@ -39,14 +48,32 @@ public abstract class AbstractOptimizer<H extends Record> implements Optimizer<H
         this.precisions = Map.copyOf(precisions);
         this.allocator = allocator == null ? Allocators.auto() : allocator;
         this.seed = seed;
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
+        List<ParamRef> all = new ArrayList<>();
         for (ParamGroup<H> g : this.groups) {
             for (ParamRef p : g.params()) {
                 if (!names.add(p.name())) {
                     throw new IllegalArgumentException(name + ": parameter name '" + p.name() + "' appears twice");
                 }
+                all.add(p);
             }
         }
+        this.params = List.copyOf(all);
+    }
+
+    /**
+     * Builds every parameter's state record with make, in parameter order (so slot ids, which key stochastic
+     * rounding, follow that order). The subclass constructor calls this exactly once.
+     */
+    protected final void declareState(Function<ParamRef, S> make) {
+        if (states != null) {
+            throw new IllegalStateException(name + ": state declared twice");
+        }
+        List<S> out = new ArrayList<>(params.size());
+        for (ParamRef p : params) {
+            out.add(Objects.requireNonNull(make.apply(p), name + ": no state for " + p.name()));
+        }
+        states = List.copyOf(out);
     }
 
     /** Declares (and allocates, zeroed) the state kind for parameter p, with the given shape. */
@@ -66,17 +93,26 @@ public abstract class AbstractOptimizer<H extends Record> implements Optimizer<H
         return slot(kind, p, p.value().shape());
     }
 
-    /** The state slot declared for kind and p. */
-    protected final StateSlot slotOf(String kind, ParamRef p) {
-        StateSlot s = slots.get(kind + "/" + p.name());
-        if (s == null) {
-            throw new IllegalStateException(name + ": no state " + kind + "/" + p.name());
-        }
-        return s;
+    /**
+     * The state record of the k-th parameter in parameter order (for hooks that walk the groups themselves, as
+     * {@link #beforeStep} may).
+     */
+    protected final S stateAt(int k) {
+        return states.get(k);
     }
 
-    /** One update of parameter p with its group's hyperparameters h; t counts from 1. */
-    protected abstract void update(ParamRef p, H h, long t);
+    /** The state record of parameter p (a search by identity: for calls outside the step, e.g. evaluation). */
+    protected final S stateOf(ParamRef p) {
+        for (int k = 0; k < params.size(); k++) {
+            if (params.get(k) == p) {
+                return states.get(k);
+            }
+        }
+        throw new IllegalArgumentException(name + ": parameter '" + p.name() + "' is not optimized here");
+    }
+
+    /** One update of parameter p, whose state record is state, with its group's hyperparameters h; t counts from 1. */
+    protected abstract void update(ParamRef p, S state, H h, long t);
 
     /** Hook before the per-parameter updates of a step (for optimizers with global state, e.g. Prodigy). */
     protected void beforeStep(H hyper, long t) {
@@ -90,12 +126,16 @@ public abstract class AbstractOptimizer<H extends Record> implements Optimizer<H
     @Override
     public void step(H hyper) {
         Objects.requireNonNull(hyper, name + ": step needs hyperparameters");
+        if (states == null) {
+            throw new IllegalStateException(name + ": the constructor never called declareState");
+        }
         t++;
         beforeStep(hyper, t);
+        int k = 0;
         for (ParamGroup<H> g : groups) {
             H h = g.override().apply(hyper);
             for (ParamRef p : g.params()) {
-                update(p, h, t);
+                update(p, states.get(k++), h, t);
             }
         }
     }
@@ -168,10 +208,6 @@ public abstract class AbstractOptimizer<H extends Record> implements Optimizer<H
 
     /** All parameters of all groups, in order. */
     protected final List<ParamRef> allParams() {
-        List<ParamRef> out = new ArrayList<>();
-        for (ParamGroup<H> g : groups) {
-            out.addAll(g.params());
-        }
-        return out;
+        return params;
     }
 }

@@ -1,10 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -19,16 +16,11 @@ import java.util.Map;
  * </pre>
  * State "mu/NAME", "nu/NAME" (Optax's names), zero at start.
  */
-public final class AdaBelief extends AbstractOptimizer<AdaBeliefHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-
+public final class AdaBelief extends AbstractOptimizer<AdaBeliefHyper, Moments> {
     public AdaBelief(List<ParamGroup<AdaBeliefHyper>> groups, Map<String, StatePrecision> precisions,
                      Allocator alloc, long seed) {
         super("AdaBelief", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
-            slot("mu", p);
-            slot("nu", p);
-        }
+        declareState(p -> new Moments(slot("mu", p), slot("nu", p)));
     }
 
     /** One group, float32 state. */
@@ -37,41 +29,26 @@ public final class AdaBelief extends AbstractOptimizer<AdaBeliefHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, AdaBeliefHyper h, long t) {
-        StateSlot ms = slotOf("mu", p);
-        StateSlot ss = slotOf("nu", p);
-        Tensor mt = ms.open();
-        Tensor st = ss.open();
-        MemorySegment w = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment m = mt.segment();
-        MemorySegment s = st.segment();
-        long wo = p.value().offset();
-        long go = p.grad().offset();
-        long mo = mt.offset();
-        long so = st.offset();
-        long n = p.numel();
-        float b1 = h.b1();
-        float c1 = Scalars.oneMinus(b1);   // 1 - b1
-        float b2 = h.b2();
-        float c2 = Scalars.oneMinus(b2);   // 1 - b2
-        float bc1 = OptaxMath.biasCorrection(b1, t);
-        float bc1Next = OptaxMath.biasCorrection(b1, t + 1);
-        float bc2 = OptaxMath.biasCorrection(b2, t);
+    protected void update(ParamRef p, Moments state, AdaBeliefHyper h, long t) {
+        Floats w = Floats.weights(p);
+        Floats g = Floats.grads(p);
+        Floats m = state.first().openElements();
+        Floats s = state.second().openElements();
+        OptaxBetas k = OptaxBetas.of(h.b1(), h.b2(), t);
+        float bc1Next = OptaxMath.biasCorrection(h.b1(), t + 1);
         float step = -h.lr();
-        for (long i = 0; i < n; i++) {
-            float g = gs.getAtIndex(F32, go + i);
-            float mi = c1 * g + b1 * m.getAtIndex(F32, mo + i);
-            float e = g - mi;
-            float si = (c2 * (e * e) + b2 * s.getAtIndex(F32, so + i)) + h.epsRoot();
-            m.setAtIndex(F32, mo + i, mi);
-            s.setAtIndex(F32, so + i, si);
-            float mHat = h.nesterov() ? b1 * (mi / bc1Next) + c1 * (g / bc1) : mi / bc1;
-            float u = mHat / ((float) Math.sqrt(si / bc2) + h.eps());
-            float wi = w.getAtIndex(F32, wo + i);
-            w.setAtIndex(F32, wo + i, wi + step * u);
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            float gi = g.get(i);
+            float mi = k.firstMoment(m.get(i), gi);
+            float e = gi - mi;
+            float si = k.secondMoment(s.get(i), e) + h.epsRoot();
+            m.set(i, mi);
+            s.set(i, si);
+            float mHat = h.nesterov() ? k.b1() * (mi / bc1Next) + k.c1() * (gi / k.bc1()) : mi / k.bc1();
+            float u = mHat / ((float) Math.sqrt(si / k.bc2()) + h.eps());
+            float wi = w.get(i);
+            w.set(i, wi + step * u);
         }
-        ms.commit(t);
-        ss.commit(t);
+        state.commit(t);
     }
 }

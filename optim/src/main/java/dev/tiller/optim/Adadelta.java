@@ -1,10 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -20,17 +17,12 @@ import java.util.Map;
  * </pre>
  * State "square_avg" (E[g^2]) and "acc_delta" (E[dx^2]).
  */
-public final class Adadelta extends AbstractOptimizer<AdadeltaHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-
+public final class Adadelta extends AbstractOptimizer<AdadeltaHyper, Moments> {
     /** groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. */
     public Adadelta(List<ParamGroup<AdadeltaHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
                     long seed) {
         super("Adadelta", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
-            slot("square_avg", p);
-            slot("acc_delta", p);
-        }
+        declareState(p -> new Moments(slot("square_avg", p), slot("acc_delta", p)));
     }
 
     /** One group, float32 state. */
@@ -39,7 +31,7 @@ public final class Adadelta extends AbstractOptimizer<AdadeltaHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, AdadeltaHyper h, long t) {
+    protected void update(ParamRef p, Moments s, AdadeltaHyper h, long t) {
         float l2 = h.weightDecay();
         float sign = Scalars.gradSign(h.maximize());
         float rho = h.rho();
@@ -47,30 +39,20 @@ public final class Adadelta extends AbstractOptimizer<AdadeltaHyper> {
         float eps = h.eps();
         float negLr = -h.lr();
 
-        StateSlot sqSlot = slotOf("square_avg", p);
-        StateSlot dSlot = slotOf("acc_delta", p);
-        Tensor sq = sqSlot.open();
-        Tensor acc = dSlot.open();
-        MemorySegment ps = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment ss = sq.segment();
-        MemorySegment ds = acc.segment();
-        long po = p.value().offset();
-        long go = p.grad().offset();
-        long so = sq.offset();
-        long dOff = acc.offset();
-        long n = p.numel();
-        for (long i = 0; i < n; i++) {
-            float pi = ps.getAtIndex(F32, po + i);
-            float gi = sign * gs.getAtIndex(F32, go + i) + l2 * pi;
-            float si = ss.getAtIndex(F32, so + i) * rho + c * gi * gi;
-            ss.setAtIndex(F32, so + i, si);
+        Floats w = Floats.weights(p);
+        Floats g = Floats.grads(p);
+        Floats sq = s.first().openElements();
+        Floats acc = s.second().openElements();
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            float pi = w.get(i);
+            float gi = sign * g.get(i) + l2 * pi;
+            float si = sq.get(i) * rho + c * gi * gi;
+            sq.set(i, si);
             float std = (float) Math.sqrt(si + eps);
-            float dx = (float) Math.sqrt(ds.getAtIndex(F32, dOff + i) + eps) / std * gi;
-            ds.setAtIndex(F32, dOff + i, ds.getAtIndex(F32, dOff + i) * rho + c * dx * dx);
-            ps.setAtIndex(F32, po + i, pi + negLr * dx);
+            float dx = (float) Math.sqrt(acc.get(i) + eps) / std * gi;
+            acc.set(i, acc.get(i) * rho + c * dx * dx);
+            w.set(i, pi + negLr * dx);
         }
-        sqSlot.commit(t);
-        dSlot.commit(t);
+        s.commit(t);
     }
 }

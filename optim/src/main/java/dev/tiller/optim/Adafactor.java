@@ -26,25 +26,32 @@ import java.util.Map;
  * than to G^2, lr as the cap on rho_t and as the decay rate. Reductions are summed in double, elementwise math is
  * float32, and lerp uses PyTorch's two-sided formula, so results agree with PyTorch to float32 rounding.
  */
-public final class Adafactor extends AbstractOptimizer<AdafactorHyper> {
+public final class Adafactor extends AbstractOptimizer<AdafactorHyper, Adafactor.AdafactorState> {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
+    /** A parameter's second-moment state: factored for rank &gt;= 2, full otherwise. */
+    sealed interface AdafactorState permits Factored, Full {}
+
+    /** "row_var" (..., m, 1) and "col_var" (..., 1, n). */
+    record Factored(StateSlot rowVar, StateSlot colVar) implements AdafactorState {}
+
+    /** "variance", shaped like the parameter. */
+    record Full(StateSlot variance) implements AdafactorState {}
 
     public Adafactor(List<ParamGroup<AdafactorHyper>> groups, Map<String, StatePrecision> precisions,
                      Allocator alloc, long seed) {
         super("Adafactor", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
+        declareState(p -> {
             int[] s = p.value().shape();
-            if (s.length >= 2) {
-                int[] row = s.clone();
-                row[s.length - 1] = 1;
-                int[] col = s.clone();
-                col[s.length - 2] = 1;
-                slot("row_var", p, row);
-                slot("col_var", p, col);
-            } else {
-                slot("variance", p);
+            if (s.length < 2) {
+                return new Full(slot("variance", p));
             }
-        }
+            int[] row = s.clone();
+            row[s.length - 1] = 1;
+            int[] col = s.clone();
+            col[s.length - 2] = 1;
+            return new Factored(slot("row_var", p, row), slot("col_var", p, col));
+        });
     }
 
     /** One group, float32 state. */
@@ -58,7 +65,7 @@ public final class Adafactor extends AbstractOptimizer<AdafactorHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, AdafactorHyper h, long t) {
+    protected void update(ParamRef p, AdafactorState state, AdafactorHyper h, long t) {
         MemorySegment w = p.value().segment();
         MemorySegment gs = p.grad().segment();
         long wo = p.value().offset();
@@ -82,12 +89,11 @@ public final class Adafactor extends AbstractOptimizer<AdafactorHyper> {
             }
         }
         float eps1Sq = (float) ((double) h.eps1() * h.eps1());
-        int[] shape = p.value().shape();
-        if (shape.length >= 2) {
-            updateFactored(p, h, t, shape, sign, oneMinusBeta2, eps1Sq, alpha);
+        if (state instanceof Factored f) {
+            updateFactored(p, f, h, t, sign, oneMinusBeta2, eps1Sq, alpha);
             return;
         }
-        StateSlot slot = slotOf("variance", p);
+        StateSlot slot = ((Full) state).variance();
         Tensor vt = slot.open();
         MemorySegment v = vt.segment();
         long vo = vt.offset();
@@ -109,8 +115,9 @@ public final class Adafactor extends AbstractOptimizer<AdafactorHyper> {
         slot.commit(t);
     }
 
-    private void updateFactored(ParamRef p, AdafactorHyper h, long t, int[] shape, float sign, float oneMinusBeta2,
-                                float eps1Sq, double alpha) {
+    private void updateFactored(ParamRef p, Factored state, AdafactorHyper h, long t, float sign,
+                                float oneMinusBeta2, float eps1Sq, double alpha) {
+        int[] shape = p.value().shape();
         MemorySegment w = p.value().segment();
         MemorySegment gs = p.grad().segment();
         long wo = p.value().offset();
@@ -119,8 +126,8 @@ public final class Adafactor extends AbstractOptimizer<AdafactorHyper> {
         int cols = shape[shape.length - 1];
         long n = p.numel();
         long batches = m == 0 || cols == 0 ? 0 : n / ((long) m * cols);
-        StateSlot rowSlot = slotOf("row_var", p);
-        StateSlot colSlot = slotOf("col_var", p);
+        StateSlot rowSlot = state.rowVar();
+        StateSlot colSlot = state.colVar();
         Tensor rt = rowSlot.open();
         Tensor ct = colSlot.open();
         MemorySegment r = rt.segment();

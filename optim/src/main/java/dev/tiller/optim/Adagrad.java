@@ -1,10 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -19,9 +16,7 @@ import java.util.Map;
  * </pre>
  * State "sum" (s).
  */
-public final class Adagrad extends AbstractOptimizer<AdagradHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-
+public final class Adagrad extends AbstractOptimizer<AdagradHyper, StateSlot> {
     /**
      * groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. initialAccumulatorValue: the
      * start value of every sum (PyTorch's initial_accumulator_value, default 0), finite and &gt;= 0.
@@ -30,12 +25,8 @@ public final class Adagrad extends AbstractOptimizer<AdagradHyper> {
                    long seed, float initialAccumulatorValue) {
         super("Adagrad", groups, precisions, alloc, seed);
         Check.nonNegative("Adagrad", "initialAccumulatorValue", initialAccumulatorValue);
-        for (ParamRef p : allParams()) {
-            StateSlot s = slot("sum", p);
-            if (initialAccumulatorValue != 0f) {
-                s.fill(initialAccumulatorValue);
-            }
-        }
+        declareState(p -> initialAccumulatorValue == 0f ? slot("sum", p)
+                : slot("sum", p).fill(initialAccumulatorValue));
     }
 
     /** One group, float32 state, accumulators starting at 0. */
@@ -44,28 +35,22 @@ public final class Adagrad extends AbstractOptimizer<AdagradHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, AdagradHyper h, long t) {
+    protected void update(ParamRef p, StateSlot sum, AdagradHyper h, long t) {
         float negClr = (float) -(Scalars.decimal(h.lr()) / (1.0 + (t - 1) * Scalars.decimal(h.lrDecay())));
         float l2 = h.weightDecay();
         float sign = Scalars.gradSign(h.maximize());
         float eps = h.eps();
 
-        StateSlot sSlot = slotOf("sum", p);
-        Tensor s = sSlot.open();
-        MemorySegment ps = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment ss = s.segment();
-        long po = p.value().offset();
-        long go = p.grad().offset();
-        long so = s.offset();
-        long n = p.numel();
-        for (long i = 0; i < n; i++) {
-            float pi = ps.getAtIndex(F32, po + i);
-            float gi = sign * gs.getAtIndex(F32, go + i) + l2 * pi;
-            float si = ss.getAtIndex(F32, so + i) + gi * gi;
-            ss.setAtIndex(F32, so + i, si);
-            ps.setAtIndex(F32, po + i, pi + negClr * gi / ((float) Math.sqrt(si) + eps));
+        Floats w = Floats.weights(p);
+        Floats g = Floats.grads(p);
+        Floats s = sum.openElements();
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            float pi = w.get(i);
+            float gi = sign * g.get(i) + l2 * pi;
+            float si = s.get(i) + gi * gi;
+            s.set(i, si);
+            w.set(i, pi + negClr * gi / ((float) Math.sqrt(si) + eps));
         }
-        sSlot.commit(t);
+        sum.commit(t);
     }
 }

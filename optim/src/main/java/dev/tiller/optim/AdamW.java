@@ -16,41 +16,26 @@ import java.util.Map;
  *   p = p - lr / (1 - beta1^t) m_t / (sqrt(vhat) / sqrt(1 - beta2^t) + eps)
  * </pre>
  * State "exp_avg" (m), "exp_avg_sq" (v) and, when constructed with amsgrad, "max_exp_avg_sq". Without amsgrad the
- * step is one fused pass (OptimKernels.adamw) that reads and writes p, g, m and v once each.
+ * step is one fused pass (RefOptimKernels.adamw) that reads and writes p, g, m and v once each. The implementation
+ * is AdamFamily's: AdamW is Adam with decoupled weight decay.
  */
-public final class AdamW extends AbstractOptimizer<AdamWHyper> {
-    private final boolean amsgradState;
-
+public final class AdamW extends AdamFamily<AdamWHyper> {
     /**
-     * groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. amsgrad: allocate the
-     * "max_exp_avg_sq" state; stepping with amsgrad = true needs it.
+     * groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. amsgrad: whether to allocate the
+     * "max_exp_avg_sq" state, which stepping with amsgrad = true needs.
      */
     public AdamW(List<ParamGroup<AdamWHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
-                long seed, boolean amsgrad) {
-        super("AdamW", groups, precisions, alloc, seed);
-        this.amsgradState = amsgrad;
-        for (ParamRef p : allParams()) {
-            slot("exp_avg", p);
-            slot("exp_avg_sq", p);
-            if (amsgrad) {
-                slot("max_exp_avg_sq", p);
-            }
-        }
+                 long seed, Amsgrad amsgrad) {
+        super("AdamW", groups, precisions, alloc, seed, amsgrad);
     }
 
     /** One group, float32 state, no amsgrad. */
     public AdamW(List<ParamRef> params) {
-        this(List.of(ParamGroup.of("default", params)), Map.of(), null, 0, false);
+        this(List.of(ParamGroup.of("default", params)), Map.of(), null, 0, Amsgrad.WITHOUT_MAX_STATE);
     }
 
     @Override
-    protected void update(ParamRef p, AdamWHyper h, long t) {
-        if (h.amsgrad() && !amsgradState) {
-            throw new IllegalStateException("AdamW: amsgrad = true needs the max_exp_avg_sq state; construct the "
-                    + "optimizer with amsgrad = true");
-        }
-        AdamUpdate.step(p, slotOf("exp_avg", p), slotOf("exp_avg_sq", p),
-                h.amsgrad() ? slotOf("max_exp_avg_sq", p) : null, t, h.lr(), h.beta1(), h.beta2(), h.eps(),
-                h.weightDecay(), true, h.amsgrad(), h.maximize());
+    AdamHyper asAdam(AdamWHyper h) {
+        return h.asAdam();
     }
 }

@@ -20,6 +20,12 @@ public record AdamWHyper(float lr, float beta1, float beta2, float eps, float we
         return new AdamWHyper(1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, false, false);
     }
 
+    /** The same hyperparameters as Adam's record: AdamW is Adam with decoupled weight decay. */
+    public AdamHyper asAdam() {
+        boolean decoupledWeightDecay = true;
+        return new AdamHyper(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay);
+    }
+
     public AdamWHyper withLr(float v) {
         return new AdamWHyper(v, beta1, beta2, eps, weightDecay, amsgrad, maximize);
     }

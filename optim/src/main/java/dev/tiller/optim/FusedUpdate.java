@@ -2,108 +2,83 @@ package dev.tiller.optim;
 
 import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.kernel.Kernels;
-import dev.tiller.tensor.kernel.OptimKernels;
-import dev.tiller.tensor.kernel.ref.RefOptimKernels;
+import dev.tiller.tensor.kernel.OptimDispatch;
 
 /**
- * Callers of the fused optimizer kernels (OptimKernels, twin RefOptimKernels, chosen by Kernels.SIMD): each call
- * updates one parameter's contiguous float32 tensors in place, cutting them into fixed chunks of {@link #GRAIN}
- * elements that Parallel.forRange spreads over threads. Chunks depend only on the size, and the update is
- * element-wise, so results are bitwise identical for any thread count. Scalars are precomputed by the optimizer
- * (bias corrections, 1 - beta). Tensors are trusted: same element count, contiguous, float32, not overlapping.
+ * The fused optimizer updates over whole tensors: each call updates one parameter's contiguous float32 tensors in
+ * place through the kernels of OptimDispatch (contracts on RefOptimKernels), cutting them into fixed chunks of
+ * {@link #GRAIN} elements that Parallel.forRange spreads over threads. Chunks depend only on the size, and the
+ * update is element-wise, so results are bitwise identical for any thread count. Scalars are precomputed by the
+ * optimizer (AdamTerms, bias corrections). Tensors are trusted: same element count, contiguous, float32, not
+ * overlapping.
  */
-public final class FusedUpdate {
+final class FusedUpdate {
     /** Elements per parallel chunk: 16 Ki floats = 64 KiB per operand, big enough to amortise a hand-off. */
-    public static final int GRAIN = 1 << 14;
+    static final int GRAIN = 1 << 14;
 
     private FusedUpdate() {}
 
-    /** RefOptimKernels.adamw over all of p, g, m, v. */
-    public static void adamw(Tensor p, Tensor g, Tensor m, Tensor v, float gradSign, float decay,
-                             float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float stepSize,
-                             float bc2Sqrt) {
+    /** Adam or AdamW with AMSGrad's running maximum vMax over p, g, m, v, vMax: RefOptimKernels.amsgrad. */
+    static void amsgrad(Tensor p, Tensor g, Tensor m, Tensor v, Tensor vMax, AdamTerms t, float stepSize,
+                        float bc2Sqrt) {
         long po = p.offset();
         long go = g.offset();
         long mo = m.offset();
         long vo = v.offset();
-        Parallel.forRange(count(p), GRAIN, (s, e) -> {
-            if (Kernels.SIMD) {
-                OptimKernels.adamw(p.segment(), po + s, g.segment(), go + s, m.segment(), mo + s, v.segment(),
-                        vo + s, e - s, gradSign, decay, oneMinusBeta1, beta2, oneMinusBeta2, eps, stepSize, bc2Sqrt);
-            } else {
-                RefOptimKernels.adamw(p.segment(), po + s, g.segment(), go + s, m.segment(), mo + s, v.segment(),
-                        vo + s, e - s, gradSign, decay, oneMinusBeta1, beta2, oneMinusBeta2, eps, stepSize, bc2Sqrt);
-            }
-        });
+        long xo = vMax.offset();
+        Parallel.forRange(count(p), GRAIN, (s, e) -> OptimDispatch.amsgrad(p.segment(), po + s, g.segment(), go + s,
+                m.segment(), mo + s, v.segment(), vo + s, vMax.segment(), xo + s, e - s, t.sign(), t.decay(), t.l2(),
+                t.oneMinusBeta1(), t.beta2(), t.oneMinusBeta2(), t.eps(), stepSize, bc2Sqrt));
     }
 
-    /** RefOptimKernels.adam over all of p, g, m, v. */
-    public static void adam(Tensor p, Tensor g, Tensor m, Tensor v, float gradSign, float weightDecay,
-                            float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float stepSize,
-                            float bc2Sqrt) {
+    /** AdamW (decoupled decay, t.decay()) over p, g, m, v: RefOptimKernels.adamw. */
+    static void adamw(Tensor p, Tensor g, Tensor m, Tensor v, AdamTerms t, float stepSize, float bc2Sqrt) {
         long po = p.offset();
         long go = g.offset();
         long mo = m.offset();
         long vo = v.offset();
-        Parallel.forRange(count(p), GRAIN, (s, e) -> {
-            if (Kernels.SIMD) {
-                OptimKernels.adam(p.segment(), po + s, g.segment(), go + s, m.segment(), mo + s, v.segment(),
-                        vo + s, e - s, gradSign, weightDecay, oneMinusBeta1, beta2, oneMinusBeta2, eps, stepSize,
-                        bc2Sqrt);
-            } else {
-                RefOptimKernels.adam(p.segment(), po + s, g.segment(), go + s, m.segment(), mo + s, v.segment(),
-                        vo + s, e - s, gradSign, weightDecay, oneMinusBeta1, beta2, oneMinusBeta2, eps, stepSize,
-                        bc2Sqrt);
-            }
-        });
+        Parallel.forRange(count(p), GRAIN, (s, e) -> OptimDispatch.adamw(p.segment(), po + s, g.segment(), go + s,
+                m.segment(), mo + s, v.segment(), vo + s, e - s, t.sign(), t.decay(), t.oneMinusBeta1(), t.beta2(),
+                t.oneMinusBeta2(), t.eps(), stepSize, bc2Sqrt));
+    }
+
+    /** Adam (L2 decay, t.l2()) over p, g, m, v: RefOptimKernels.adam. */
+    static void adam(Tensor p, Tensor g, Tensor m, Tensor v, AdamTerms t, float stepSize, float bc2Sqrt) {
+        long po = p.offset();
+        long go = g.offset();
+        long mo = m.offset();
+        long vo = v.offset();
+        Parallel.forRange(count(p), GRAIN, (s, e) -> OptimDispatch.adam(p.segment(), po + s, g.segment(), go + s,
+                m.segment(), mo + s, v.segment(), vo + s, e - s, t.sign(), t.l2(), t.oneMinusBeta1(), t.beta2(),
+                t.oneMinusBeta2(), t.eps(), stepSize, bc2Sqrt));
     }
 
     /** RefOptimKernels.sgd over all of p, g. */
-    public static void sgd(Tensor p, Tensor g, float gradSign, float weightDecay, float lr) {
+    static void sgd(Tensor p, Tensor g, float gradSign, float weightDecay, float lr) {
         long po = p.offset();
         long go = g.offset();
-        Parallel.forRange(count(p), GRAIN, (s, e) -> {
-            if (Kernels.SIMD) {
-                OptimKernels.sgd(p.segment(), po + s, g.segment(), go + s, e - s, gradSign, weightDecay, lr);
-            } else {
-                RefOptimKernels.sgd(p.segment(), po + s, g.segment(), go + s, e - s, gradSign, weightDecay, lr);
-            }
-        });
+        Parallel.forRange(count(p), GRAIN, (s, e) -> OptimDispatch.sgd(p.segment(), po + s, g.segment(), go + s,
+                e - s, gradSign, weightDecay, lr));
     }
 
-    /** RefOptimKernels.sgdMomentum over all of p, g, b. */
-    public static void sgdMomentum(Tensor p, Tensor g, Tensor b, float gradSign, float weightDecay, float lr,
-                                   float momentum, float oneMinusDampening, boolean nesterov, boolean firstStep) {
+    /** RefOptimKernels.sgdMomentum over all of p, g and the momentum buffer b, with the scalars of step. */
+    static void sgdMomentum(Tensor p, Tensor g, Tensor b, SgdStep step) {
         long po = p.offset();
         long go = g.offset();
         long bo = b.offset();
-        Parallel.forRange(count(p), GRAIN, (s, e) -> {
-            if (Kernels.SIMD) {
-                OptimKernels.sgdMomentum(p.segment(), po + s, g.segment(), go + s, b.segment(), bo + s, e - s,
-                        gradSign, weightDecay, lr, momentum, oneMinusDampening, nesterov, firstStep);
-            } else {
-                RefOptimKernels.sgdMomentum(p.segment(), po + s, g.segment(), go + s, b.segment(), bo + s, e - s,
-                        gradSign, weightDecay, lr, momentum, oneMinusDampening, nesterov, firstStep);
-            }
-        });
+        Parallel.forRange(count(p), GRAIN, (s, e) -> OptimDispatch.sgdMomentum(p.segment(), po + s, g.segment(),
+                go + s, b.segment(), bo + s, e - s, step.gradSign(), step.weightDecay(), step.lr(), step.momentum(),
+                step.oneMinusDampening(), step.nesterov(), step.firstStep()));
     }
 
     /** RefOptimKernels.lion over all of p, g, m (for optax.lion). */
-    public static void lion(Tensor p, Tensor g, Tensor m, float lr, float beta1, float oneMinusBeta1, float beta2,
-                            float oneMinusBeta2, float weightDecay) {
+    static void lion(Tensor p, Tensor g, Tensor m, float lr, float beta1, float oneMinusBeta1, float beta2,
+                     float oneMinusBeta2, float weightDecay) {
         long po = p.offset();
         long go = g.offset();
         long mo = m.offset();
-        Parallel.forRange(count(p), GRAIN, (s, e) -> {
-            if (Kernels.SIMD) {
-                OptimKernels.lion(p.segment(), po + s, g.segment(), go + s, m.segment(), mo + s, e - s, lr, beta1,
-                        oneMinusBeta1, beta2, oneMinusBeta2, weightDecay);
-            } else {
-                RefOptimKernels.lion(p.segment(), po + s, g.segment(), go + s, m.segment(), mo + s, e - s, lr, beta1,
-                        oneMinusBeta1, beta2, oneMinusBeta2, weightDecay);
-            }
-        });
+        Parallel.forRange(count(p), GRAIN, (s, e) -> OptimDispatch.lion(p.segment(), po + s, g.segment(), go + s,
+                m.segment(), mo + s, e - s, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay));
     }
 
     private static int count(Tensor p) {

@@ -1,10 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -22,15 +19,11 @@ import java.util.Map;
  * NOTE: as in Optax the momentum trace "trace/NAME" accumulates lr-scaled steps, so a learning-rate change only
  * affects new contributions (unlike PyTorch-style SGD momentum applied before the learning rate).
  */
-public final class Lars extends AbstractOptimizer<LarsHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-
+public final class Lars extends AbstractOptimizer<LarsHyper, StateSlot> {
     public Lars(List<ParamGroup<LarsHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
                 long seed) {
         super("LARS", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
-            slot("trace", p);
-        }
+        declareState(p -> slot("trace", p));
     }
 
     /** One group, float32 state. */
@@ -39,35 +32,30 @@ public final class Lars extends AbstractOptimizer<LarsHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, LarsHyper h, long t) {
-        MemorySegment w = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        long wo = p.value().offset();
-        long go = p.grad().offset();
+    protected void update(ParamRef p, StateSlot trace, LarsHyper h, long t) {
+        Floats w = Floats.weights(p);
+        Floats g = Floats.grads(p);
         long n = p.numel();
         float wd = h.weightDecay();
         float phi = 1f;
         if (h.trustRatio()) {
             double rr = 0;
             for (long i = 0; i < n; i++) {
-                float r = gs.getAtIndex(F32, go + i) + wd * w.getAtIndex(F32, wo + i);
+                float r = g.get(i) + wd * w.get(i);
                 rr += (double) r * r;
             }
             phi = Lamb.trustRatio(OptaxMath.l2(p.value()), Math.sqrt(rr), h.trustCoefficient(), h.eps());
         }
-        StateSlot slot = slotOf("trace", p);
-        Tensor bt = slot.open();
-        MemorySegment b = bt.segment();
-        long bo = bt.offset();
+        Floats b = trace.openElements();
         float step = -h.lr();
         float mu = h.momentum();
         for (long i = 0; i < n; i++) {
-            float wi = w.getAtIndex(F32, wo + i);
-            float u = step * ((gs.getAtIndex(F32, go + i) + wd * wi) * phi);
-            float bi = u + mu * b.getAtIndex(F32, bo + i);
-            b.setAtIndex(F32, bo + i, bi);
-            w.setAtIndex(F32, wo + i, wi + (h.nesterov() ? u + mu * bi : bi));
+            float wi = w.get(i);
+            float u = step * ((g.get(i) + wd * wi) * phi);
+            float bi = u + mu * b.get(i);
+            b.set(i, bi);
+            w.set(i, wi + (h.nesterov() ? u + mu * bi : bi));
         }
-        slot.commit(t);
+        trace.commit(t);
     }
 }

@@ -1,7 +1,6 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
 
 import java.util.List;
 import java.util.Map;
@@ -16,14 +15,11 @@ import java.util.Map;
  * </pre>
  * One state tensor, "mu/NAME" (Optax's name for the momentum), zero at start.
  */
-public final class Lion extends AbstractOptimizer<LionHyper> {
-
+public final class Lion extends AbstractOptimizer<LionHyper, StateSlot> {
     public Lion(List<ParamGroup<LionHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
                 long seed) {
         super("Lion", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
-            slot("mu", p);
-        }
+        declareState(p -> slot("mu", p));
     }
 
     /** One group, float32 state. */
@@ -32,13 +28,11 @@ public final class Lion extends AbstractOptimizer<LionHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, LionHyper h, long t) {
-        // Fused single pass (OptimKernels.lion, SIMD beside its scalar twin): u = sign((1-b1) g + b1 m),
-        // m = (1-b2) g + b2 m, p = p + (-lr) (u + wd p), in that order, no FMA, so it equals Optax's composed ops.
-        StateSlot slot = slotOf("mu", p);
-        Tensor mt = slot.open();
-        FusedUpdate.lion(p.value(), p.grad(), mt, h.lr(), h.b1(), Scalars.oneMinus(h.b1()), h.b2(),
+    protected void update(ParamRef p, StateSlot mu, LionHyper h, long t) {
+        // One fused pass (RefOptimKernels.lion): u = sign((1-b1) g + b1 m), m = (1-b2) g + b2 m,
+        // p = p + (-lr) (u + wd p), in that order, no FMA, so it equals Optax's composed ops.
+        FusedUpdate.lion(p.value(), p.grad(), mu.open(), h.lr(), h.b1(), Scalars.oneMinus(h.b1()), h.b2(),
                 Scalars.oneMinus(h.b2()), h.weightDecay());
-        slot.commit(t);
+        mu.commit(t);
     }
 }

@@ -8,7 +8,6 @@ import dev.tiller.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,11 +26,11 @@ import java.util.Map;
  * NOTE: PyTorch runs Newton-Schulz in bfloat16; this runs it in float32 (the golden reference does the same), so
  * the update is the mathematically intended one rather than bfloat16's approximation of it.
  */
-public final class Muon extends AbstractOptimizer<MuonHyper> {
+public final class Muon extends AbstractOptimizer<MuonHyper, Muon.MuonState> {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
-    private final Map<String, NewtonSchulz> newtonSchulz = new HashMap<>();
-    private final Map<String, Tensor> scratch = new HashMap<>();
+    /** "momentum_buffer", the parameter's Newton-Schulz workspace and a scratch tensor for the orthogonalised update. */
+    record MuonState(StateSlot buffer, NewtonSchulz newtonSchulz, Tensor scratch) {}
 
     public Muon(List<ParamGroup<MuonHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
                 long seed) {
@@ -43,10 +42,9 @@ public final class Muon extends AbstractOptimizer<MuonHyper> {
                         + "; Muon only supports non-empty 2-D parameters; hint: optimize biases, norms and"
                         + " other non-matrix parameters with AdamW in a second optimizer");
             }
-            slot("momentum_buffer", p);
-            newtonSchulz.put(p.name(), new NewtonSchulz(s[0], s[1]));
-            scratch.put(p.name(), Tensor.allocate(Allocators.auto(), DType.F32, s));
         }
+        declareState(p -> new MuonState(slot("momentum_buffer", p), new NewtonSchulz(p.value().shape()[0],
+                p.value().shape()[1]), Tensor.allocate(Allocators.auto(), DType.F32, p.value().shape())));
     }
 
     /** One group, float32 state. */
@@ -55,17 +53,17 @@ public final class Muon extends AbstractOptimizer<MuonHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, MuonHyper h, long t) {
+    protected void update(ParamRef p, MuonState state, MuonHyper h, long t) {
         MemorySegment w = p.value().segment();
         MemorySegment gs = p.grad().segment();
         long wo = p.value().offset();
         long go = p.grad().offset();
         long n = p.numel();
-        StateSlot slot = slotOf("momentum_buffer", p);
+        StateSlot slot = state.buffer();
         Tensor bt = slot.open();
         MemorySegment b = bt.segment();
         long bo = bt.offset();
-        Tensor ut = scratch.get(p.name());
+        Tensor ut = state.scratch();
         MemorySegment u = ut.segment();
         float mu = h.momentum();
         float oneMinusMu = 1f - mu;
@@ -76,7 +74,7 @@ public final class Muon extends AbstractOptimizer<MuonHyper> {
             u.setAtIndex(F32, i, h.nesterov() ? Adafactor.lerp(g, buf, mu) : buf);
         }
         slot.commit(t);
-        newtonSchulz.get(p.name()).orthogonalize(u, 0, u, 0, h.nsA(), h.nsB(), h.nsC(), h.nsSteps(), h.eps());
+        state.newtonSchulz().orthogonalize(u, 0, u, 0, h.nsA(), h.nsB(), h.nsC(), h.nsSteps(), h.eps());
         int[] s = p.value().shape();
         float decay = (float) (1.0 - (double) h.lr() * h.weightDecay());
         float step = (float) (-(double) h.lr() * h.adjustLr().ratio(s[0], s[1]));

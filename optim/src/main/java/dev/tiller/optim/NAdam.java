@@ -1,11 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.kernel.ref.RefOptimKernels;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -24,18 +20,16 @@ import java.util.Map;
  * as a float32 tensor: the product is rounded to float each step, and the step sizes are computed in double from
  * that float, as there.
  */
-public final class NAdam extends AbstractOptimizer<NAdamHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+public final class NAdam extends AbstractOptimizer<NAdamHyper, NAdam.NAdamState> {
+    /** "exp_avg" and "exp_avg_sq" (moments) and the one-element "mu_product". */
+    record NAdamState(Moments moments, StateSlot muProduct) {}
 
     /** groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. */
     public NAdam(List<ParamGroup<NAdamHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
                  long seed) {
         super("NAdam", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
-            slot("exp_avg", p);
-            slot("exp_avg_sq", p);
-            slot("mu_product", p, 1).fill(1f);
-        }
+        declareState(p -> new NAdamState(new Moments(slot("exp_avg", p), slot("exp_avg_sq", p)),
+                slot("mu_product", p, 1).fill(1f)));
     }
 
     /** One group, float32 state. */
@@ -44,55 +38,27 @@ public final class NAdam extends AbstractOptimizer<NAdamHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, NAdamHyper h, long t) {
+    protected void update(ParamRef p, NAdamState s, NAdamHyper h, long t) {
         double lr = Scalars.decimal(h.lr());
         double beta1 = Scalars.decimal(h.beta1());
         double psi = Scalars.decimal(h.momentumDecay());
         float bc2 = (float) (1.0 - StrictMath.pow(Scalars.decimal(h.beta2()), t));
         double mu = beta1 * (1.0 - 0.5 * StrictMath.pow(0.96, t * psi));
         double muNext = beta1 * (1.0 - 0.5 * StrictMath.pow(0.96, (t + 1) * psi));
-        StateSlot prodSlot = slotOf("mu_product", p);
-        Tensor prodT = prodSlot.open();
-        float prod = prodT.segment().getAtIndex(F32, prodT.offset()) * (float) mu;
-        prodT.segment().setAtIndex(F32, prodT.offset(), prod);
-        prodSlot.commit(t);
+        Floats prodT = s.muProduct().openElements();
+        float prod = prodT.get(0) * (float) mu;
+        prodT.set(0, prod);
+        s.muProduct().commit(t);
         double prodNext = prod * muNext;
         float gradStep = (float) (-lr * (1.0 - mu) / (1.0 - prod));
         float momentumStep = (float) (-lr * muNext / (1.0 - prodNext));
-        boolean decoupled = h.decoupledWeightDecay();
-        float decay = decoupled ? (float) (1.0 - lr * Scalars.decimal(h.weightDecay())) : 1f;
-        float l2 = decoupled ? 0f : h.weightDecay();
-        float sign = Scalars.gradSign(h.maximize());
-        float w1 = Scalars.oneMinus(h.beta1());
-        float beta2 = h.beta2();
-        float c2 = Scalars.oneMinus(h.beta2());
         float eps = h.eps();
-
-        StateSlot mSlot = slotOf("exp_avg", p);
-        StateSlot vSlot = slotOf("exp_avg_sq", p);
-        Tensor m = mSlot.open();
-        Tensor v = vSlot.open();
-        MemorySegment ps = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment ms = m.segment();
-        MemorySegment vs = v.segment();
-        long po = p.value().offset();
-        long go = p.grad().offset();
-        long mo = m.offset();
-        long vo = v.offset();
-        long n = p.numel();
-        for (long i = 0; i < n; i++) {
-            float pi = ps.getAtIndex(F32, po + i) * decay;
-            float gi = sign * gs.getAtIndex(F32, go + i) + l2 * pi;
-            float mi = RefOptimKernels.lerp(ms.getAtIndex(F32, mo + i), gi, w1);
-            float vi = vs.getAtIndex(F32, vo + i) * beta2 + c2 * gi * gi;
-            ms.setAtIndex(F32, mo + i, mi);
-            vs.setAtIndex(F32, vo + i, vi);
+        AdamTerms terms = AdamTerms.of(h.lr(), h.beta1(), h.beta2(), eps, h.weightDecay(),
+                WeightDecay.decoupledIf(h.decoupledWeightDecay()), Scalars.gradSign(h.maximize()));
+        terms.update(p, s.moments(), t, (pi, gi, mi, vi) -> {
             float denom = (float) Math.sqrt(vi / bc2) + eps;
-            pi = pi + gradStep * gi / denom;
-            ps.setAtIndex(F32, po + i, pi + momentumStep * mi / denom);
-        }
-        mSlot.commit(t);
-        vSlot.commit(t);
+            float afterGrad = pi + gradStep * gi / denom;
+            return afterGrad + momentumStep * mi / denom;
+        });
     }
 }

@@ -1,6 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.autograd.Variable;
+import dev.tiller.tensor.Allocators;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
@@ -42,7 +43,7 @@ public record ParamRef(String name, Tensor value, Tensor grad, Variable source) 
     public static ParamRef of(String name, Variable v) {
         Tensor g = v.grad();
         if (g == null) {
-            g = Tensor.allocate(dev.tiller.tensor.Allocators.auto(), DType.F32, v.shape());
+            g = Tensor.allocate(Allocators.auto(), DType.F32, v.shape());
             v.useGradBuffer(g);
         }
         return new ParamRef(name, v.value(), g, v);

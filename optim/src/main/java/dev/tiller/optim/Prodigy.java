@@ -5,8 +5,6 @@ import dev.tiller.tensor.Allocators;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +28,9 @@ import java.util.Map;
  * from the step's record; per-group overrides apply to the per-parameter ones (lr, betas, eps, weightDecay).
  * NOTE: when every s is zero (all gradients so far zero) Optax's 0/0 turns d into NaN; here d is kept.
  */
-public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+public final class Prodigy extends AbstractOptimizer<ProdigyHyper, Prodigy.ProdigyState> {
+    /** "exp_avg" (m), "exp_avg_sq" (v), "grad_sum" (s) and the start point "params0". */
+    record ProdigyState(StateSlot m, StateSlot v, StateSlot s, StateSlot params0) {}
 
     private final Tensor estimLr = Tensor.allocate(Allocators.auto(), DType.F32, 1);
     private final Tensor numerator = Tensor.allocate(Allocators.auto(), DType.F32, 1);
@@ -43,14 +42,8 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
         super("Prodigy", groups, precisions, alloc, seed);
         estimLr.fill(0f);
         numerator.fill(0f);
-        for (ParamRef p : allParams()) {
-            slot("exp_avg", p);
-            slot("exp_avg_sq", p);
-            slot("grad_sum", p);
-            StateSlot x0 = slot("params0", p);
-            x0.open().copyFrom(p.value());
-            x0.commit(0);
-        }
+        declareState(p -> new ProdigyState(slot("exp_avg", p), slot("exp_avg_sq", p), slot("grad_sum", p),
+                slot("params0", p).fill(p.value())));
     }
 
     /** One group, float32 state. */
@@ -78,6 +71,7 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
         float b3 = hyper.beta3();
         double numeratorAcc = 0;    // sum over groups of (d / d0) * dlr * <g, p0 - p>
         double sAbs = 0;            // ||s||_1 over all parameters
+        int k = 0;
         for (ParamGroup<ProdigyHyper> group : groups()) {
             ProdigyHyper h = group.override().apply(hyper);
             float dlr = dlr(d, h, t);
@@ -87,39 +81,27 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
             float b2 = h.beta2();
             float c2 = Scalars.oneMinus(b2);   // 1 - b2
             for (ParamRef p : group.params()) {
-                StateSlot ms = slotOf("exp_avg", p);
-                StateSlot vs = slotOf("exp_avg_sq", p);
-                StateSlot ss = slotOf("grad_sum", p);
-                Tensor mt = ms.open();
-                Tensor vt = vs.open();
-                Tensor st = ss.open();
-                Tensor x0t = slotOf("params0", p).open();
-                MemorySegment w = p.value().segment();
-                MemorySegment gs = p.grad().segment();
-                MemorySegment m = mt.segment();
-                MemorySegment v = vt.segment();
-                MemorySegment s = st.segment();
-                MemorySegment x0 = x0t.segment();
-                long wo = p.value().offset();
-                long go = p.grad().offset();
-                long mo = mt.offset();
-                long vo = vt.offset();
-                long so = st.offset();
-                long xo = x0t.offset();
+                ProdigyState state = stateAt(k++);
+                Floats w = Floats.weights(p);
+                Floats g = Floats.grads(p);
+                Floats m = state.m().openElements();
+                Floats v = state.v().openElements();
+                Floats s = state.s().openElements();
+                Floats x0 = state.params0().openElements();
                 double dot = 0;
                 for (long i = 0, n = p.numel(); i < n; i++) {
-                    float g = gs.getAtIndex(F32, go + i);
-                    dot += (double) g * (x0.getAtIndex(F32, xo + i) - w.getAtIndex(F32, wo + i));
-                    float dg = d * g;
-                    m.setAtIndex(F32, mo + i, b1 * m.getAtIndex(F32, mo + i) + c1 * dg);
-                    v.setAtIndex(F32, vo + i, b2 * v.getAtIndex(F32, vo + i) + c2 * dg * dg);
-                    float si = b3 * s.getAtIndex(F32, so + i) + sCoef * dg / d0;
-                    s.setAtIndex(F32, so + i, si);
+                    float gi = g.get(i);
+                    dot += (double) gi * (x0.get(i) - w.get(i));
+                    float dg = d * gi;
+                    m.set(i, b1 * m.get(i) + c1 * dg);
+                    v.set(i, b2 * v.get(i) + c2 * dg * dg);
+                    float si = b3 * s.get(i) + sCoef * dg / d0;
+                    s.set(i, si);
                     sAbs += Math.abs(si);
                 }
-                ms.commit(t);
-                vs.commit(t);
-                ss.commit(t);
+                state.m().commit(t);
+                state.v().commit(t);
+                state.s().commit(t);
                 numeratorAcc += (double) (d / d0 * dlr) * (float) dot;
             }
         }
@@ -133,23 +115,17 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, ProdigyHyper h, long t) {
-        Tensor mt = slotOf("exp_avg", p).open();
-        Tensor vt = slotOf("exp_avg_sq", p).open();
-        MemorySegment w = p.value().segment();
-        MemorySegment m = mt.segment();
-        MemorySegment v = vt.segment();
-        long wo = p.value().offset();
-        long mo = mt.offset();
-        long vo = vt.offset();
+    protected void update(ParamRef p, ProdigyState s, ProdigyHyper h, long t) {
+        Floats w = Floats.weights(p);
+        Floats m = s.m().openElements();
+        Floats v = s.v().openElements();
         float dlr = dlr(dOld, h, t);
         float decay = -h.weightDecay() * dlr;
         float epsD = dNew * h.eps();
         for (long i = 0, n = p.numel(); i < n; i++) {
-            float wi = w.getAtIndex(F32, wo + i);
-            float u = decay * wi - dlr * m.getAtIndex(F32, mo + i) / ((float) Math.sqrt(v.getAtIndex(F32, vo + i))
-                    + epsD);
-            w.setAtIndex(F32, wo + i, wi + u);
+            float wi = w.get(i);
+            float u = decay * wi - dlr * m.get(i) / ((float) Math.sqrt(v.get(i)) + epsD);
+            w.set(i, wi + u);
         }
     }
 

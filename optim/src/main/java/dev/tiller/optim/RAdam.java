@@ -1,11 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.kernel.ref.RefOptimKernels;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -23,17 +19,12 @@ import java.util.Map;
  * </pre>
  * State "exp_avg" and "exp_avg_sq".
  */
-public final class RAdam extends AbstractOptimizer<RAdamHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-
+public final class RAdam extends AbstractOptimizer<RAdamHyper, Moments> {
     /** groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. */
     public RAdam(List<ParamGroup<RAdamHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
                  long seed) {
         super("RAdam", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
-            slot("exp_avg", p);
-            slot("exp_avg_sq", p);
-        }
+        declareState(p -> new Moments(slot("exp_avg", p), slot("exp_avg_sq", p)));
     }
 
     /** One group, float32 state. */
@@ -42,8 +33,7 @@ public final class RAdam extends AbstractOptimizer<RAdamHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, RAdamHyper h, long t) {
-        double lrD = Scalars.decimal(h.lr());
+    protected void update(ParamRef p, Moments s, RAdamHyper h, long t) {
         double beta2D = Scalars.decimal(h.beta2());
         double bc1 = 1.0 - StrictMath.pow(Scalars.decimal(h.beta1()), t);
         double bc2 = 1.0 - StrictMath.pow(beta2D, t);
@@ -55,43 +45,16 @@ public final class RAdam extends AbstractOptimizer<RAdamHyper> {
         float bc1F = (float) bc1;
         float bc2Sqrt = (float) Math.sqrt(bc2);
         float lr = h.lr();
-        boolean decoupled = h.decoupledWeightDecay();
-        float decay = decoupled ? (float) (1.0 - lrD * Scalars.decimal(h.weightDecay())) : 1f;
-        float l2 = decoupled ? 0f : h.weightDecay();
-        float sign = Scalars.gradSign(h.maximize());
-        float w1 = Scalars.oneMinus(h.beta1());
-        float beta2 = h.beta2();
-        float c2 = Scalars.oneMinus(h.beta2());
         float eps = h.eps();
-
-        StateSlot mSlot = slotOf("exp_avg", p);
-        StateSlot vSlot = slotOf("exp_avg_sq", p);
-        Tensor m = mSlot.open();
-        Tensor v = vSlot.open();
-        MemorySegment ps = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment ms = m.segment();
-        MemorySegment vs = v.segment();
-        long po = p.value().offset();
-        long go = p.grad().offset();
-        long mo = m.offset();
-        long vo = v.offset();
-        long n = p.numel();
-        for (long i = 0; i < n; i++) {
-            float pi = ps.getAtIndex(F32, po + i) * decay;
-            float gi = sign * gs.getAtIndex(F32, go + i) + l2 * pi;
-            float mi = RefOptimKernels.lerp(ms.getAtIndex(F32, mo + i), gi, w1);
-            float vi = vs.getAtIndex(F32, vo + i) * beta2 + c2 * gi * gi;
-            ms.setAtIndex(F32, mo + i, mi);
-            vs.setAtIndex(F32, vo + i, vi);
+        AdamTerms terms = AdamTerms.of(h.lr(), h.beta1(), h.beta2(), eps, h.weightDecay(),
+                WeightDecay.decoupledIf(h.decoupledWeightDecay()), Scalars.gradSign(h.maximize()));
+        terms.update(p, s, t, (pi, gi, mi, vi) -> {
             float d = mi / bc1F * lr;
             if (rectified) {
                 float adaptive = bc2Sqrt / ((float) Math.sqrt(vi) + eps);
                 d = d * adaptive * rect;
             }
-            ps.setAtIndex(F32, po + i, pi - d);
-        }
-        mSlot.commit(t);
-        vSlot.commit(t);
+            return pi - d;
+        });
     }
 }

@@ -1,11 +1,8 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.kernel.ref.RefOptimKernels;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -23,18 +20,16 @@ import java.util.Map;
  * State "square_avg" (v), "grad_avg" (gbar) and "momentum_buffer" (b); all three are allocated eagerly so that
  * centered and momentum may be switched on between steps.
  */
-public final class RMSprop extends AbstractOptimizer<RMSpropHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+public final class RMSprop extends AbstractOptimizer<RMSpropHyper, RMSprop.RMSpropState> {
+    /** "square_avg" (v), "grad_avg" (gbar) and "momentum_buffer" (b). */
+    record RMSpropState(StateSlot squareAvg, StateSlot gradAvg, StateSlot momentumBuffer) {}
 
     /** groups, precisions (per state kind), allocator, seed: as AbstractOptimizer. */
     public RMSprop(List<ParamGroup<RMSpropHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,
                    long seed) {
         super("RMSprop", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
-            slot("square_avg", p);
-            slot("grad_avg", p);
-            slot("momentum_buffer", p);
-        }
+        declareState(p -> new RMSpropState(slot("square_avg", p), slot("grad_avg", p),
+                slot("momentum_buffer", p)));
     }
 
     /** One group, float32 state. */
@@ -43,7 +38,7 @@ public final class RMSprop extends AbstractOptimizer<RMSpropHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, RMSpropHyper h, long t) {
+    protected void update(ParamRef p, RMSpropState s, RMSpropHyper h, long t) {
         float l2 = h.weightDecay();
         float sign = Scalars.gradSign(h.maximize());
         float alpha = h.alpha();
@@ -54,50 +49,38 @@ public final class RMSprop extends AbstractOptimizer<RMSpropHyper> {
         boolean centered = h.centered();
         boolean useMomentum = mu > 0f;
 
-        StateSlot vSlot = slotOf("square_avg", p);
-        StateSlot aSlot = slotOf("grad_avg", p);
-        StateSlot bSlot = slotOf("momentum_buffer", p);
-        Tensor v = vSlot.open();
-        Tensor a = centered ? aSlot.open() : v;
-        Tensor b = useMomentum ? bSlot.open() : v;
-        MemorySegment ps = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment vs = v.segment();
-        MemorySegment as = a.segment();
-        MemorySegment bs = b.segment();
-        long po = p.value().offset();
-        long go = p.grad().offset();
-        long vo = v.offset();
-        long ao = a.offset();
-        long bo = b.offset();
-        long n = p.numel();
-        for (long i = 0; i < n; i++) {
-            float pi = ps.getAtIndex(F32, po + i);
-            float gi = sign * gs.getAtIndex(F32, go + i) + l2 * pi;
-            float vi = vs.getAtIndex(F32, vo + i) * alpha + c * gi * gi;
-            vs.setAtIndex(F32, vo + i, vi);
+        Floats w = Floats.weights(p);
+        Floats g = Floats.grads(p);
+        Floats v = s.squareAvg().openElements();
+        Floats a = centered ? s.gradAvg().openElements() : v;
+        Floats b = useMomentum ? s.momentumBuffer().openElements() : v;
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            float pi = w.get(i);
+            float gi = sign * g.get(i) + l2 * pi;
+            float vi = v.get(i) * alpha + c * gi * gi;
+            v.set(i, vi);
             float avg;
             if (centered) {
-                float ai = RefOptimKernels.lerp(as.getAtIndex(F32, ao + i), gi, c);
-                as.setAtIndex(F32, ao + i, ai);
+                float ai = RefOptimKernels.lerp(a.get(i), gi, c);
+                a.set(i, ai);
                 avg = (float) Math.sqrt(vi + -1f * ai * ai) + eps;
             } else {
                 avg = (float) Math.sqrt(vi) + eps;
             }
             if (useMomentum) {
-                float bi = bs.getAtIndex(F32, bo + i) * mu + gi / avg;
-                bs.setAtIndex(F32, bo + i, bi);
-                ps.setAtIndex(F32, po + i, pi + negLr * bi);
+                float bi = b.get(i) * mu + gi / avg;
+                b.set(i, bi);
+                w.set(i, pi + negLr * bi);
             } else {
-                ps.setAtIndex(F32, po + i, pi + negLr * gi / avg);
+                w.set(i, pi + negLr * gi / avg);
             }
         }
-        vSlot.commit(t);
+        s.squareAvg().commit(t);
         if (centered) {
-            aSlot.commit(t);
+            s.gradAvg().commit(t);
         }
         if (useMomentum) {
-            bSlot.commit(t);
+            s.momentumBuffer().commit(t);
         }
     }
 }

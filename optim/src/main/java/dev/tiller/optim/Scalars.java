@@ -1,5 +1,7 @@
 package dev.tiller.optim;
 
+import java.util.concurrent.atomic.AtomicLongArray;
+
 /**
  * Scalar helpers shared by the PyTorch-family optimizers. The reference libraries compute bias corrections and
  * coefficients such as 1 - beta2 in double from the decimal the user wrote (0.999), then round once to float32 when
@@ -33,8 +35,8 @@ final class Scalars {
         return c;
     }
 
-    private static final java.util.concurrent.atomic.AtomicLongArray ONE_MINUS_CACHE =
-            new java.util.concurrent.atomic.AtomicLongArray(64);
+    private static final AtomicLongArray ONE_MINUS_CACHE =
+            new AtomicLongArray(64);
 
     /** -1 when maximizing (the gradient is negated), else 1. */
     static float gradSign(boolean maximize) {

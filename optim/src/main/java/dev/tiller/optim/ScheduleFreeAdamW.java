@@ -5,8 +5,6 @@ import dev.tiller.tensor.Allocators;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,9 +27,7 @@ import java.util.Map;
  * State "z/NAME", "nu/NAME" per parameter and the scalars "schedule_free/max_lr", "schedule_free/weight_sum".
  * Use {@link #evalParams} for the x sequence.
  */
-public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamWHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-
+public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamWHyper, Moments> {
     private final Tensor maxLr = Tensor.allocate(Allocators.auto(), DType.F32, 1);
     private final Tensor weightSum = Tensor.allocate(Allocators.auto(), DType.F32, 1);
     private float ck;       // this step's averaging coefficient c, set in beforeStep
@@ -41,12 +37,8 @@ public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamW
         super("ScheduleFreeAdamW", groups, precisions, alloc, seed);
         maxLr.fill(0f);
         weightSum.fill(0f);
-        for (ParamRef p : allParams()) {
-            StateSlot z = slot("z", p);
-            z.open().copyFrom(p.value());   // z starts at the initial parameters
-            z.commit(0);
-            slot("nu", p);
-        }
+        // z starts at the initial parameters
+        declareState(p -> new Moments(slot("z", p).fill(p.value()), slot("nu", p)));
     }
 
     /** One group, float32 state. */
@@ -71,43 +63,31 @@ public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamW
     }
 
     @Override
-    protected void update(ParamRef p, ScheduleFreeAdamWHyper h, long t) {
-        StateSlot zs = slotOf("z", p);
-        StateSlot vs = slotOf("nu", p);
-        Tensor zt = zs.open();
-        Tensor vt = vs.open();
-        MemorySegment y = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment z = zt.segment();
-        MemorySegment v = vt.segment();
-        long yo = p.value().offset();
-        long go = p.grad().offset();
-        long zo = zt.offset();
-        long vo = vt.offset();
-        long n = p.numel();
-        float b1 = h.b1();
-        float c1 = Scalars.oneMinus(b1);   // 1 - b1
-        float b2 = h.b2();
-        float c2 = Scalars.oneMinus(b2);   // 1 - b2
-        float bc2 = OptaxMath.biasCorrection(b2, t);
+    protected void update(ParamRef p, Moments s, ScheduleFreeAdamWHyper h, long t) {
+        Floats y = Floats.weights(p);
+        Floats g = Floats.grads(p);
+        Floats z = s.first().openElements();
+        Floats v = s.second().openElements();
+        OptaxBetas k = OptaxBetas.of(h.b1(), h.b2(), t);
+        float b1 = k.b1();
+        float c1 = k.c1();
         float step = -OptaxMath.warmupConstant(h.lr(), h.warmupSteps(), t - 1);
         float c = ck;
-        for (long i = 0; i < n; i++) {
-            float g = gs.getAtIndex(F32, go + i);
-            float yi = y.getAtIndex(F32, yo + i);
-            float vi = c2 * (g * g) + b2 * v.getAtIndex(F32, vo + i);
-            v.setAtIndex(F32, vo + i, vi);
-            float u = g * (1f / ((float) Math.sqrt(vi / bc2) + h.eps())) + h.weightDecay() * yi;
-            float zOld = z.getAtIndex(F32, zo + i);
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            float gi = g.get(i);
+            float yi = y.get(i);
+            float vi = k.secondMoment(v.get(i), gi);
+            v.set(i, vi);
+            float u = gi * (1f / ((float) Math.sqrt(vi / k.bc2()) + h.eps())) + h.weightDecay() * yi;
+            float zOld = z.get(i);
             float zNew = zOld + step * u;
-            z.setAtIndex(F32, zo + i, zNew);
+            z.set(i, zNew);
             float x = (yi - c1 * zOld) / b1;
             float xNew = (1f - c) * x + c * zNew;
             float yNew = b1 * xNew + c1 * zNew;
-            y.setAtIndex(F32, yo + i, yi + (yNew - yi));     // Optax returns y' - y and applies it
+            y.set(i, yi + (yNew - yi));     // Optax returns y' - y and applies it
         }
-        zs.commit(t);
-        vs.commit(t);
+        s.commit(t);
     }
 
     /**
@@ -115,14 +95,12 @@ public final class ScheduleFreeAdamW extends AbstractOptimizer<ScheduleFreeAdamW
      * current parameters and state (optax.contrib.schedule_free_eval_params).
      */
     public void evalParams(ParamRef p, float b1, Tensor out) {
-        Tensor zt = slotOf("z", p).open();
-        MemorySegment y = p.value().segment();
-        MemorySegment z = zt.segment();
-        MemorySegment o = out.segment();
+        Floats y = Floats.weights(p);
+        Floats z = stateOf(p).first().openElements();
+        Floats o = Floats.of(out);
         float c1 = Scalars.oneMinus(b1);
-        for (long i = 0; i < p.numel(); i++) {
-            float yi = y.getAtIndex(F32, p.value().offset() + i);
-            o.setAtIndex(F32, out.offset() + i, (yi - c1 * z.getAtIndex(F32, zt.offset() + i)) / b1);
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            o.set(i, (y.get(i) - c1 * z.get(i)) / b1);
         }
     }
 

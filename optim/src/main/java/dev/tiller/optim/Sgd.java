@@ -14,14 +14,12 @@ import java.util.Map;
  *   p = p - lr * g
  * </pre>
  * The momentum buffer "momentum_buffer/NAME" is allocated eagerly; PyTorch's "buffer is None" first step is the
- * step counter being 1 for that parameter. One fused pass per parameter (OptimKernels.sgd / sgdMomentum).
+ * step counter being 1 for that parameter. One fused pass per parameter (RefOptimKernels.sgd / sgdMomentum).
  */
-public final class Sgd extends AbstractOptimizer<SgdHyper> {
+public final class Sgd extends AbstractOptimizer<SgdHyper, StateSlot> {
     public Sgd(List<ParamGroup<SgdHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc, long seed) {
         super("SGD", groups, precisions, alloc, seed);
-        for (ParamRef p : allParams()) {
-            slot("momentum_buffer", p);
-        }
+        declareState(p -> slot("momentum_buffer", p));
     }
 
     /** One group, float32 state. */
@@ -30,15 +28,12 @@ public final class Sgd extends AbstractOptimizer<SgdHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, SgdHyper h, long t) {
-        float sign = Scalars.gradSign(h.maximize());
+    protected void update(ParamRef p, StateSlot buffer, SgdHyper h, long t) {
         if (h.momentum() == 0f) {
-            FusedUpdate.sgd(p.value(), p.grad(), sign, h.weightDecay(), h.lr());
+            FusedUpdate.sgd(p.value(), p.grad(), Scalars.gradSign(h.maximize()), h.weightDecay(), h.lr());
             return;
         }
-        StateSlot slot = slotOf("momentum_buffer", p);
-        FusedUpdate.sgdMomentum(p.value(), p.grad(), slot.open(), sign, h.weightDecay(), h.lr(), h.momentum(),
-                Scalars.oneMinus(h.dampening()), h.nesterov(), t == 1);
-        slot.commit(t);
+        FusedUpdate.sgdMomentum(p.value(), p.grad(), buffer.open(), SgdStep.of(h, t));
+        buffer.commit(t);
     }
 }

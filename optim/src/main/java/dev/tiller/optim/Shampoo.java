@@ -5,7 +5,7 @@ import dev.tiller.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,10 +26,14 @@ import java.util.Map;
  * rotations, {@link SymmetricEigen}) and the preconditioned gradient are computed in double; the state is stored
  * as float32 (or the chosen precision). Cost: O(d^3) per dim per root, so this suits dims up to a few hundred.
  */
-public final class Shampoo extends AbstractOptimizer<ShampooHyper> {
+public final class Shampoo extends AbstractOptimizer<ShampooHyper, Shampoo.ShampooState> {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
-    private final Map<String, Float> eps = new HashMap<>();
+    /**
+     * A parameter's statistics and their inverse roots, one pair per dim ("statistic_i", "preconditioner_i"), or
+     * one pair ("statistic", "preconditioner") for a vector; eps is the floor of the eigenvalues.
+     */
+    record ShampooState(float eps, StateSlot[] statistics, StateSlot[] roots) {}
 
     /**
      * initial supplies eps (per group, after the group's override), which sets the statistics' start eps * I and
@@ -38,28 +42,37 @@ public final class Shampoo extends AbstractOptimizer<ShampooHyper> {
     public Shampoo(List<ParamGroup<ShampooHyper>> groups, ShampooHyper initial, Map<String, StatePrecision> precisions,
                    Allocator alloc, long seed) {
         super("Shampoo", groups, precisions, alloc, seed);
+        Map<ParamRef, Float> eps = new IdentityHashMap<>();
         for (ParamGroup<ShampooHyper> g : groups) {
             float e = g.override().apply(initial).eps();
             for (ParamRef p : g.params()) {
-                eps.put(p.name(), e);
-                int[] s = p.value().shape();
-                if (s.length <= 1) {
-                    slot("statistic", p).fill(e);
-                    slot("preconditioner", p);
-                    continue;
-                }
-                for (int i = 0; i < s.length; i++) {
-                    StateSlot stat = slot("statistic_" + i, p, s[i], s[i]);
-                    Tensor h = stat.open();
-                    h.fill(0f);
-                    for (int j = 0; j < s[i]; j++) {
-                        h.segment().setAtIndex(F32, h.offset() + (long) j * s[i] + j, e);
-                    }
-                    stat.commit(0);
-                    slot("preconditioner_" + i, p, s[i], s[i]);
-                }
+                eps.put(p, e);
             }
         }
+        declareState(p -> declare(p, eps.get(p)));
+    }
+
+    /** The statistics (eps * I, or eps for a vector) and roots of p, declared dim by dim. */
+    private ShampooState declare(ParamRef p, float e) {
+        int[] s = p.value().shape();
+        if (s.length <= 1) {
+            return new ShampooState(e, new StateSlot[] {slot("statistic", p).fill(e)},
+                    new StateSlot[] {slot("preconditioner", p)});
+        }
+        StateSlot[] statistics = new StateSlot[s.length];
+        StateSlot[] roots = new StateSlot[s.length];
+        for (int i = 0; i < s.length; i++) {
+            StateSlot stat = slot("statistic_" + i, p, s[i], s[i]);
+            Tensor h = stat.open();
+            h.fill(0f);
+            for (int j = 0; j < s[i]; j++) {
+                h.segment().setAtIndex(F32, h.offset() + (long) j * s[i] + j, e);
+            }
+            stat.commit(0);
+            statistics[i] = stat;
+            roots[i] = slot("preconditioner_" + i, p, s[i], s[i]);
+        }
+        return new ShampooState(e, statistics, roots);
     }
 
     /** One group, float32 state. */
@@ -68,7 +81,7 @@ public final class Shampoo extends AbstractOptimizer<ShampooHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, ShampooHyper h, long t) {
+    protected void update(ParamRef p, ShampooState state, ShampooHyper h, long t) {
         long n = p.numel();
         if (n == 0) {
             return;
@@ -80,14 +93,14 @@ public final class Shampoo extends AbstractOptimizer<ShampooHyper> {
         long go = p.grad().offset();
         int[] s = p.value().shape();
         if (s.length <= 1) {
-            StateSlot statSlot = slotOf("statistic", p);
-            StateSlot rootSlot = slotOf("preconditioner", p);
+            StateSlot statSlot = state.statistics()[0];
+            StateSlot rootSlot = state.roots()[0];
             Tensor ht = statSlot.open();
             Tensor rt = rootSlot.open();
             MemorySegment hs = ht.segment();
             MemorySegment rs = rt.segment();
             double e = h.exponentFor(1);
-            float floor = eps.get(p.name());
+            float floor = state.eps();
             for (long i = 0; i < n; i++) {
                 double g = gs.getAtIndex(F32, go + i);
                 float hi = (float) (hs.getAtIndex(F32, ht.offset() + i) + g * g);
@@ -115,8 +128,8 @@ public final class Shampoo extends AbstractOptimizer<ShampooHyper> {
                 inner *= s[j];
             }
             long outer = n / (d * inner);
-            StateSlot statSlot = slotOf("statistic_" + dim, p);
-            StateSlot rootSlot = slotOf("preconditioner_" + dim, p);
+            StateSlot statSlot = state.statistics()[dim];
+            StateSlot rootSlot = state.roots()[dim];
             Tensor ht = statSlot.open();
             double[] stat = new double[d * d];
             for (int a = 0; a < d; a++) {
@@ -140,7 +153,7 @@ public final class Shampoo extends AbstractOptimizer<ShampooHyper> {
             statSlot.commit(t);
             Tensor rt = rootSlot.open();
             if (refresh) {
-                double[] root = SymmetricEigen.inversePower(stat, d, e, eps.get(p.name()));
+                double[] root = SymmetricEigen.inversePower(stat, d, e, state.eps());
                 for (int i = 0; i < d * d; i++) {
                     rt.segment().setAtIndex(F32, rt.offset() + i, (float) root[i]);
                 }

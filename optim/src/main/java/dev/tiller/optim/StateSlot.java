@@ -1,6 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
+import dev.tiller.tensor.Allocators;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Philox;
 import dev.tiller.tensor.Tensor;
@@ -74,7 +75,7 @@ public final class StateSlot {
             return stored;
         }
         if (scratch == null) {
-            scratch = Tensor.allocate(dev.tiller.tensor.Allocators.auto(), DType.F32, stored.shape());
+            scratch = Tensor.allocate(Allocators.auto(), DType.F32, stored.shape());
         }
         MemorySegment d = scratch.segment();
         long n = stored.numel();
@@ -91,6 +92,11 @@ public final class StateSlot {
         return scratch;
     }
 
+    /** {@link #open()} as an element view, for a scalar loop; call commit afterwards. */
+    Floats openElements() {
+        return Floats.of(open());
+    }
+
     /** Writes the float32 working copy back in the stored precision; step keys the stochastic rounding. */
     public void commit(long step) {
         if (precision == StatePrecision.F32) {
@@ -99,7 +105,7 @@ public final class StateSlot {
         long n = stored.numel();
         long base = step * n;
         if (precision == StatePrecision.BF16) {
-            scratch.copyToBf16Stochastic(stored, seed, (id << 40) + step);
+            StochasticBf16.round(scratch, stored, seed, (id << 40) + step);
             return;
         }
         MemorySegment s = scratch.segment();
@@ -125,10 +131,18 @@ public final class StateSlot {
         }
     }
 
-    /** Sets every element to value (e.g. Adagrad's initial accumulator). */
-    public void fill(float value) {
+    /** Sets every element to value (e.g. Adagrad's initial accumulator); returns this slot. */
+    public StateSlot fill(float value) {
         Tensor t = open();
         t.fill(value);
         commit(0);
+        return this;
+    }
+
+    /** Sets the state to a copy of from (same shape, e.g. a start point); returns this slot. */
+    public StateSlot fill(Tensor from) {
+        open().copyFrom(from);
+        commit(0);
+        return this;
     }
 }

@@ -1,10 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -19,9 +16,7 @@ import java.util.Map;
  * NOTE: both moments start at initial_accumulator_value (1e-6 in Optax), not 0, and are still bias-corrected.
  * State "mu/NAME", "nu/NAME" (Optax's names).
  */
-public final class Yogi extends AbstractOptimizer<YogiHyper> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-
+public final class Yogi extends AbstractOptimizer<YogiHyper, Moments> {
     /** Optax's initial_accumulator_value. */
     public static final float INITIAL_ACCUMULATOR = 1e-6f;
 
@@ -30,10 +25,8 @@ public final class Yogi extends AbstractOptimizer<YogiHyper> {
                 long seed, float initialAccumulator) {
         super("Yogi", groups, precisions, alloc, seed);
         Check.positive("Yogi", "initialAccumulator", initialAccumulator);
-        for (ParamRef p : allParams()) {
-            slot("mu", p).fill(initialAccumulator);
-            slot("nu", p).fill(initialAccumulator);
-        }
+        declareState(p -> new Moments(slot("mu", p).fill(initialAccumulator),
+                slot("nu", p).fill(initialAccumulator)));
     }
 
     /** One group, float32 state, Optax's start value. */
@@ -42,40 +35,26 @@ public final class Yogi extends AbstractOptimizer<YogiHyper> {
     }
 
     @Override
-    protected void update(ParamRef p, YogiHyper h, long t) {
-        StateSlot ms = slotOf("mu", p);
-        StateSlot vs = slotOf("nu", p);
-        Tensor mt = ms.open();
-        Tensor vt = vs.open();
-        MemorySegment w = p.value().segment();
-        MemorySegment gs = p.grad().segment();
-        MemorySegment m = mt.segment();
-        MemorySegment v = vt.segment();
-        long wo = p.value().offset();
-        long go = p.grad().offset();
-        long mo = mt.offset();
-        long vo = vt.offset();
+    protected void update(ParamRef p, Moments s, YogiHyper h, long t) {
+        Floats w = Floats.weights(p);
+        Floats g = Floats.grads(p);
+        Floats m = s.first().openElements();
+        Floats v = s.second().openElements();
         long n = p.numel();
-        float b1 = h.b1();
-        float c1 = Scalars.oneMinus(b1);   // 1 - b1
-        float b2 = h.b2();
-        float c2 = Scalars.oneMinus(b2);   // 1 - b2
-        float bc1 = OptaxMath.biasCorrection(b1, t);
-        float bc2 = OptaxMath.biasCorrection(b2, t);
+        OptaxBetas k = OptaxBetas.of(h.b1(), h.b2(), t);
         float step = -h.lr();
         for (long i = 0; i < n; i++) {
-            float g = gs.getAtIndex(F32, go + i);
-            float g2 = g * g;
-            float mi = c1 * g + b1 * m.getAtIndex(F32, mo + i);
-            float vPrev = v.getAtIndex(F32, vo + i);
-            float vi = vPrev - c2 * Math.signum(vPrev - g2) * g2;
-            m.setAtIndex(F32, mo + i, mi);
-            v.setAtIndex(F32, vo + i, vi);
-            float u = (mi / bc1) / ((float) Math.sqrt(vi / bc2 + h.epsRoot()) + h.eps());
-            float wi = w.getAtIndex(F32, wo + i);
-            w.setAtIndex(F32, wo + i, wi + step * u);
+            float gi = g.get(i);
+            float g2 = gi * gi;
+            float mi = k.firstMoment(m.get(i), gi);
+            float vPrev = v.get(i);
+            float vi = vPrev - k.c2() * Math.signum(vPrev - g2) * g2;
+            m.set(i, mi);
+            v.set(i, vi);
+            float u = (mi / k.bc1()) / ((float) Math.sqrt(vi / k.bc2() + h.epsRoot()) + h.eps());
+            float wi = w.get(i);
+            w.set(i, wi + step * u);
         }
-        ms.commit(t);
-        vs.commit(t);
+        s.commit(t);
     }
 }

@@ -15,7 +15,7 @@ class AdaBeliefTest extends OptaxOptimizerContract<AdaBeliefHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<AdaBeliefHyper> create(List<ParamGroup<AdaBeliefHyper>> groups,
+    Optimizer<AdaBeliefHyper> create(List<ParamGroup<AdaBeliefHyper>> groups,
                                              Map<String, StatePrecision> precisions) {
         return new AdaBelief(groups, precisions, null, 0);
     }

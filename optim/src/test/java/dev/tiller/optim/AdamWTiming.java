@@ -4,18 +4,20 @@ import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.kernel.Kernels;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Not a test: wall-clock time of one AdamW step over 4 parameters of 2^22 floats each (the issue's measurement;
- * PyTorch's CPU AdamW takes about 0.055 s for it on the project machine, and one memory-bound sweep of p, g, m, v
- * about 0.015 s). Run by hand after test-compile, e.g.
+ * Not a test: wall-clock time of one AdamW step over 4 parameters of 2^22 floats each, against a plain-SGD sweep
+ * over the same memory as a bandwidth calibration (a fused AdamW step reads p, g, m, v and writes p, m, v once, so
+ * it should cost about 7/3 of that sweep; on a loaded machine both slow down together). Run by hand after
+ * test-compile, e.g.
  * {@code java --add-modules jdk.incubator.vector -cp optim/target/classes:optim/target/test-classes:$(cat
  * optim/target/classpath.txt) dev.tiller.optim.AdamWTiming [steps]} (-Dtiller.threads=N to pick threads).
- * Prints the median and best of the timed steps after warm-up, and a plain-SGD sweep over the same memory as a
- * bandwidth calibration (on a loaded machine both slow down together). JMH benchmarks belong in the bench module.
+ * Prints the median and best of the timed steps after warm-up. JMH benchmarks belong in the bench module.
  */
 public final class AdamWTiming {
     private AdamWTiming() {}
@@ -32,7 +34,7 @@ public final class AdamWTiming {
         for (int i = 0; i < 5; i++) {
             opt.step(h);                                  // warm-up: JIT, page faults of the state
         }
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         double[] s = new double[steps];
         double[] cpu = new double[steps];
         for (int i = 0; i < steps; i++) {

@@ -14,7 +14,7 @@ class AdanTest extends OptaxOptimizerContract<AdanHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.92f, 0.98f, 0.99f};
 
     @Override
-    AbstractOptimizer<AdanHyper> create(List<ParamGroup<AdanHyper>> groups,
+    Optimizer<AdanHyper> create(List<ParamGroup<AdanHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Adan(groups, precisions, null, 0);
     }

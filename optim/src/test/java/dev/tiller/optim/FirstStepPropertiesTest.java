@@ -1,5 +1,6 @@
 package dev.tiller.optim;
 
+import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -74,7 +75,7 @@ class FirstStepPropertiesTest {
     private static <H extends Record> void zeroLr(OptimizerSpec<H> spec, int[] shape, long seed) {
         List<ParamRef> ps = OptimTestSupport.params(seed, shape, new int[] {5});
         float[][] before = OptimTestSupport.values(ps);
-        AbstractOptimizer<H> o = spec.create(ps);
+        Optimizer<H> o = spec.create(ps);
         H h = spec.withLr().apply(spec.hyper(), 0f);
         for (int t = 0; t < 3; t++) {
             OptimTestSupport.randomGrads(ps, seed, t);
@@ -88,7 +89,7 @@ class FirstStepPropertiesTest {
         }
         // state keeps its shapes and stays finite
         o.state().forEach((k, v) -> {
-            for (float x : v.to(dev.tiller.tensor.DType.F32).toFloatArray()) {
+            for (float x : v.to(DType.F32).toFloatArray()) {
                 assertTrue(Float.isFinite(x), spec + ": state " + k + " not finite");
             }
         });

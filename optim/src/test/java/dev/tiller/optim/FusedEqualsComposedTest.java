@@ -90,7 +90,8 @@ class FusedEqualsComposedTest {
             Tensor tg = t(g);
             Tensor tm = t(m);
             Tensor tv = t(v);
-            FusedUpdate.adamw(tp, tg, tm, tv, -1f, decay, w1, 0.999f, c2, 1e-8f, stepSize, bc2Sqrt);
+            FusedUpdate.adamw(tp, tg, tm, tv, new AdamTerms(-1f, decay, 0f, w1, 0.999f, c2, 1e-8f), stepSize,
+                    bc2Sqrt);
             float[] cp = p.clone();
             float[] cg = g.clone();
             float[] cm = m.clone();
@@ -125,7 +126,7 @@ class FusedEqualsComposedTest {
             Tensor tp = t(p);
             Tensor tm = t(m);
             Tensor tv = t(v);
-            FusedUpdate.adam(tp, t(g), tm, tv, 1f, wd, w1, 0.99f, 0.01f, 1e-8f, stepSize, bc2Sqrt);
+            FusedUpdate.adam(tp, t(g), tm, tv, new AdamTerms(1f, 1f, wd, w1, 0.99f, 0.01f, 1e-8f), stepSize, bc2Sqrt);
             float[] cp = p.clone();
             float[] cg = g.clone();
             float[] cm = m.clone();
@@ -155,7 +156,7 @@ class FusedEqualsComposedTest {
                 Parallel.setThreads(threads);
                 Tensor tp = t(p);
                 Tensor tb = t(b);
-                FusedUpdate.sgdMomentum(tp, t(g), tb, 1f, wd, lr, mu, keep, nesterov, false);
+                FusedUpdate.sgdMomentum(tp, t(g), tb, new SgdStep(1f, wd, lr, mu, keep, nesterov, false));
                 float[] cp = p.clone();
                 float[] cg = g.clone();
                 float[] cb = b.clone();

@@ -6,6 +6,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,8 +55,8 @@ class GradAccumulationTest {
 
     /** A spec for this test only: it uses make and hyper; the behaviour-test variants are identities. */
     private static <H extends Record> OptimizerSpec<H> accumulationOnly(String name,
-            java.util.function.BiFunction<List<ParamRef>, java.util.Map<String, StatePrecision>,
-                    AbstractOptimizer<H>> make, H hyper) {
+            BiFunction<List<ParamRef>, Map<String, StatePrecision>,
+                    Optimizer<H>> make, H hyper) {
         return new OptimizerSpec<>(name, make, hyper, h -> h, h -> h, h -> h, (h, lr) -> h, 0f);
     }
 
@@ -75,8 +77,8 @@ class GradAccumulationTest {
         int[] shape = spec.name().equals("Muon") ? new int[] {2, 3} : new int[] {DIM};
         List<ParamRef> full = OptimTestSupport.params(SEED, shape);
         List<ParamRef> micro = OptimTestSupport.copyOf(full);
-        AbstractOptimizer<H> of = spec.create(full);
-        AbstractOptimizer<H> om = spec.create(micro);
+        Optimizer<H> of = spec.create(full);
+        Optimizer<H> om = spec.create(micro);
         GradAccumulator acc = new GradAccumulator(micro);
         float[][] x = new float[BATCH][];
         for (int b = 0; b < BATCH; b++) {

@@ -1,10 +1,18 @@
 package dev.tiller.optim;
 
+import dev.tiller.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * LAMB against the shared contract. First-step law: m_hat = g and v_hat = g^2, so r = g / (|g| + eps) + wd p0 and
@@ -14,7 +22,7 @@ class LambTest extends OptaxOptimizerContract<LambHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<LambHyper> create(List<ParamGroup<LambHyper>> groups,
+    Optimizer<LambHyper> create(List<ParamGroup<LambHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Lamb(groups, precisions, null, 0);
     }
@@ -101,5 +109,34 @@ class LambTest extends OptaxOptimizerContract<LambHyper> {
         m.put("b2 = -0.5", () -> new LambHyper(1e-3f, 0.9f, -0.5f, 1e-6f, 0f, 0f));
         m.put("weightDecay = -1.0", () -> new LambHyper(1e-3f, 0.9f, 0.999f, 1e-6f, 0f, -1f));
         return m;
+    }
+
+    /**
+     * All-zero weights (a zero-initialised layer) have ||p|| = 0, where the trust ratio falls back to 1 so the layer
+     * is not frozen: the first step is exactly -lr r, with r computed from the first moments m = (1 - b1) g and
+     * v = (1 - b2) g^2 in Optax's float32 operations.
+     */
+    @Test
+    void allZeroWeightsTakeTheTrustRatioFallbackOfOne() {
+        qt().withFixedSeed(SEED).withExamples(40)
+                .forAll(integers().between(1, 200), longs().all())
+                .checkAssert((n, seed) -> {
+                    LambHyper h = random(new SplittableRandom(seed));
+                    ParamRef p = new ParamRef("w", Tensor.zeros(n), Tensor.normal(seed, 2, 0f, 1f, n));
+                    float[] g = p.grad().toFloatArray();
+                    new Lamb(List.of(p)).step(h);
+                    float[] p1 = p.value().toFloatArray();
+                    float bc1 = OptaxMath.biasCorrection(h.b1(), 1);
+                    float bc2 = OptaxMath.biasCorrection(h.b2(), 1);
+                    for (int i = 0; i < n; i++) {
+                        float m = Scalars.oneMinus(h.b1()) * g[i] + h.b1() * 0f;
+                        float v = Scalars.oneMinus(h.b2()) * (g[i] * g[i]) + h.b2() * 0f;
+                        float r = (m / bc1) / ((float) Math.sqrt(v / bc2 + h.epsRoot()) + h.eps())
+                                + h.weightDecay() * 0f;
+                        float expected = 0f + -h.lr() * (r * 1f);
+                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(p1[i]),
+                                "n=" + n + " w[" + i + "]: " + p1[i] + " expected " + expected);
+                    }
+                });
     }
 }

@@ -10,6 +10,10 @@ import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * LARS against the shared contract. First-step law (the trace starts at 0): r = g + wd p0,
@@ -17,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  */
 class LarsTest extends OptaxOptimizerContract<LarsHyper> {
     @Override
-    AbstractOptimizer<LarsHyper> create(List<ParamGroup<LarsHyper>> groups,
+    Optimizer<LarsHyper> create(List<ParamGroup<LarsHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Lars(groups, precisions, null, 0);
     }
@@ -121,5 +125,27 @@ class LarsTest extends OptaxOptimizerContract<LarsHyper> {
             q.value().copyFrom(Tensor.of(w, 7));
         }
         assertArrayEquals(q.value().toFloatArray(), p.value().toFloatArray(), 1e-6f);
+    }
+
+    /**
+     * All-zero weights (a zero-initialised layer) have ||p|| = 0, where the trust ratio falls back to 1 so the layer
+     * is not frozen: the first step equals, bit for bit, the step with the trust ratio switched off.
+     */
+    @Test
+    void allZeroWeightsTakeTheTrustRatioFallbackOfOne() {
+        qt().withFixedSeed(SEED).withExamples(40)
+                .forAll(integers().between(1, 200), longs().all())
+                .checkAssert((n, seed) -> {
+                    LarsHyper h = random(new SplittableRandom(seed));
+                    LarsHyper off = new LarsHyper(h.lr(), h.weightDecay(), h.trustCoefficient(), h.eps(),
+                            h.momentum(), h.nesterov(), false);
+                    ParamRef a = new ParamRef("w", Tensor.zeros(n), Tensor.normal(seed, 2, 0f, 1f, n));
+                    ParamRef b = new ParamRef("w", Tensor.zeros(n), a.grad().copy());
+                    new Lars(List.of(a)).step(h);
+                    new Lars(List.of(b)).step(off);
+                    float[] x = a.value().toFloatArray();
+                    assertArrayEquals(b.value().toFloatArray(), x, "n=" + n);
+                    assertTrue(norm(x) > 0, "the step moved nothing, so the comparison proves nothing");
+                });
     }
 }

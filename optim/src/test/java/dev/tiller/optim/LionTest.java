@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /** Lion against the shared optimizer contract; first-step law: p1 = p0 - lr (sign((1 - b1) g) + wd p0). */
 class LionTest extends OptaxOptimizerContract<LionHyper> {
     @Override
-    AbstractOptimizer<LionHyper> create(List<ParamGroup<LionHyper>> groups,
+    Optimizer<LionHyper> create(List<ParamGroup<LionHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Lion(groups, precisions, null, 0);
     }
@@ -77,5 +77,14 @@ class LionTest extends OptaxOptimizerContract<LionHyper> {
         m.put("b2 = -0.1", () -> new LionHyper(1e-3f, 0.9f, -0.1f, 0f));
         m.put("weightDecay = Infinity", () -> new LionHyper(1e-3f, 0.9f, 0.99f, Float.POSITIVE_INFINITY));
         return m;
+    }
+
+    /**
+     * Lion's step is the sign of an interpolation of momentum and gradient; with same-sign gradients every term has
+     * the weight's gradient sign, so rounding the momentum to bf16 changes no step.
+     */
+    @Override
+    boolean bf16ChangesWeights() {
+        return false;
     }
 }

@@ -5,7 +5,10 @@ import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Philox;
 import dev.tiller.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * given that record from then on).
  */
 final class MatrixOptimTesting {
-    private static final java.lang.foreign.ValueLayout.OfFloat F32 = java.lang.foreign.ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
     private MatrixOptimTesting() {}
 
@@ -89,8 +92,8 @@ final class MatrixOptimTesting {
         double gradient(List<ParamRef> params) {
             double f = 0;
             for (int q = 0; q < params.size(); q++) {
-                java.lang.foreign.MemorySegment w = params.get(q).value().segment();
-                java.lang.foreign.MemorySegment g = params.get(q).grad().segment();
+                MemorySegment w = params.get(q).value().segment();
+                MemorySegment g = params.get(q).grad().segment();
                 long wo = params.get(q).value().offset();
                 long go = params.get(q).grad().offset();
                 float[] t = target.get(q);
@@ -196,7 +199,7 @@ final class MatrixOptimTesting {
         run(b, pb, f, h2, after);
         boolean differs = false;
         for (int i = 0; i < pa.size(); i++) {
-            differs |= !java.util.Arrays.equals(pa.get(i).value().toFloatArray(), pb.get(i).value().toFloatArray());
+            differs |= !Arrays.equals(pa.get(i).value().toFloatArray(), pb.get(i).value().toFloatArray());
         }
         assertFalse(!differs, "changing the record had no effect");
     }

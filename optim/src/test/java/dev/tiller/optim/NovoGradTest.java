@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  */
 class NovoGradTest extends OptaxOptimizerContract<NovoGradHyper> {
     @Override
-    AbstractOptimizer<NovoGradHyper> create(List<ParamGroup<NovoGradHyper>> groups,
+    Optimizer<NovoGradHyper> create(List<ParamGroup<NovoGradHyper>> groups,
                                             Map<String, StatePrecision> precisions) {
         return new NovoGrad(groups, precisions, null, 0);
     }

@@ -5,17 +5,23 @@ import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
@@ -33,7 +39,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
     static final long SEED = 20261122L;
 
     /** A new optimizer over the groups with the given state precisions (F32 for kinds not listed). */
-    abstract AbstractOptimizer<H> create(List<ParamGroup<H>> groups, Map<String, StatePrecision> precisions);
+    abstract Optimizer<H> create(List<ParamGroup<H>> groups, Map<String, StatePrecision> precisions);
 
     /** Ordinary hyperparameters for the state and change tests (weight decay on where the algorithm has it). */
     abstract H typical();
@@ -106,7 +112,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
         }
     }
 
-    AbstractOptimizer<H> over(List<ParamRef> ps) {
+    Optimizer<H> over(List<ParamRef> ps) {
         return create(List.of(ParamGroup.of("all", ps)), Map.of());
     }
 
@@ -129,8 +135,8 @@ abstract class OptaxOptimizerContract<H extends Record> {
     void saveLoadMidRunThenContinueEqualsUninterruptedRun() {
         List<ParamRef> a = params(SEED);
         List<ParamRef> b = copy(a);
-        AbstractOptimizer<H> oa = over(a);
-        AbstractOptimizer<H> ob = over(b);
+        Optimizer<H> oa = over(a);
+        Optimizer<H> ob = over(b);
         H h = typical();
         for (int t = 0; t < 6; t++) {
             fillGrads(a, t);
@@ -140,7 +146,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
         }
         Map<String, Tensor> saved = snapshot(ob);
         List<ParamRef> c = copy(b);
-        AbstractOptimizer<H> oc = over(c);
+        Optimizer<H> oc = over(c);
         oc.loadState(saved, ob.stepCount());
         assertEquals(6, oc.stepCount());
         for (int t = 6; t < 12; t++) {
@@ -155,7 +161,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
     @Test
     void changingHyperparameterEqualsFreshOptimizerWithThatValue() {
         List<ParamRef> a = params(SEED + 10);
-        AbstractOptimizer<H> oa = over(a);
+        Optimizer<H> oa = over(a);
         H h = typical();
         H h2 = changed(h);
         for (int t = 0; t < 4; t++) {
@@ -163,7 +169,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
             oa.step(h);
         }
         List<ParamRef> b = copy(a);
-        AbstractOptimizer<H> ob = over(b);
+        Optimizer<H> ob = over(b);
         ob.loadState(snapshot(oa), oa.stepCount());
         for (int t = 4; t < 9; t++) {
             fillGrads(a, t);
@@ -174,19 +180,19 @@ abstract class OptaxOptimizerContract<H extends Record> {
         assertBitwise(a, b, name() + " after switching to " + h2);
         // and the change mattered: the same run without it differs
         List<ParamRef> c = params(SEED + 10);
-        AbstractOptimizer<H> oc = over(c);
+        Optimizer<H> oc = over(c);
         for (int t = 0; t < 9; t++) {
             fillGrads(c, t);
             oc.step(h);
         }
-        assertTrue(!java.util.Arrays.equals(a.get(0).value().toFloatArray(), c.get(0).value().toFloatArray()),
+        assertTrue(!Arrays.equals(a.get(0).value().toFloatArray(), c.get(0).value().toFloatArray()),
                 name() + ": changing " + h + " to " + h2 + " changed nothing");
     }
 
     @Test
     void loadRejectsStateOfWrongShapeNamingTheTensor() {
-        AbstractOptimizer<H> o = over(params(SEED));
-        AbstractOptimizer<H> other = over(List.of(param("w", 1, 3, 5), param("b", 2, 5), param("k", 3, 2, 3, 2)));
+        Optimizer<H> o = over(params(SEED));
+        Optimizer<H> other = over(List.of(param("w", 1, 3, 5), param("b", 2, 5), param("k", 3, 2, 3, 2)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> o.loadState(other.state(), 1));
         assertTrue(e.getMessage().contains("/w'"), e.getMessage());
@@ -203,7 +209,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
             a[i] = (float) (0.5 + 1.5 * r.nextDouble());
             c[i] = (float) (r.nextDouble() * 2 - 1);
         }
-        AbstractOptimizer<H> o = over(List.of(p));
+        Optimizer<H> o = over(List.of(p));
         double f0 = quadraticLoss(p, a, c);
         H h = quadratic();
         for (int t = 0; t < quadraticSteps(); t++) {
@@ -229,7 +235,7 @@ abstract class OptaxOptimizerContract<H extends Record> {
     void convergesOnRosenbrock() {
         // f(x, y) = (1 - x)^2 + 100 (y - x^2)^2, minimum 0 at (1, 1)
         ParamRef p = new ParamRef("xy", Tensor.of(rosenbrockStart(), 2).copy(), Tensor.zeros(2));
-        AbstractOptimizer<H> o = over(List.of(p));
+        Optimizer<H> o = over(List.of(p));
         H h = rosenbrock();
         for (int t = 0; t < rosenbrockSteps(); t++) {
             float x = get(p.value(), 0);
@@ -247,11 +253,11 @@ abstract class OptaxOptimizerContract<H extends Record> {
     @Test
     void zeroGradientWithZeroDecayLeavesParametersUnchanged() {
         H h = zeroDecay();
-        org.junit.jupiter.api.Assumptions.assumeTrue(h != null,
+        assumeTrue(h != null,
                 name() + " moves weights without gradient (its own test checks how)");
         List<ParamRef> ps = params(SEED + 30);
         List<ParamRef> before = copy(ps);
-        AbstractOptimizer<H> o = over(ps);
+        Optimizer<H> o = over(ps);
         for (int t = 0; t < 5; t++) {
             for (ParamRef p : ps) {
                 p.grad().fill(0f);
@@ -298,15 +304,92 @@ abstract class OptaxOptimizerContract<H extends Record> {
     }
 
     @Test
-    void stateHasOneEntryPerDeclaredTensorAndRoundTrips() {
-        AbstractOptimizer<H> o = over(params(SEED + 40));
-        assertTrue(o.stateBytes() > 0);
-        for (Tensor t : o.state().values()) {
+    void stateSavedAfterRealStepsRoundTripsBitwiseAndTheResumedRunMatches() {
+        List<ParamRef> a = params(SEED + 40);
+        Optimizer<H> oa = over(a);
+        assertTrue(oa.stateBytes() > 0);
+        H h = typical();
+        for (int t = 0; t < 5; t++) {
+            fillGrads(a, t);
+            oa.step(h);
+        }
+        for (Tensor t : oa.state().values()) {
             assertEquals(DType.F32, t.dtype());
         }
-        AbstractOptimizer<H> o2 = over(params(SEED + 40));
-        o2.loadState(snapshot(o), 0);
-        o.state().forEach((k, v) -> assertArrayEquals(v.toFloatArray(), o2.state().get(k).toFloatArray(), k));
+        Map<String, Tensor> saved = snapshot(oa);
+        assertFalse(bitwiseEqual(saved, snapshot(over(copy(a)))),
+                name() + ": five steps left the state where a fresh optimizer starts, so the round trip proves nothing");
+        List<ParamRef> b = copy(a);
+        Optimizer<H> ob = over(b);
+        ob.loadState(saved, oa.stepCount());
+        assertTrue(bitwiseEqual(snapshot(oa), snapshot(ob)), name() + ": loaded state differs from the saved one");
+        for (int t = 5; t < 9; t++) {
+            fillGrads(a, t);
+            oa.step(h);
+            fillGrads(b, t);
+            ob.step(h);
+        }
+        assertBitwise(a, b, name() + " resumed from state saved after 5 steps");
+        assertTrue(bitwiseEqual(snapshot(oa), snapshot(ob)), name() + ": state differs 4 steps after the load");
+        assertEquals(oa.stepCount(), ob.stepCount());
+    }
+
+    /** True when both maps have the same names and every tensor the same dtype, shape and bits. */
+    static boolean bitwiseEqual(Map<String, Tensor> x, Map<String, Tensor> y) {
+        if (!x.keySet().equals(y.keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, Tensor> e : x.entrySet()) {
+            Tensor u = e.getValue().contiguous();
+            Tensor v = y.get(e.getKey()).contiguous();
+            long bytes = u.numel() * u.dtype().bytes();
+            if (u.dtype() != v.dtype() || !Arrays.equals(u.shape(), v.shape())
+                    || u.segment().asSlice(u.offset() * u.dtype().bytes(), bytes)
+                    .mismatch(v.segment().asSlice(v.offset() * v.dtype().bytes(), bytes)) != -1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void emptyParametersStepWithoutErrorAndLeaveTheOthersAsWithoutThem() {
+        // a parameter with a zero dim has no elements: every per-tensor quantity (norms, trust ratios, sums) must
+        // treat it as empty, neither failing nor touching the other parameters' updates
+        List<ParamRef> a = new ArrayList<>(params(SEED + 60));
+        List<ParamRef> b = copy(a);
+        a.add(param("empty", SEED, 0, 3));
+        Optimizer<H> oa = over(a);
+        Optimizer<H> ob = over(b);
+        H h = typical();
+        for (int t = 0; t < 4; t++) {
+            fillGrads(a, t);
+            oa.step(h);
+            fillGrads(b, t);
+            ob.step(h);
+        }
+        assertBitwise(b, a.subList(0, b.size()), name() + " with an empty parameter beside the others");
+        assertEquals(0, a.get(a.size() - 1).value().numel());
+    }
+
+    /**
+     * The contract for non-finite gradients: no optimizer screens its gradient (clip or skip the step first, e.g.
+     * with DynamicLossScaler), so IEEE arithmetic carries a NaN gradient element into the parameter, as in Optax:
+     * that element of the parameter is NaN after the step (per-tensor norms may spread it further).
+     */
+    @Test
+    void aNaNGradientElementMakesItsParameterNaN() {
+        qt().withFixedSeed(SEED).withExamples(20)
+                .forAll(integers().between(1, 40), integers().between(0, 39), longs().all())
+                .checkAssert((n, at, seed) -> {
+                    int i = at % n;
+                    ParamRef p = param("p", seed, n);
+                    p.grad().copyFrom(Tensor.normal(seed, 2, 0f, 1f, n));
+                    set(p.grad(), i, Float.NaN);
+                    over(List.of(p)).step(typical());
+                    assertTrue(Float.isNaN(get(p.value(), i)), name() + ": NaN gradient at " + i + " of " + n
+                            + " gave " + get(p.value(), i));
+                });
     }
 
     @Test
@@ -314,12 +397,12 @@ abstract class OptaxOptimizerContract<H extends Record> {
         List<ParamRef> a = params(SEED + 50);
         List<ParamRef> b = copy(a);
         List<ParamRef> start = copy(a);
-        AbstractOptimizer<H> oa = over(a);
-        Map<String, StatePrecision> bf16 = new java.util.HashMap<>();
+        Optimizer<H> oa = over(a);
+        Map<String, StatePrecision> bf16 = new HashMap<>();
         for (String k : oa.state().keySet()) {
             bf16.put(k.substring(0, k.indexOf('/')), StatePrecision.BF16);
         }
-        AbstractOptimizer<H> ob = create(List.of(ParamGroup.of("all", b)), bf16);
+        Optimizer<H> ob = create(List.of(ParamGroup.of("all", b)), bf16);
         assertTrue(ob.stateBytes() < oa.stateBytes() * 0.6, name() + ": " + ob.stateBytes() + " vs " + oa.stateBytes());
         H h = typical();
         for (int t = 0; t < 8; t++) {
@@ -339,7 +422,10 @@ abstract class OptaxOptimizerContract<H extends Record> {
                 size = Math.max(size, Math.abs(p0[k]));
             }
             for (int k = 0; k < p0.length; k++) {
-                // bfloat16 keeps 8 significant bits: state errors of 2^-8 relative, through at most 8 steps
+                // a coarse check where moments cancel (sign-changing gradients, weight decay), so no relative bound
+                // holds: a quarter of the run's largest move plus 2^-6 of the largest weight (state that copies the
+                // weights, as Schedule-Free's z, errs by 2^-7 of them per rounding). The derived bound is
+                // bfloat16StateTracksTheFloat32RunWithinTheRoundingBound's.
                 double tol = 0.25 * moved + 0x1p-6 * size;
                 assertTrue(Float.isFinite(pb[k]) && Math.abs(pb[k] - pa[k]) <= tol, name() + " bf16 state: "
                         + a.get(i).name() + "[" + k + "] " + pb[k] + " vs f32 " + pa[k] + " (tol " + tol + ")");
@@ -347,14 +433,41 @@ abstract class OptaxOptimizerContract<H extends Record> {
         }
     }
 
+    /** bf16 state against the float32 run, within the bound derived at OptimTestSupport.assertBf16TracksF32. */
+    @Test
+    void bfloat16StateTracksTheFloat32RunWithinTheRoundingBound() {
+        H h = zeroDecay() != null ? zeroDecay() : typical();
+        double worst = OptimTestSupport.assertBf16TracksF32(name(), (ps, pr) -> create(List.of(ParamGroup.of("all",
+                ps)), pr), h, bf16ExemptKinds());
+        if (bf16ChangesWeights()) {
+            assertTrue(worst > 0, name() + ": bf16 state changed nothing, so the comparison proves nothing");
+        } else {
+            assertEquals(0, worst, name() + ": bf16 state changed a weight");
+        }
+    }
+
+    /**
+     * State kinds that stay float32 in the bf16 bound test: copies of the weights (a start point, an averaging
+     * iterate), whose rounding error is 2^-7 of the weight rather than of the step, so the bound does not cover
+     * them. Each override names its kinds.
+     */
+    Set<String> bf16ExemptKinds() {
+        return Set.of();
+    }
+
+    /** False where bf16 state cannot change a weight under the bound test's same-sign gradients (Lion's sign). */
+    boolean bf16ChangesWeights() {
+        return true;
+    }
+
     // helpers for the laws -----------------------------------------------------------------------------------------
 
     static float get(Tensor t, long i) {
-        return t.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, t.offset() + i);
+        return t.segment().getAtIndex(ValueLayout.JAVA_FLOAT, t.offset() + i);
     }
 
     static void set(Tensor t, long i, float v) {
-        t.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, t.offset() + i, v);
+        t.segment().setAtIndex(ValueLayout.JAVA_FLOAT, t.offset() + i, v);
     }
 
     static double norm(float[] x) {

@@ -12,7 +12,7 @@ import java.util.stream.Stream;
  * The learning rates are chosen for the convergence tests (quadratic, Rosenbrock).
  */
 record OptimizerSpec<H extends Record>(
-        String name, BiFunction<List<ParamRef>, Map<String, StatePrecision>, AbstractOptimizer<H>> make, H hyper,
+        String name, BiFunction<List<ParamRef>, Map<String, StatePrecision>, Optimizer<H>> make, H hyper,
         UnaryOperator<H> changed, UnaryOperator<H> maximized, UnaryOperator<H> noDecay,
         BiFunction<H, Float, H> withLr, float rosenbrockLr) {
     @Override
@@ -20,7 +20,7 @@ record OptimizerSpec<H extends Record>(
         return name;
     }
 
-    AbstractOptimizer<H> create(List<ParamRef> ps) {
+    Optimizer<H> create(List<ParamRef> ps) {
         return make.apply(ps, Map.of());
     }
 
@@ -30,21 +30,21 @@ record OptimizerSpec<H extends Record>(
 
     static Stream<OptimizerSpec<?>> all() {
         return Stream.of(
-                new OptimizerSpec<>("Adam", (ps, pr) -> new Adam(one(ps), pr, null, 3, false),
+                new OptimizerSpec<>("Adam", (ps, pr) -> new Adam(one(ps), pr, null, 3, Amsgrad.WITHOUT_MAX_STATE),
                         AdamHyper.defaults().withLr(0.05f), h -> h.withLr(0.01f).withBetas(0.8f, 0.99f),
                         h -> h.withMaximize(true), h -> h.withWeightDecay(0f), AdamHyper::withLr, 0.02f),
-                new OptimizerSpec<>("Adam(amsgrad, L2)", (ps, pr) -> new Adam(one(ps), pr, null, 3, true),
+                new OptimizerSpec<>("Adam(amsgrad, L2)", (ps, pr) -> new Adam(one(ps), pr, null, 3, Amsgrad.WITH_MAX_STATE),
                         AdamHyper.defaults().withLr(0.05f).withAmsgrad(true).withWeightDecay(0.01f),
                         h -> h.withWeightDecay(0.1f), h -> h.withMaximize(true), h -> h.withWeightDecay(0f),
                         AdamHyper::withLr, 0.02f),
-                new OptimizerSpec<>("Adam(decoupled)", (ps, pr) -> new Adam(one(ps), pr, null, 3, false),
+                new OptimizerSpec<>("Adam(decoupled)", (ps, pr) -> new Adam(one(ps), pr, null, 3, Amsgrad.WITHOUT_MAX_STATE),
                         AdamHyper.defaults().withLr(0.05f).withDecoupledWeightDecay(true).withWeightDecay(0.01f),
                         h -> h.withEps(1e-3f), h -> h.withMaximize(true), h -> h.withWeightDecay(0f),
                         AdamHyper::withLr, 0.02f),
-                new OptimizerSpec<>("AdamW", (ps, pr) -> new AdamW(one(ps), pr, null, 3, false),
+                new OptimizerSpec<>("AdamW", (ps, pr) -> new AdamW(one(ps), pr, null, 3, Amsgrad.WITHOUT_MAX_STATE),
                         AdamWHyper.defaults().withLr(0.05f), h -> h.withWeightDecay(0.2f),
                         h -> h.withMaximize(true), h -> h.withWeightDecay(0f), AdamWHyper::withLr, 0.02f),
-                new OptimizerSpec<>("AdamW(amsgrad)", (ps, pr) -> new AdamW(one(ps), pr, null, 3, true),
+                new OptimizerSpec<>("AdamW(amsgrad)", (ps, pr) -> new AdamW(one(ps), pr, null, 3, Amsgrad.WITH_MAX_STATE),
                         AdamWHyper.defaults().withLr(0.05f).withAmsgrad(true), h -> h.withBetas(0.5f, 0.9f),
                         h -> h.withMaximize(true), h -> h.withWeightDecay(0f), AdamWHyper::withLr, 0.02f),
                 new OptimizerSpec<>("NAdam", (ps, pr) -> new NAdam(one(ps), pr, null, 3),

@@ -2,6 +2,7 @@ package dev.tiller.optim;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ class YogiTest extends OptaxOptimizerContract<YogiHyper> {
     private static final float[] BETAS = {0.5f, 0.9f, 0.95f, 0.99f, 0.999f};
 
     @Override
-    AbstractOptimizer<YogiHyper> create(List<ParamGroup<YogiHyper>> groups,
+    Optimizer<YogiHyper> create(List<ParamGroup<YogiHyper>> groups,
                                         Map<String, StatePrecision> precisions) {
         return new Yogi(groups, precisions, null, 0, Yogi.INITIAL_ACCUMULATOR);
     }
@@ -104,7 +105,7 @@ class YogiTest extends OptaxOptimizerContract<YogiHyper> {
         double a = Yogi.INITIAL_ACCUMULATOR;
         double step = -h.lr() * (h.b1() * a / (1 - h.b1())) / (Math.sqrt(a / (1 - h.b2())) + h.eps());
         double[] d = new double[6];
-        java.util.Arrays.fill(d, step);
+        Arrays.fill(d, step);
         LawCheck.close("Yogi zero gradient", p0, p.value().toFloatArray(), d, Math.abs(step), 1e-3);
     }
 }

@@ -633,47 +633,6 @@ public final class Tensor implements AutoCloseable {
         };
     }
 
-    /**
-     * Writes this float32 tensor's values into dst (bfloat16) with stochastic rounding; the random bits for element
-     * i come from Philox(seed, stream, i), so the rounding is reproducible.
-     */
-    public void copyToBf16Stochastic(Tensor dst, long seed, long stream) {
-        if (dtype != DType.F32 || dst.dtype != DType.BF16) {
-            throw new IllegalArgumentException("copyToBf16Stochastic: needs f32 source and bf16 destination, got "
-                    + describe() + " -> " + dst.describe());
-        }
-        if (!Arrays.equals(shape, dst.shape)) {
-            throw new ShapeMismatchException("copyToBf16Stochastic", "equal shapes", describe() + " -> "
-                    + dst.describe(), null);
-        }
-        Tensor src = contiguous();
-        Tensor out = dst.isContiguous() ? dst : Tensor.empty(DType.BF16, shape);
-        MemorySegment s = src.segment();
-        MemorySegment d = out.segment();
-        long n = numel();
-        if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("copyToBf16Stochastic: at most 2^31 - 1 elements, got " + describe());
-        }
-        long so = src.offset;
-        long dof = out.offset;
-        // element i always takes Philox.bits(seed, stream, i), whatever the chunking, so threads do not matter
-        Parallel.forRange((int) n, 16384, (a, b) -> {
-            if (dev.tiller.tensor.kernel.Kernels.SIMD) {
-                dev.tiller.tensor.kernel.Convert.f32ToBf16Stochastic(s, so + a, d, dof + a, b - a, seed, stream, a);
-            } else {
-                dev.tiller.tensor.kernel.ref.RefConvert.f32ToBf16Stochastic(s, so + a, d, dof + a, b - a, seed,
-                        stream, a);
-            }
-        });
-        if (src != this) {
-            src.close();
-        }
-        if (out != dst) {
-            dst.copyFrom(out);
-            out.close();
-        }
-    }
-
     /** Sets every element to value (converted to this dtype). */
     public void fill(float value) {
         MemorySegment s = segment();

@@ -1,6 +1,5 @@
 package dev.tiller.conform.optim;
 
-import dev.tiller.optim.AbstractOptimizer;
 import dev.tiller.optim.AdaBelief;
 import dev.tiller.optim.AdaBeliefHyper;
 import dev.tiller.optim.Adan;
@@ -13,6 +12,7 @@ import dev.tiller.optim.Lion;
 import dev.tiller.optim.LionHyper;
 import dev.tiller.optim.NovoGrad;
 import dev.tiller.optim.NovoGradHyper;
+import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamGroup;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.Prodigy;
@@ -134,7 +134,7 @@ final class OptaxOptimizers implements OptimizerFactory {
         }
     }
 
-    private static <H extends Record> Stepper stepper(AbstractOptimizer<H> o, H h) {
+    private static <H extends Record> Stepper stepper(Optimizer<H> o, H h) {
         return () -> o.step(h);
     }
 

@@ -10,6 +10,7 @@ import dev.tiller.optim.AdamW;
 import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.Adamax;
 import dev.tiller.optim.AdamaxHyper;
+import dev.tiller.optim.Amsgrad;
 import dev.tiller.optim.NAdam;
 import dev.tiller.optim.NAdamHyper;
 import dev.tiller.optim.ParamGroup;
@@ -62,7 +63,8 @@ final class TorchOptimizers implements OptimizerFactory {
                 AdamHyper h = new AdamHyper(num(c, "lr", 1e-3), b[0], b[1], num(c, "eps", 1e-8),
                         num(c, "weight_decay", 0), flag(c, "amsgrad"), flag(c, "maximize"),
                         flag(c, "decoupled_weight_decay"));
-                Adam o = new Adam(List.of(ParamGroup.of("all", params)), Map.of(), null, 0, h.amsgrad());
+                Adam o = new Adam(List.of(ParamGroup.of("all", params)), Map.of(), null, 0,
+                        h.amsgrad() ? Amsgrad.WITH_MAX_STATE : Amsgrad.WITHOUT_MAX_STATE);
                 return () -> o.step(h);
             }
             case "AdamW": {
@@ -70,7 +72,8 @@ final class TorchOptimizers implements OptimizerFactory {
                 float[] b = betas(c);
                 AdamWHyper h = new AdamWHyper(num(c, "lr", 1e-3), b[0], b[1], num(c, "eps", 1e-8),
                         num(c, "weight_decay", 1e-2), flag(c, "amsgrad"), flag(c, "maximize"));
-                AdamW o = new AdamW(List.of(ParamGroup.of("all", params)), Map.of(), null, 0, h.amsgrad());
+                AdamW o = new AdamW(List.of(ParamGroup.of("all", params)), Map.of(), null, 0,
+                        h.amsgrad() ? Amsgrad.WITH_MAX_STATE : Amsgrad.WITHOUT_MAX_STATE);
                 return () -> o.step(h);
             }
             case "NAdam": {

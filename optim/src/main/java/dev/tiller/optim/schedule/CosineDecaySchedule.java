@@ -1,5 +1,7 @@
 package dev.tiller.optim.schedule;
 
+import java.util.List;
+
 /**
  * Optax's {@code cosine_decay_schedule} (0.2.8), in float32: with {@code c = min(t, T)},
  * {@code at(t) = init ((1 - alpha) (0.5 (1 + cos(pi c / T)))^exponent + alpha)}, so it ends at {@code alpha init}.
@@ -39,7 +41,7 @@ public record CosineDecaySchedule(double initValue, long decaySteps, double alph
                     + " must exceed warmupSteps = " + warmupSteps + " (decaySteps includes the warm-up)");
         }
         double alpha = peakValue == 0.0 ? 0.0 : endValue / peakValue;
-        return Schedule.sequence(java.util.List.of(PolynomialSchedule.linear(initValue, peakValue, warmupSteps, 0),
+        return Schedule.sequence(List.of(PolynomialSchedule.linear(initValue, peakValue, warmupSteps, 0),
                 new CosineDecaySchedule(peakValue, decaySteps - warmupSteps, alpha, exponent)), warmupSteps);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tiller.optim.schedule;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,7 +15,7 @@ public record PiecewiseConstantSchedule(double initValue, Map<Long, Double> boun
         implements Schedule {
     public PiecewiseConstantSchedule {
         Valid.finite("piecewise_constant_schedule", "initValue", initValue);
-        boundariesAndScales = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(boundariesAndScales));
+        boundariesAndScales = Collections.unmodifiableSortedMap(new TreeMap<>(boundariesAndScales));
         for (Map.Entry<Long, Double> e : boundariesAndScales.entrySet()) {
             Valid.nonNegative("piecewise_constant_schedule", "scale at boundary " + e.getKey(), e.getValue());
         }

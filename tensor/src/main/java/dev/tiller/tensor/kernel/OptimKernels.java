@@ -10,9 +10,10 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Fused single-pass SIMD optimizer updates (AdamW, Adam, SGD with and without momentum, Lion): each element of the
- * parameter, gradient and state is read once and written once, so a step costs one sweep of memory instead of the
- * eight to ten sweeps of the composed tensor operations. Twin: RefOptimKernels (same signatures and contract).
+ * Fused single-pass SIMD optimizer updates (AdamW, Adam, Adam with AMSGrad, SGD with and without momentum, Lion):
+ * each element of the parameter, gradient and state is read once and written once, so a step costs one sweep of
+ * memory instead of the eight to ten sweeps of the composed tensor operations. Twin: RefOptimKernels (same
+ * signatures and contract); callers go through OptimDispatch, which picks one of the two.
  *
  * <p>The lanes perform the twin's float32 operations in the twin's order, without fused multiply-add (IEEE add,
  * mul, div and sqrt are correctly rounded lane by lane), so results equal the twin's; the tail is the twin itself.
@@ -72,6 +73,35 @@ public final class OptimKernels {
         if (bound < n) {
             RefOptimKernels.adam(p, pOff + bound, g, gOff + bound, m, mOff + bound, v, vOff + bound, n - bound,
                     gradSign, weightDecay, oneMinusBeta1, beta2, oneMinusBeta2, eps, stepSize, bc2Sqrt);
+        }
+    }
+
+    /** See RefOptimKernels.amsgrad. */
+    public static void amsgrad(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff,
+                               MemorySegment v, long vOff, MemorySegment vMax, long vMaxOff, int n, float gradSign,
+                               float decay, float weightDecay, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                               float eps, float stepSize, float bc2Sqrt) {
+        final int bound = S.loopBound(n);
+        final boolean lowWeight = Math.abs(oneMinusBeta1) < 0.5f;
+        final float w1 = oneMinusBeta1;
+        final float w1c = 1f - oneMinusBeta1;
+        final float negStep = -stepSize;
+        for (int i = 0; i < bound; i += L) {
+            FloatVector pi = ld(p, pOff + i).mul(decay);
+            FloatVector gi = ld(g, gOff + i).mul(gradSign).add(pi.mul(weightDecay));
+            FloatVector mi = lerp(ld(m, mOff + i), gi, lowWeight, w1, w1c);
+            FloatVector vi = ld(v, vOff + i).mul(beta2).add(gi.mul(oneMinusBeta2).mul(gi));
+            FloatVector xi = ld(vMax, vMaxOff + i).max(vi);
+            st(mi, m, mOff + i);
+            st(vi, v, vOff + i);
+            st(xi, vMax, vMaxOff + i);
+            FloatVector denom = xi.sqrt().div(bc2Sqrt).add(eps);
+            st(pi.add(mi.mul(negStep).div(denom)), p, pOff + i);
+        }
+        if (bound < n) {
+            RefOptimKernels.amsgrad(p, pOff + bound, g, gOff + bound, m, mOff + bound, v, vOff + bound, vMax,
+                    vMaxOff + bound, n - bound, gradSign, decay, weightDecay, oneMinusBeta1, beta2, oneMinusBeta2, eps,
+                    stepSize, bc2Sqrt);
         }
     }
 

@@ -91,6 +91,40 @@ class OptimKernelTwinTest {
     }
 
     @Test
+    void amsgradMatchesItsTwinWithSpecialValuesInTheMaximum() {
+        // vMax takes NaN, infinities and signed zeros in some lanes: the lane max must be Math.max (NaN wins,
+        // +0 above -0), as the twin's is.
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, 0f, -0f, Float.MIN_VALUE, 1e30f};
+        qt().withFixedSeed(SEED).withExamples(80)
+                .forAll(integers().between(0, 300), integers().between(0, 7), floats().between(0f, 0.999f),
+                        longs().all())
+                .checkAssert((total, off, beta, seed) -> {
+                    int n = Math.max(0, total - off);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Operands simd = Operands.of(arena, off + n, seed);
+                        Operands ref = simd.copy(arena, off + n);
+                        MemorySegment maxS = TestData.segment(arena, off + n, seed * 7 + 3, 0f, 2f);
+                        for (int i = (int) Math.floorMod(seed, 5L); i < off + n; i += 5) {
+                            maxS.setAtIndex(F32, i, special[(i / 5) % special.length]);
+                        }
+                        MemorySegment maxR = arena.allocate(Math.max(1, off + n) * 4L, 64);
+                        maxR.copyFrom(maxS.asSlice(0, (off + n) * 4L));
+                        float sign = seed % 2 == 0 ? 1f : -1f;
+                        boolean decoupled = seed % 3 == 0;      // AdamW: decay < 1, no L2; Adam: decay 1, L2
+                        float decay = decoupled ? 0.999f : 1f;
+                        float l2 = decoupled ? 0f : 0.01f;
+                        float w1 = 1f - beta;
+                        OptimKernels.amsgrad(simd.p, off, simd.g, off, simd.m, off, simd.v, off, maxS, off, n, sign,
+                                decay, l2, w1, 0.99f, 0.01f, 1e-8f, 1e-3f / (1f - beta), 0.3f);
+                        RefOptimKernels.amsgrad(ref.p, off, ref.g, off, ref.m, off, ref.v, off, maxR, off, n, sign,
+                                decay, l2, w1, 0.99f, 0.01f, 1e-8f, 1e-3f / (1f - beta), 0.3f);
+                        assertAll(simd, ref, off + n, "amsgrad n=" + n + " off=" + off);
+                        assertSame(maxS, maxR, off + n, "amsgrad vMax n=" + n);
+                    }
+                });
+    }
+
+    @Test
     void sgdAndLionMatchTheirTwin() {
         qt().withFixedSeed(SEED).withExamples(80)
                 .forAll(integers().between(0, 300), integers().between(0, 7), floats().between(0f, 0.99f),

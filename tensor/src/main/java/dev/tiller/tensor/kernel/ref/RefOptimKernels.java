@@ -86,6 +86,40 @@ public final class RefOptimKernels {
         }
     }
 
+    /**
+     * Adam with AMSGrad (torch.optim.Adam / AdamW, amsgrad on), one fused pass that also keeps the running maximum
+     * vMax of v:
+     * <pre>
+     *   p = p * decay                       (decay = 1 - lr * weight_decay for AdamW, else 1)
+     *   g = gradSign * g + weightDecay * p  (weightDecay: Adam's L2 term, 0 for AdamW)
+     *   m = lerp(m, g, 1 - beta1)
+     *   v = v * beta2 + (1 - beta2) * g * g
+     *   vMax = max(vMax, v)
+     *   p = p - stepSize * m / (sqrt(vMax) / bc2Sqrt + eps)
+     * </pre>
+     * Scalars as in adamw. max is Math.max: NaN wins, so a NaN v poisons vMax from then on, as torch.maximum.
+     */
+    public static void amsgrad(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff,
+                               MemorySegment v, long vOff, MemorySegment vMax, long vMaxOff, int n, float gradSign,
+                               float decay, float weightDecay, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                               float eps, float stepSize, float bc2Sqrt) {
+        final float w1 = oneMinusBeta1;
+        final float c2 = oneMinusBeta2;
+        final float negStep = -stepSize;
+        for (int i = 0; i < n; i++) {
+            float pi = p.getAtIndex(F32, pOff + i) * decay;
+            float gi = gradSign * g.getAtIndex(F32, gOff + i) + weightDecay * pi;
+            float mi = lerp(m.getAtIndex(F32, mOff + i), gi, w1);
+            float vi = v.getAtIndex(F32, vOff + i) * beta2 + c2 * gi * gi;
+            float xi = Math.max(vMax.getAtIndex(F32, vMaxOff + i), vi);
+            m.setAtIndex(F32, mOff + i, mi);
+            v.setAtIndex(F32, vOff + i, vi);
+            vMax.setAtIndex(F32, vMaxOff + i, xi);
+            float denom = (float) Math.sqrt(xi) / bc2Sqrt + eps;
+            p.setAtIndex(F32, pOff + i, pi + negStep * mi / denom);
+        }
+    }
+
     /** Plain SGD (no momentum), torch.optim.SGD: g = gradSign * g + weightDecay * p; p = p - lr * g. */
     public static void sgd(MemorySegment p, long pOff, MemorySegment g, long gOff, int n, float gradSign,
                            float weightDecay, float lr) {
