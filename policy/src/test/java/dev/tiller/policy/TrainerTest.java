@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -140,7 +141,7 @@ class TrainerTest {
         assertTrue(events.contains("\"step\":3,\"event\":\"skipped_step\",\"reason\":\"non-finite loss"), events);
         float[] w = nan.model().namedParameters().get("w").value().toFloatArray();
         for (float v : w) {
-            assertTrue(Float.isFinite(v), "weights must stay finite: " + java.util.Arrays.toString(w));
+            assertTrue(Float.isFinite(v), "weights must stay finite: " + Arrays.toString(w));
         }
     }
 

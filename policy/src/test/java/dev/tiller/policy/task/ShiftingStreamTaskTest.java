@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -52,8 +53,8 @@ class ShiftingStreamTaskTest {
 
     private static void assertLabelsIn(ImageDataset.Batch b, int[] classes, String where) {
         for (int y : b.labels().toIntArray()) {
-            assertTrue(java.util.Arrays.stream(classes).anyMatch(c -> c == y), where + ": label " + y + " not in "
-                    + java.util.Arrays.toString(classes));
+            assertTrue(Arrays.stream(classes).anyMatch(c -> c == y), where + ": label " + y + " not in "
+                    + Arrays.toString(classes));
         }
     }
 
