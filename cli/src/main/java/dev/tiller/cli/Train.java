@@ -12,6 +12,7 @@ import dev.tiller.models.data.TextCorpus;
 import dev.tiller.models.gpt.GptConfig;
 import dev.tiller.models.nn.Activation;
 import dev.tiller.models.nn.Init;
+import dev.tiller.models.nn.Module;
 import dev.tiller.optim.AdamW;
 import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.Amsgrad;
@@ -39,6 +40,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -257,7 +259,7 @@ final class Train {
         config.put("schedule", "linear warm-up from 1% then cosine to 10%");
         config.put("clip_norm", 1.0);
         config.put("precision", o.precision().shortName());
-        config.put("state_precision", o.statePrecision().name().toLowerCase(java.util.Locale.ROOT));
+        config.put("state_precision", o.statePrecision().name().toLowerCase(Locale.ROOT));
         config.put("optimizer_state_bytes", opt.stateBytes());
         config.put("optimizer_state_bytes_per_param", (double) opt.stateBytes() / task.model().parameterCount());
         config.put("seed", o.seed());
@@ -273,7 +275,7 @@ final class Train {
         try (RunLog log = new RunLog(dir, config)) {
             s = trainer.run(log, err);
         }
-        out.printf(java.util.Locale.ROOT, "final train loss %.4f, %s; %.0f %s/s; %d skipped steps%n",
+        out.printf(Locale.ROOT, "final train loss %.4f, %s; %.0f %s/s; %d skipped steps%n",
                 s.finalTrainLoss(), format(s.finalEval()), s.itemsPerSecond(), task.unit(), s.skippedSteps());
         String report = task.finalReport();
         if (!report.isEmpty()) {
@@ -288,7 +290,7 @@ final class Train {
     private static String format(Map<String, Double> m) {
         StringBuilder b = new StringBuilder();
         m.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ')
-                .append(String.format(java.util.Locale.ROOT, "%.4f", v)));
+                .append(String.format(Locale.ROOT, "%.4f", v)));
         return b.toString();
     }
 
@@ -345,7 +347,7 @@ final class Train {
         Init init = new Init(o.seed());
         int batch = o.batch() == null ? 64 : o.batch();
         Function<Variable, Variable> forward;
-        dev.tiller.models.nn.Module model;
+        Module model;
         String name;
         switch (o.model()) {
             case "mlp" -> {

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -131,7 +132,7 @@ class ArchitecturesTest {
             counts[y]++;
         }
         for (int c : counts) {
-            assertTrue(c > 5, java.util.Arrays.toString(counts));
+            assertTrue(c > 5, Arrays.toString(counts));
         }
         // batches of an epoch are a permutation: every example appears once
         ImageDataset.Batch all = a.batch(1, 0, 0, 64);

@@ -14,7 +14,7 @@ class FashionMnistTest {
     @Test
     void bothSplitsLoadWithTheirPublishedSizesAndBalancedLabels() {
         Assumptions.assumeTrue(Files.isDirectory(ImageDataset.FASHION_MNIST),
-                "Fashion-MNIST not installed (scripts/install-datasets.sh)");
+                "Fashion-MNIST not installed in " + ImageDataset.FASHION_MNIST + " (scripts/install-datasets.sh)");
         ImageDataset train = ImageDataset.fashionMnist(true);
         ImageDataset test = ImageDataset.fashionMnist(false);
         assertEquals(60_000, train.size());

@@ -8,6 +8,7 @@ import dev.tiller.models.gpt.GptConfig;
 import dev.tiller.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -81,7 +82,7 @@ class GptTest {
         // about one file in ten is validation; file sizes vary, so allow 5% .. 20% of the bytes
         double share = (double) c.validation().length / (c.train().length + c.validation().length);
         assertTrue(share > 0.05 && share < 0.2, "validation share " + share);
-        String head = new String(c.validation(), 0, 200, java.nio.charset.StandardCharsets.UTF_8);
+        String head = new String(c.validation(), 0, 200, StandardCharsets.UTF_8);
         assertTrue(head.contains("Copyright") || head.contains("package"), head);
     }
 

@@ -1,6 +1,7 @@
 package dev.tiller.policy;
 
 import java.io.PrintStream;
+import java.util.Locale;
 
 /**
  * A one-line terminal progress bar with rate and ETA, redrawn in place on a terminal; on a pipe (CI, logs) it prints
@@ -30,7 +31,7 @@ public final class ProgressBar {
         int width = 24;
         int fill = (int) (width * done / Math.max(1, total));
         String bar = "=".repeat(fill) + (fill < width ? ">" : "") + " ".repeat(Math.max(0, width - fill - 1));
-        String line = String.format(java.util.Locale.ROOT, "step %d/%d [%s] %3d%% %s | %s elapsed, ETA %s", done, total,
+        String line = String.format(Locale.ROOT, "step %d/%d [%s] %3d%% %s | %s elapsed, ETA %s", done, total,
                 bar, 100 * done / Math.max(1, total), status, time(elapsed), time(eta));
         if (tty) {
             out.print("\r" + line + "\u001b[K");

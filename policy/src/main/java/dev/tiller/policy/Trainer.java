@@ -19,9 +19,11 @@ import dev.tiller.tensor.TensorPool;
 import dev.tiller.tensor.TensorScope;
 
 import java.io.PrintStream;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongFunction;
 
@@ -190,12 +192,12 @@ public final class Trainer<H extends Record> {
                 }
                 log.metrics(r);
                 if (bar != null) {
-                    StringBuilder status = new StringBuilder(String.format(java.util.Locale.ROOT, "loss %.4f", loss));
+                    StringBuilder status = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", loss));
                     if (lastEval.containsKey("val_loss")) {
-                        status.append(String.format(java.util.Locale.ROOT, " val %.4f", lastEval.get("val_loss")));
+                        status.append(String.format(Locale.ROOT, " val %.4f", lastEval.get("val_loss")));
                     }
                     if (lastEval.containsKey("val_accuracy")) {
-                        status.append(String.format(java.util.Locale.ROOT, " acc %.3f", lastEval.get("val_accuracy")));
+                        status.append(String.format(Locale.ROOT, " acc %.3f", lastEval.get("val_accuracy")));
                     }
                     bar.update(step + 1, status.toString());
                 }
@@ -209,7 +211,7 @@ public final class Trainer<H extends Record> {
 
     /** The value of a record component by name (e.g. "lr"), or null when the record has none. */
     static Object component(Record r, String name) {
-        for (java.lang.reflect.RecordComponent c : r.getClass().getRecordComponents()) {
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
             if (c.getName().equals(name)) {
                 try {
                     return c.getAccessor().invoke(r);

@@ -1,5 +1,7 @@
 package dev.tiller.tensor;
 
+import dev.tiller.tensor.kernel.Kernels;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -21,6 +23,10 @@ public final class Tensor implements AutoCloseable {
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT;
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
     static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
+
+    static {
+        Kernels.requireVectorApi();   // fails naming --add-modules jdk.incubator.vector when it is missing
+    }
 
     private final Storage storage;
     private final DType dtype;

@@ -9,6 +9,8 @@ import dev.tiller.tensor.CsrMatrix;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Graph convolutional network (Kipf and Welling 2017): H' = act(A_hat H W + b) with the normalised adjacency
@@ -46,7 +48,7 @@ public final class Gcn extends Module {
         if (src.length != dst.length) {
             throw new IllegalArgumentException("Gcn: " + src.length + " sources but " + dst.length + " targets");
         }
-        java.util.Set<Long> edges = new java.util.TreeSet<>();
+        Set<Long> edges = new TreeSet<>();
         for (int i = 0; i < nodes; i++) {
             edges.add((long) i * nodes + i);
         }

@@ -4,6 +4,9 @@ import dev.tiller.models.arch.Gcn;
 import dev.tiller.tensor.CsrMatrix;
 import dev.tiller.tensor.Philox;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * A node-classification graph: normalised adjacency, node features (N, F), labels (N) and train/validation masks.
  * {@link #stochasticBlockModel} makes one from nothing: k communities, edge probability pIn inside a community and
@@ -26,7 +29,7 @@ public record GraphDataset(String name, CsrMatrix adjacency, float[] features, i
         for (int i = 0; i < nodes; i++) {
             label[i] = i % communities;
         }
-        java.util.List<int[]> edges = new java.util.ArrayList<>();
+        List<int[]> edges = new ArrayList<>();
         long pair = 0;
         for (int i = 0; i < nodes; i++) {
             for (int j = i + 1; j < nodes; j++, pair++) {

@@ -5,6 +5,9 @@ import dev.tiller.tensor.Tensor;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Labelled images (N, C, H, W) as float32 in [0, 1] (or normalised), with integer labels, held in memory.
@@ -30,8 +33,8 @@ public record ImageDataset(String name, float[] images, int[] labels, int channe
         Idx.Array im = Idx.read(images);
         Idx.Array lb = Idx.read(labels);
         if (im.dims().length != 3 || lb.dims().length != 1 || im.dims()[0] != lb.dims()[0]) {
-            throw new IllegalArgumentException(name + ": images " + java.util.Arrays.toString(im.dims())
-                    + " and labels " + java.util.Arrays.toString(lb.dims()) + " do not match (expected (N, H, W) and"
+            throw new IllegalArgumentException(name + ": images " + Arrays.toString(im.dims())
+                    + " and labels " + Arrays.toString(lb.dims()) + " do not match (expected (N, H, W) and"
                     + " (N))");
         }
         float[] px = im.values();
@@ -127,7 +130,7 @@ public record ImageDataset(String name, float[] images, int[] labels, int channe
                 y[j++] = labels[i];
             }
         }
-        return new ImageDataset(name + java.util.Arrays.toString(keep).replace(" ", ""), x, y, channels, height, width,
+        return new ImageDataset(name + Arrays.toString(keep).replace(" ", ""), x, y, channels, height, width,
                 classes);
     }
 
@@ -145,13 +148,13 @@ public record ImageDataset(String name, float[] images, int[] labels, int channe
         int per = channels * height * width;
         float[] x = new float[b * per];
         System.arraycopy(images, from * per, x, 0, b * per);
-        return new Batch(Tensor.of(x, b, channels, height, width), Tensor.ofInts(java.util.Arrays.copyOfRange(
+        return new Batch(Tensor.of(x, b, channels, height, width), Tensor.ofInts(Arrays.copyOfRange(
                 labels, from, to), b));
     }
 
     /** Deterministic Fisher-Yates permutations keyed by (seed, epoch), cached per size. */
     static final class Permutations {
-        private static final java.util.Map<String, int[]> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+        private static final Map<String, int[]> CACHE = new ConcurrentHashMap<>();
 
         static int[] of(int n, long seed, int epoch) {
             if (CACHE.size() > 8) {

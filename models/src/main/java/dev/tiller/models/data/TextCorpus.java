@@ -1,11 +1,16 @@
 package dev.tiller.models.data;
 
+import dev.tiller.tensor.Philox;
+
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -71,12 +76,12 @@ public record TextCorpus(String name, byte[] train, byte[] validation, int files
     private static byte[] arithmetic(long seed, long firstLine, int bytes) {
         StringBuilder b = new StringBuilder(bytes + 32);
         for (long line = firstLine; b.length() < bytes; line++) {
-            int x = dev.tiller.tensor.Philox.below(seed, 0x7E57, 3 * line, 1000);
-            int y = dev.tiller.tensor.Philox.below(seed, 0x7E57, 3 * line + 1, 1000);
-            boolean mul = dev.tiller.tensor.Philox.below(seed, 0x7E57, 3 * line + 2, 2) == 1;
+            int x = Philox.below(seed, 0x7E57, 3 * line, 1000);
+            int y = Philox.below(seed, 0x7E57, 3 * line + 1, 1000);
+            boolean mul = Philox.below(seed, 0x7E57, 3 * line + 2, 2) == 1;
             b.append(x).append(mul ? '*' : '+').append(y).append('=').append(mul ? (long) x * y : x + y).append('\n');
         }
-        return b.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return b.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     /** A text file or a folder of text files. */
@@ -104,18 +109,18 @@ public record TextCorpus(String name, byte[] train, byte[] validation, int files
             while (cut < all.length && all[cut] != '\n') {
                 cut++;
             }
-            return new TextCorpus(path.toString(), java.util.Arrays.copyOfRange(all, 0, cut),
-                    java.util.Arrays.copyOfRange(all, Math.min(all.length, cut + 1), all.length), 1);
+            return new TextCorpus(path.toString(), Arrays.copyOfRange(all, 0, cut),
+                    Arrays.copyOfRange(all, Math.min(all.length, cut + 1), all.length), 1);
         } catch (IOException e) {
             throw new UncheckedIOException("corpus " + path + ": cannot read", e);
         }
     }
 
     private static TextCorpus split(String name, List<byte[]> contents) {
-        java.io.ByteArrayOutputStream train = new java.io.ByteArrayOutputStream();
-        java.io.ByteArrayOutputStream val = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream train = new ByteArrayOutputStream();
+        ByteArrayOutputStream val = new ByteArrayOutputStream();
         for (int i = 0; i < contents.size(); i++) {
-            java.io.ByteArrayOutputStream dst = i % 10 == 0 ? val : train;
+            ByteArrayOutputStream dst = i % 10 == 0 ? val : train;
             if (dst.size() > 0) {
                 dst.write('\n');
             }

@@ -1,15 +1,18 @@
 package dev.tiller.models.gpt;
 
 import dev.tiller.autograd.F;
+import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
 import dev.tiller.models.nn.Embedding;
 import dev.tiller.models.nn.Init;
 import dev.tiller.models.nn.LayerNorm;
 import dev.tiller.models.nn.Linear;
 import dev.tiller.models.nn.Module;
+import dev.tiller.tensor.Philox;
 import dev.tiller.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -121,10 +124,10 @@ public final class Gpt extends Module {
             ctx[i] = prompt[i] & 0xff;
         }
         int len = prompt.length;
-        try (dev.tiller.autograd.GradMode.Scope s = dev.tiller.autograd.GradMode.noGrad()) {
+        try (GradMode.Scope s = GradMode.noGrad()) {
             for (int k = 0; k < n; k++) {
                 int start = Math.max(0, len - config.context());
-                int[] window = java.util.Arrays.copyOfRange(ctx, start, len);
+                int[] window = Arrays.copyOfRange(ctx, start, len);
                 Variable logits = forward(Tensor.ofInts(window, 1, window.length));
                 float[] last = logits.value().select(1, window.length - 1).reshape(-1).toFloatArray();
                 int next = sample(last, temperature, sampleSeed, k);
@@ -153,7 +156,7 @@ public final class Gpt extends Module {
             p[i] = StrictMath.exp((logits[i] - logits[argmax]) / temperature);
             sum += p[i];
         }
-        double u = dev.tiller.tensor.Philox.uniform(seed, 0x5A, k) * sum;
+        double u = Philox.uniform(seed, 0x5A, k) * sum;
         for (int i = 0; i < p.length; i++) {
             u -= p[i];
             if (u <= 0) {

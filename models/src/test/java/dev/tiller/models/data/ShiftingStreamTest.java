@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Phase arithmetic, class subsets against a direct filter of the labels, src.zip folders, and the input errors. */
 class ShiftingStreamTest {
     private static final Path SRC_ZIP = Path.of(System.getProperty("java.home"), "lib", "src.zip");
+    private static final String NO_SRC_ZIP = "this JDK has no " + SRC_ZIP + ": the JDK-source corpora need one"
+            + " (Temurin ships it; Debian's OpenJDK has it in openjdk-NN-source)";
 
     @Test
     void phaseAtFollowsTheShiftSteps() {
@@ -87,7 +89,7 @@ class ShiftingStreamTest {
 
     @Test
     void jdkModulesReadTheNamedSourceFolders() {
-        Assumptions.assumeTrue(Files.isRegularFile(SRC_ZIP), "this JDK has no lib/src.zip");
+        Assumptions.assumeTrue(Files.isRegularFile(SRC_ZIP), NO_SRC_ZIP);
         ShiftingStream<TextCorpus> s = ShiftingStream.jdkModules("jdk-shift-test",
                 List.of("java.base/java/util/function", "java.sql/"), 100);
         assertEquals("java.base/java/util/function/", s.phase(0).name(), "a trailing '/' is added");
@@ -127,7 +129,7 @@ class ShiftingStreamTest {
                 List.of(new int[] {2, 2}, new int[] {1}), 5)).getMessage();
         assertTrue(m.contains("class 2 is listed twice"), m);
 
-        Assumptions.assumeTrue(Files.isRegularFile(SRC_ZIP), "this JDK has no lib/src.zip");
+        Assumptions.assumeTrue(Files.isRegularFile(SRC_ZIP), NO_SRC_ZIP);
         m = assertThrows(IllegalStateException.class, () -> ShiftingStream.jdkModules("txt",
                 List.of("java.base/java/util/function/", "java.nosuch/"), 5)).getMessage();
         assertTrue(m.contains("txt, phase 1 (java.nosuch/)") && m.contains("no .java files under java.nosuch/"), m);

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -52,8 +53,8 @@ class ShiftingStreamTaskTest {
 
     private static void assertLabelsIn(ImageDataset.Batch b, int[] classes, String where) {
         for (int y : b.labels().toIntArray()) {
-            assertTrue(java.util.Arrays.stream(classes).anyMatch(c -> c == y), where + ": label " + y + " not in "
-                    + java.util.Arrays.toString(classes));
+            assertTrue(Arrays.stream(classes).anyMatch(c -> c == y), where + ": label " + y + " not in "
+                    + Arrays.toString(classes));
         }
     }
 
@@ -97,7 +98,7 @@ class ShiftingStreamTaskTest {
     @Test
     void fashionMnistPhasesHoldTheirClasses() {
         Assumptions.assumeTrue(Files.isDirectory(ImageDataset.FASHION_MNIST),
-                "Fashion-MNIST not installed (scripts/install-datasets.sh)");
+                "Fashion-MNIST not installed in " + ImageDataset.FASHION_MNIST + " (scripts/install-datasets.sh)");
         ShiftingStream<ImagePhase> s = ShiftingStream.classSubsets("fashion-mnist-shift",
                 ImageDataset.fashionMnist(true), ImageDataset.fashionMnist(false),
                 List.of(new int[] {0, 1, 2, 3, 4}, new int[] {5, 6, 7, 8, 9}), 3);
@@ -112,8 +113,9 @@ class ShiftingStreamTaskTest {
 
     @Test
     void gptWindowsComeFromTheActiveModule() {
-        Assumptions.assumeTrue(Files.isRegularFile(Path.of(System.getProperty("java.home"), "lib", "src.zip")),
-                "this JDK has no lib/src.zip");
+        Path srcZip = Path.of(System.getProperty("java.home"), "lib", "src.zip");
+        Assumptions.assumeTrue(Files.isRegularFile(srcZip), "this JDK has no " + srcZip + ": the JDK-source corpora"
+                + " need one (Temurin ships it; Debian's OpenJDK has it in openjdk-NN-source)");
         ShiftingStream<TextCorpus> s = ShiftingStream.jdkModules("jdk-shift-test",
                 List.of("java.base/java/util/function/", "java.sql/"), 4);
         GptConfig cfg = new GptConfig(256, 48, 16, 1, 1, 0f);

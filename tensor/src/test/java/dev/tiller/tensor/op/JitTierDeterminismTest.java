@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Bitwise reproducibility across JIT tiers (STYLE.md P11): the ops that use exp, log, tanh, erf, pow and lane sums
  * give the same bits in a child JVM run with -Xint (every Vector API call takes its Java fallback, every Math call
  * the interpreter's) as in this JVM, both on the first calls and after a warm-up far past C2's compile thresholds
- * (intrinsics, SVML), with 1, 2 and 4 threads interleaved. Before VecMath, lanewise(EXP) (SVML versus Math.exp per
- * lane) and reduceLanes(ADD) (tree versus lane order) made such results change as the JVM warmed up: run against
- * the kernels before that fix, this test failed at the first warm round (sigmoid, 1 ulp).
+ * (intrinsics, SVML), with 1, 2 and 4 threads interleaved; an input large enough to split every loop gives the same
+ * bits for every thread count, cold and warm. The hazards it guards: a Vector API lanewise(EXP) (SVML when
+ * compiled, Math.exp per lane when not) or reduceLanes(ADD) (a tree when compiled, lane order when not) in a
+ * kernel would change results as the JVM warms up, which is why the kernels use VecMath instead.
  */
 class JitTierDeterminismTest {
     private static final int[] THREADS = {1, 2, 4};
@@ -81,6 +82,15 @@ class JitTierDeterminismTest {
 
     private static final int ROWS = 7;
     private static final int COLS = 45;     // 2 * 16 + 13: full vectors of every width and a tail
+    /**
+     * Rows of the input that every probed loop cuts into several chunks, so 2 and 4 threads really share the work:
+     * 460 x 45 = 20700 elements pass the element-wise chunk (16384) and a whole-tensor sum's, 460 rows pass the row
+     * ops' grain (16384 / 45 = 364 rows), 45 columns of 460 pass the column reductions' (35 columns), and the
+     * convolution bias gradient's 2 x 20700-element planes pass its per-channel grain (65536 reads). Checked
+     * against its own first (cold, 1-thread) result: under -Xint it would take the child about 20 times longer
+     * than the small input, whose -Xint result anchors the tiers.
+     */
+    private static final int SPLIT_ROWS = 460;
 
     /** Child JVM entry point: writes probe(ROWS, COLS) with 2 threads to args[0]. */
     public static void main(String[] args) throws IOException {
@@ -133,7 +143,8 @@ class JitTierDeterminismTest {
         }
     }
 
-    private static void assertSameBits(Map<String, float[]> want, Map<String, float[]> got, String when) {
+    private static void assertSameBits(Map<String, float[]> want, Map<String, float[]> got, String when,
+                                       String reference) {
         assertEquals(want.keySet(), got.keySet(), when);
         for (String op : want.keySet()) {
             float[] a = want.get(op);
@@ -141,7 +152,7 @@ class JitTierDeterminismTest {
             assertEquals(a.length, b.length, op + " length, " + when);
             for (int i = 0; i < a.length; i++) {
                 if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
-                    fail(op + "[" + i + "] " + when + ": " + b[i] + " but -Xint gave " + a[i]);
+                    fail(op + "[" + i + "] " + when + ": " + b[i] + " but " + reference + " gave " + a[i]);
                 }
             }
         }
@@ -150,6 +161,7 @@ class JitTierDeterminismTest {
     @Test
     void sameBitsInterpretedColdAndWarmForAnyThreadCount() throws Exception {
         Map<String, float[]> xint = interpreted();
+        Map<String, float[]> splitFirst = null;
         int old = Parallel.threads();
         try {
             for (int round = 0; round < 20; round++) {
@@ -170,8 +182,14 @@ class JitTierDeterminismTest {
                 }
                 int threads = THREADS[round % THREADS.length];
                 Parallel.setThreads(threads);
-                assertSameBits(xint, probe(ROWS, COLS), "round " + round + " (" + (round < 10 ? "cold" : "warm")
-                        + "), " + threads + " threads");
+                String when = "round " + round + " (" + (round < 10 ? "cold" : "warm") + "), " + threads + " threads";
+                assertSameBits(xint, probe(ROWS, COLS), when, "-Xint");
+                Map<String, float[]> split = probe(SPLIT_ROWS, COLS);
+                if (round == 0) {
+                    splitFirst = split;
+                } else {
+                    assertSameBits(splitFirst, split, SPLIT_ROWS + " rows, " + when, "the cold 1-thread round");
+                }
             }
         } finally {
             Parallel.setThreads(old);
