@@ -1,9 +1,12 @@
 package dev.tiller.autograd;
 
+import dev.tiller.tensor.CsrMatrix;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.op.Linalg;
+import dev.tiller.tensor.op.Unary;
 
 /**
  * The differentiable functions, in the spirit of torch.nn.functional: each records one primitive op (or a short
@@ -73,37 +76,19 @@ public final class F {
     // ---------------------------------------------------------------- products
 
     /**
-     * torch.matmul: 1-D x 1-D is a dot product (a scalar); a 1-D first operand is a row, a 1-D second operand a
-     * column (the added dim is removed again); otherwise (..., M, K) @ (..., K, N) with broadcast batch dims.
+     * torch.matmul: (..., M, K) @ (..., K, N) with broadcast batch dims, and 1-D operands promoted and squeezed as
+     * {@link Linalg.VectorPromotion} says ((K) @ (K) is a rank-0 dot product).
      */
     public static Variable matmul(Variable a, Variable b) {
-        int ra = a.value().rank();
-        int rb = b.value().rank();
-        if (ra == 0 || rb == 0) {
-            throw new ShapeMismatchException("matmul", "operands of rank >= 1", "a=" + Shape.str(a.shape()) + ", b="
-                    + Shape.str(b.shape()), "use mul for a scalar factor");
-        }
-        Variable a2 = ra == 1 ? reshape(a, 1, a.shape()[0]) : a;
-        Variable b2 = rb == 1 ? reshape(b, b.shape()[0], 1) : b;
+        Linalg.VectorPromotion p = Linalg.VectorPromotion.of(a.shape(), b.shape());
+        Variable a2 = p.aVector() ? reshape(a, p.a(a.shape())) : a;
+        Variable b2 = p.bVector() ? reshape(b, p.b(b.shape())) : b;
         Variable out = Engine.apply(new LinalgOps.MatMul(), a2, b2);
-        if (ra == 1 || rb == 1) {
-            int[] s = out.shape();
-            int[] keep = new int[s.length - (ra == 1 ? 1 : 0) - (rb == 1 ? 1 : 0)];
-            int j = 0;
-            for (int i = 0; i < s.length; i++) {
-                boolean dropRow = ra == 1 && i == s.length - 2;
-                boolean dropCol = rb == 1 && i == s.length - 1;
-                if (!dropRow && !dropCol) {
-                    keep[j++] = s[i];
-                }
-            }
-            out = reshape(out, keep);
-        }
-        return out;
+        return p.any() ? reshape(out, p.result(out.shape())) : out;
     }
 
     /** Sparse @ dense: a (N, M) constant CSR matrix times x (M, C) -> (N, C); the gradient flows to x. */
-    public static Variable spmm(dev.tiller.tensor.CsrMatrix a, Variable x) {
+    public static Variable spmm(CsrMatrix a, Variable x) {
         return Engine.apply(new SparseOps.SpMM(a), x);
     }
 
@@ -173,7 +158,7 @@ public final class F {
             }
             // y = (x - mean) * invstd * w + b is affine in x: compose it so gradients still flow in eval mode.
             int c = x.shape()[1];
-            Tensor invstd = dev.tiller.tensor.op.Unary.rsqrt(dev.tiller.tensor.op.Unary.addScalar(runningVar, eps));
+            Tensor invstd = Unary.rsqrt(Unary.addScalar(runningVar, eps));
             Variable mean = Variable.constant(runningMean.reshape(1, c, 1, 1));
             Variable scale = Variable.constant(invstd.reshape(1, c, 1, 1));
             Variable y = mul(sub(x, mean), scale);

@@ -1,6 +1,7 @@
 package dev.tiller.tensor;
 
 import dev.tiller.tensor.kernel.Kernels;
+import dev.tiller.tensor.op.Copy;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,10 +20,8 @@ import java.util.Arrays;
  */
 public final class Tensor implements AutoCloseable {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT;
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT;
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
-    static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
 
     static {
         Kernels.requireVectorApi();   // fails naming --add-modules jdk.incubator.vector when it is missing
@@ -210,8 +209,8 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * True when elements are laid out row-major without gaps (offset may be nonzero): the strides of
-     * Shape.contiguousStrides, which count a size-0 dim as 1 (as fresh tensors get them; counting it as 0 here made
-     * reshape of a size-0 view copy and retry forever).
+     * Shape.contiguousStrides, size-1 dims ignored. A size-0 dim counts as size 1 there and here, so a fresh empty
+     * tensor is contiguous and reshaping an empty view never needs a copy.
      */
     public boolean isContiguous() {
         long expect = 1;
@@ -462,181 +461,11 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Copies src's values into this tensor, converting dtype if needed. Shapes must match exactly
-     * (use {@link #expand} on src to broadcast).
+     * Copies src's values into this tensor, converting dtype if needed (rounding as {@link #to}). Shapes must match
+     * exactly (use {@link #expand} on src to broadcast).
      */
     public void copyFrom(Tensor src) {
-        if (!Arrays.equals(shape, src.shape)) {
-            throw new ShapeMismatchException("copyFrom", "equal shapes", "destination " + describe() + ", source "
-                    + src.describe(), "expand the source to the destination's shape first");
-        }
-        MemorySegment dst = segment();
-        MemorySegment s = src.segment();
-        if (dtype == src.dtype && isContiguous() && src.isContiguous()) {
-            long bytes = numel() * dtype.bytes();
-            MemorySegment.copy(s, src.offset * dtype.bytes(), dst, offset * dtype.bytes(), bytes);
-            return;
-        }
-        if (isContiguous() && src.isContiguous() && bulkConvert(src.dtype, s, src.offset, dtype, dst, offset,
-                numel())) {
-            return;
-        }
-        int r = shape.length;
-        long n = numel();
-        if (n == 0) {
-            return;
-        }
-        if (dtype == DType.F32 && src.dtype == DType.F32 && r >= 1) {
-            stridedCopyF32(src, s, dst);
-            return;
-        }
-        int[] idx = new int[r];
-        long so = src.offset;
-        long dof = offset;
-        for (long k = 0; k < n; k++) {
-            convertOne(s, src.dtype, so, dst, dtype, dof);
-            for (int d = r - 1; d >= 0; d--) {       // odometer increment of the multi-index
-                idx[d]++;
-                so += src.strides[d];
-                dof += strides[d];
-                if (idx[d] < shape[d]) {
-                    break;
-                }
-                so -= src.strides[d] * shape[d];
-                dof -= strides[d] * shape[d];
-                idx[d] = 0;
-            }
-        }
-    }
-
-    /**
-     * Float32 copy between arbitrary layouts: rows along the last dim, one per index of the outer dims, copied with
-     * plain strided loops, rows split over threads in fixed chunks (each element is a plain copy, so the result does
-     * not depend on the split). About 10x faster than the per-element conversion path.
-     */
-    private void stridedCopyF32(Tensor src, MemorySegment s, MemorySegment dst) {
-        final int r = shape.length;
-        final int inner = shape[r - 1];
-        final long rows = numel() / Math.max(1, inner);
-        if (rows > Integer.MAX_VALUE || inner == 0) {
-            return;
-        }
-        final long sInner = src.strides[r - 1];
-        final long dInner = strides[r - 1];
-        final long[] sStr = src.strides;
-        final long[] dStr = strides;
-        final long so0 = src.offset;
-        final long do0 = offset;
-        final int[] dims = shape;
-        Parallel.forRange((int) rows, Math.max(1, 16384 / Math.max(1, inner)), (r0, r1) -> {
-            for (int row = r0; row < r1; row++) {
-                long so = so0;
-                long dof = do0;
-                for (int d = r - 2, x = row; d >= 0; d--) {     // the row's multi-index over the outer dims
-                    int i = x % dims[d];
-                    x /= dims[d];
-                    so += i * sStr[d];
-                    dof += i * dStr[d];
-                }
-                if (sInner == 1 && dInner == 1) {
-                    MemorySegment.copy(s, so * 4, dst, dof * 4, (long) inner * 4);
-                } else {
-                    for (int j = 0; j < inner; j++, so += sInner, dof += dInner) {
-                        dst.setAtIndex(F32, dof, s.getAtIndex(F32, so));
-                    }
-                }
-            }
-        });
-    }
-
-    /**
-     * Contiguous float32 to/from bf16/f16 through the bulk kernels (SIMD or their twins), in parallel over fixed
-     * chunks; false when the pair has no bulk kernel. Bitwise equal to convertOne.
-     */
-    private static boolean bulkConvert(DType st, MemorySegment s, long so, DType dt, MemorySegment d, long dof,
-                                       long count) {
-        boolean f32ToBf16 = st == DType.F32 && dt == DType.BF16;
-        boolean bf16ToF32 = st == DType.BF16 && dt == DType.F32;
-        boolean f32ToF16 = st == DType.F32 && dt == DType.F16;
-        boolean f16ToF32 = st == DType.F16 && dt == DType.F32;
-        if (!(f32ToBf16 || bf16ToF32 || f32ToF16 || f16ToF32) || count > Integer.MAX_VALUE) {
-            return false;
-        }
-        boolean simd = dev.tiller.tensor.kernel.Kernels.SIMD;
-        Parallel.forRange((int) count, 16384, (a, b) -> {
-            if (f32ToBf16) {
-                if (simd) {
-                    dev.tiller.tensor.kernel.Convert.f32ToBf16(s, so + a, d, dof + a, b - a);
-                } else {
-                    dev.tiller.tensor.kernel.ref.RefConvert.f32ToBf16(s, so + a, d, dof + a, b - a);
-                }
-            } else if (bf16ToF32) {
-                if (simd) {
-                    dev.tiller.tensor.kernel.Convert.bf16ToF32(s, so + a, d, dof + a, b - a);
-                } else {
-                    dev.tiller.tensor.kernel.ref.RefConvert.bf16ToF32(s, so + a, d, dof + a, b - a);
-                }
-            } else if (f32ToF16) {
-                if (simd) {
-                    dev.tiller.tensor.kernel.Convert.f32ToF16(s, so + a, d, dof + a, b - a);
-                } else {
-                    dev.tiller.tensor.kernel.ref.RefConvert.f32ToF16(s, so + a, d, dof + a, b - a);
-                }
-            } else if (simd) {
-                dev.tiller.tensor.kernel.Convert.f16ToF32(s, so + a, d, dof + a, b - a);
-            } else {
-                dev.tiller.tensor.kernel.ref.RefConvert.f16ToF32(s, so + a, d, dof + a, b - a);
-            }
-        });
-        return true;
-    }
-
-    private static void convertOne(MemorySegment s, DType st, long si, MemorySegment d, DType dt, long di) {
-        if (st == dt) {
-            switch (st) {
-                case F32, I32 -> d.setAtIndex(I32, di, s.getAtIndex(I32, si));
-                case BF16, F16 -> d.setAtIndex(I16, di, s.getAtIndex(I16, si));
-                case I64 -> d.setAtIndex(I64, di, s.getAtIndex(I64, si));
-                case I8 -> d.set(I8, di, s.get(I8, si));
-            }
-            return;
-        }
-        if (st.isFloating()) {
-            float v = readFloat(s, st, si);
-            switch (dt) {
-                case F32 -> d.setAtIndex(F32, di, v);
-                case BF16 -> d.setAtIndex(I16, di, Precision.toBf16(v));
-                case F16 -> d.setAtIndex(I16, di, Precision.toF16(v));
-                case I32 -> d.setAtIndex(I32, di, (int) v);
-                case I64 -> d.setAtIndex(I64, di, (long) v);
-                case I8 -> d.set(I8, di, (byte) v);
-            }
-        } else {
-            long v = switch (st) {
-                case I32 -> s.getAtIndex(I32, si);
-                case I8 -> s.get(I8, si);
-                default -> s.getAtIndex(I64, si);
-            };
-            switch (dt) {
-                case F32 -> d.setAtIndex(F32, di, (float) v);
-                case BF16 -> d.setAtIndex(I16, di, Precision.toBf16((float) v));
-                case F16 -> d.setAtIndex(I16, di, Precision.toF16((float) v));
-                case I32 -> d.setAtIndex(I32, di, (int) v);
-                case I64 -> d.setAtIndex(I64, di, v);
-                case I8 -> d.set(I8, di, (byte) v);
-            }
-        }
-    }
-
-    private static float readFloat(MemorySegment s, DType t, long i) {
-        return switch (t) {
-            case F32 -> s.getAtIndex(F32, i);
-            case BF16 -> Precision.fromBf16(s.getAtIndex(I16, i));
-            case F16 -> Precision.fromF16(s.getAtIndex(I16, i));
-            case I32 -> s.getAtIndex(I32, i);
-            case I64 -> s.getAtIndex(I64, i);
-            case I8 -> s.get(I8, i);
-        };
+        Copy.into(this, src);
     }
 
     /** Sets every element to value (converted to this dtype). */
@@ -680,21 +509,13 @@ public final class Tensor implements AutoCloseable {
 
     /** The element at idx, as a float. */
     public float getFloat(int... idx) {
-        return readFloat(segment(), dtype, flat(idx));
+        return Copy.readFloat(segment(), dtype, flat(idx));
     }
 
     /** Sets the element at idx (converted to this dtype). */
     public void setFloat(float v, int... idx) {
         long o = flat(idx);
-        MemorySegment s = segment();
-        switch (dtype) {
-            case F32 -> s.setAtIndex(F32, o, v);
-            case BF16 -> s.setAtIndex(I16, o, Precision.toBf16(v));
-            case F16 -> s.setAtIndex(I16, o, Precision.toF16(v));
-            case I32 -> s.setAtIndex(I32, o, (int) v);
-            case I64 -> s.setAtIndex(I64, o, (long) v);
-            case I8 -> s.set(I8, o, (byte) v);
-        }
+        Copy.writeFloat(segment(), dtype, o, v);
     }
 
     /** The element at idx of an integer tensor. */
@@ -703,7 +524,7 @@ public final class Tensor implements AutoCloseable {
         return switch (dtype) {
             case I32 -> segment().getAtIndex(I32, o);
             case I64 -> segment().getAtIndex(I64, o);
-            default -> (long) readFloat(segment(), dtype, o);
+            default -> (long) Copy.readFloat(segment(), dtype, o);
         };
     }
 
@@ -712,7 +533,7 @@ public final class Tensor implements AutoCloseable {
         if (numel() != 1) {
             throw new IllegalArgumentException("item: " + describe() + " has " + numel() + " elements, not 1");
         }
-        return readFloat(segment(), dtype, offset);
+        return Copy.readFloat(segment(), dtype, offset);
     }
 
     /** Values in row-major order, converted to float. */

@@ -20,11 +20,10 @@ import java.nio.ByteOrder;
 public final class SimdReduce {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     /**
-     * The only float species here. Each S vector widens to two D vectors (F2D parts 0 and 1), and a last half
-     * vector loads under LOW. NOTE: an earlier version loaded half-width float vectors (a second float species) so
-     * F2D kept the lane count. Their calls went through the same shared FloatVector methods as every other
-     * kernel's, whose type profiles then showed two vector classes: in about 1 run in 3, C2 compiled the GEMM
-     * microkernel with a store it could not intrinsify, boxed its vectors, and a convnet step took 10x as long.
+     * The only float species here: each S vector widens to two D vectors (F2D parts 0 and 1), and a last half
+     * vector loads under LOW. Rule: no second float species, not even a half-width one for the widening. All kernels
+     * share FloatVector's methods, and a second vector class in their type profiles can lead C2 to box vectors in
+     * other kernels (the GEMM microkernel among them); VectorApiConfinementTest enforces it.
      */
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int DL = D.length();

@@ -7,6 +7,7 @@ import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.kernel.Gemm;
 import dev.tiller.tensor.kernel.Gemm.Causal;
+import dev.tiller.tensor.kernel.RowKernels;
 
 import java.lang.foreign.MemorySegment;
 
@@ -34,19 +35,13 @@ public final class Attention {
         final String op = "causalSoftmax";
         int t = requireSquare(op, "scores", scores);
         requireScale(op, scale);
-        Tensor sc = scores.contiguous();
-        Tensor probs = Tensor.empty(DType.F32, scores.shape());
-        int rows = t == 0 ? 0 : (int) (scores.numel() / t);
-        MemorySegment ss = sc.segment();
-        MemorySegment ps = probs.segment();
-        long s0 = sc.offset();
-        Parallel.forRange(rows, RowKernels.rowGrain(t), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                causalRow(ss, s0 + (long) r * t, ps, (long) r * t, r % t, t, scale);
-            }
-        });
-        Norm.closeCopy(sc, scores);
-        return probs;
+        try (Dense sd = Dense.of(scores)) {
+            Tensor probs = Tensor.empty(DType.F32, scores.shape());
+            int rows = t == 0 ? 0 : (int) (scores.numel() / t);
+            MemorySegment ps = probs.segment();
+            Rows.forEach(rows, t, (r, at) -> causalRow(sd.seg, sd.off + at, ps, at, r % t, t, scale));
+            return probs;
+        }
     }
 
     /**
@@ -62,23 +57,14 @@ public final class Attention {
             throw new ShapeMismatchException(op, "probs and dProbs of equal shape", "probs="
                     + Shape.str(probs.shape()) + ", dProbs=" + Shape.str(dProbs.shape()), null);
         }
-        Tensor pc = probs.contiguous();
-        Tensor gc = dProbs.contiguous();
-        Tensor dS = Tensor.empty(DType.F32, probs.shape());
-        int rows = t == 0 ? 0 : (int) (probs.numel() / t);
-        MemorySegment ps = pc.segment();
-        MemorySegment gs = gc.segment();
-        MemorySegment ds = dS.segment();
-        long p0 = pc.offset();
-        long g0 = gc.offset();
-        Parallel.forRange(rows, RowKernels.rowGrain(t), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                causalRowBackward(ps, p0 + (long) r * t, gs, g0 + (long) r * t, ds, (long) r * t, r % t, t, scale);
-            }
-        });
-        Norm.closeCopy(pc, probs);
-        Norm.closeCopy(gc, dProbs);
-        return dS;
+        try (Dense pd = Dense.of(probs); Dense gd = Dense.of(dProbs)) {
+            Tensor dS = Tensor.empty(DType.F32, probs.shape());
+            int rows = t == 0 ? 0 : (int) (probs.numel() / t);
+            MemorySegment ds = dS.segment();
+            Rows.forEach(rows, t, (r, at) -> causalRowBackward(pd.seg, pd.off + at, gd.seg, gd.off + at, ds, at, r % t,
+                    t, scale));
+            return dS;
+        }
     }
 
     /**
@@ -98,9 +84,9 @@ public final class Attention {
         Tensor out = Tensor.empty(DType.F32, q.shape());
         forward(q.dim(0), heads, t, hs, split(qc, heads, t, hs), split(kc, heads, t, hs), split(vc, heads, t, hs),
                 probs, split(out, heads, t, hs));
-        Norm.closeCopy(qc, q);
-        Norm.closeCopy(kc, k);
-        Norm.closeCopy(vc, v);
+        Dense.closeCopy(qc, q);
+        Dense.closeCopy(kc, k);
+        Dense.closeCopy(vc, v);
         return new AttentionResult(out, probs);
     }
 
@@ -122,7 +108,7 @@ public final class Attention {
         Tensor out = Tensor.empty(DType.F32, b, t, c);
         forward(b, heads, t, hs, packed(xc, 0, heads, t, hs, 3 * c), packed(xc, c, heads, t, hs, 3 * c),
                 packed(xc, 2 * c, heads, t, hs, 3 * c), probs, packed(out, 0, heads, t, hs, c));
-        Norm.closeCopy(xc, qkv);
+        Dense.closeCopy(xc, qkv);
         return new AttentionResult(out, probs);
     }
 
@@ -155,10 +141,10 @@ public final class Attention {
         backward(q.dim(0), heads, t, hs, split(gc, heads, t, hs), split(qc, heads, t, hs), split(kc, heads, t, hs),
                 split(vc, heads, t, hs), probs, split(dQ, heads, t, hs), split(dK, heads, t, hs),
                 split(dV, heads, t, hs));
-        Norm.closeCopy(qc, q);
-        Norm.closeCopy(kc, k);
-        Norm.closeCopy(vc, v);
-        Norm.closeCopy(gc, dOut);
+        Dense.closeCopy(qc, q);
+        Dense.closeCopy(kc, k);
+        Dense.closeCopy(vc, v);
+        Dense.closeCopy(gc, dOut);
         return new AttentionGrads(dQ, dK, dV);
     }
 
@@ -186,8 +172,8 @@ public final class Attention {
                 packed(xc, c, heads, t, hs, 3 * c), packed(xc, 2 * c, heads, t, hs, 3 * c), probs,
                 packed(dQkv, 0, heads, t, hs, 3 * c), packed(dQkv, c, heads, t, hs, 3 * c),
                 packed(dQkv, 2 * c, heads, t, hs, 3 * c));
-        Norm.closeCopy(xc, qkv);
-        Norm.closeCopy(gc, dOut);
+        Dense.closeCopy(xc, qkv);
+        Dense.closeCopy(gc, dOut);
         return dQkv;
     }
 
@@ -262,7 +248,7 @@ public final class Attention {
             }
         });
         dS.close();
-        Norm.closeCopy(pc, probs);
+        Dense.closeCopy(pc, probs);
     }
 
     /** Row i of a (T, T) block: softmax over columns 0..i, zeros after. y may alias x exactly. */

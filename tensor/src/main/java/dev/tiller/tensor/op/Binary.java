@@ -5,9 +5,7 @@ import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.kernel.BinaryFn;
-import dev.tiller.tensor.kernel.Kernels;
-import dev.tiller.tensor.kernel.SimdBinary;
-import dev.tiller.tensor.kernel.ref.RefBinary;
+import dev.tiller.tensor.kernel.BinaryKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -18,7 +16,7 @@ import java.util.Arrays;
  * contiguous tensors of the broadcast shape. Iteration (see Broadcast): same-shape contiguous operands run as one
  * flat loop; a broadcast scalar or row is read with stride 0 in the SIMD kernel; any other layout (transposed or
  * strided views) is first gathered into a dense copy. Work splits into fixed chunks of 16384 outputs, so results
- * are bitwise independent of the thread count. Kernels: SimdBinary (twin RefBinary).
+ * are bitwise independent of the thread count. Kernels: BinaryKernels (SimdBinary, twin RefBinary).
  *
  * <p>Gradients are not computed here; for autograd: maximum and minimum are not differentiable at ties (PyTorch
  * splits the gradient equally there); comparisons and where's condition have no gradient.
@@ -118,11 +116,7 @@ public final class Binary {
         MemorySegment os = out.segment();
         long oo = out.offset();
         plan.forEachRun((off, inc, pos, len) -> {
-            if (Kernels.SIMD) {
-                SimdBinary.where(cs, off[0], inc[0], as, off[1], inc[1], bs, off[2], inc[2], os, oo + pos, len);
-            } else {
-                RefBinary.where(cs, off[0], inc[0], as, off[1], inc[1], bs, off[2], inc[2], os, oo + pos, len);
-            }
+            BinaryKernels.where(cs, off[0], inc[0], as, off[1], inc[1], bs, off[2], inc[2], os, oo + pos, len);
         });
         Broadcast.closeCopies(orig, in);
         return out;
@@ -150,7 +144,7 @@ public final class Binary {
                     "reduce src first, e.g. Reduce.sumTo(src, dst.shape())");
         }
         if (dst.numel() == 0) {
-            return;          // (Tensor.isContiguous reports false for some empty shapes; nothing to do anyway)
+            return;          // nothing to add
         }
         if (!dst.isContiguous()) {
             throw new IllegalArgumentException(op + ": expected a contiguous dst; got " + dst.describe()
@@ -167,11 +161,7 @@ public final class Binary {
         MemorySegment ds = dst.segment();
         long dOff = dst.offset();
         plan.forEachRun((off, inc, pos, len) -> {
-            if (Kernels.SIMD) {
-                SimdBinary.axpy(alpha, ss, off[0], inc[0], ds, dOff + pos, len);
-            } else {
-                RefBinary.axpy(alpha, ss, off[0], inc[0], ds, dOff + pos, len);
-            }
+            BinaryKernels.axpy(alpha, ss, off[0], inc[0], ds, dOff + pos, len);
         });
         Broadcast.closeCopies(orig, in);
     }
@@ -189,11 +179,7 @@ public final class Binary {
         MemorySegment os = out.segment();
         long oo = out.offset();
         plan.forEachRun((off, inc, pos, len) -> {
-            if (Kernels.SIMD) {
-                SimdBinary.apply(f, as, off[0], inc[0], bs, off[1], inc[1], os, oo + pos, len);
-            } else {
-                RefBinary.apply(f, as, off[0], inc[0], bs, off[1], inc[1], os, oo + pos, len);
-            }
+            BinaryKernels.apply(f, as, off[0], inc[0], bs, off[1], inc[1], os, oo + pos, len);
         });
         Broadcast.closeCopies(orig, in);
         return out;

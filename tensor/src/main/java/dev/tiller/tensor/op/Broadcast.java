@@ -167,8 +167,9 @@ final class Broadcast {
 
     /**
      * t itself when contiguous, else a new contiguous float32 copy made by a strided gather over t's coalesced
-     * dims, in parallel over fixed chunks (much faster than Tensor.copyFrom's per-element path). Non-float32
-     * tensors go through t.contiguous(). The caller closes the copy when it is not t.
+     * dims, in parallel over fixed chunks, transposed views in cache-sized tiles (Copy.into does neither, which
+     * matters for the elementwise ops' operands). Non-float32 tensors go through t.contiguous(). The caller closes
+     * the copy when it is not t.
      */
     static Tensor dense(Tensor t) {
         if (t.isContiguous() || t.dtype() != DType.F32) {

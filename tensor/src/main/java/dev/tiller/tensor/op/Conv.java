@@ -6,10 +6,8 @@ import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.kernel.ConvGeometry;
+import dev.tiller.tensor.kernel.ConvKernels;
 import dev.tiller.tensor.kernel.Gemm;
-import dev.tiller.tensor.kernel.Kernels;
-import dev.tiller.tensor.kernel.SimdConv;
-import dev.tiller.tensor.kernel.ref.RefConv;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -22,9 +20,9 @@ import java.util.Arrays;
  * <p>Shapes: x: (N, Cin, H, W), w: (Cout, Cin/groups, kH, kW), bias: (Cout), out: (N, Cout, outH, outW) with
  * outH = floor((H + 2 padH - dilH (kH - 1) - 1) / strideH) + 1 (likewise outW); padding is zeros.
  *
- * <p>With stride 1 along the width (SimdConv.fused), the forward product and the weight gradient skip the stored
- * column matrix: SimdConv writes it from a padded copy of the image straight into the GEMM's packed operand, with
- * the same bits as im2col + GEMM.
+ * <p>Where {@link ConvKernels#fused} holds (SIMD kernels, stride 1 along the width), the forward product and the
+ * weight gradient skip the stored column matrix: it is written from a padded copy of the image straight into the
+ * GEMM's packed operand, with the same bits as im2col + GEMM.
  *
  * <p>Parallelism and determinism: images are cut into a fixed number of chunks that depends only on the problem
  * size; each chunk owns one im2col scratch buffer (from {@link Tensor#empty}, so inside a TensorScope over a
@@ -88,7 +86,7 @@ public final class Conv {
         Tensor wc = w.contiguous();
         Tensor bc = bias == null ? null : bias.contiguous();
         int per = imagesPerChunk(g);
-        boolean fused = Kernels.SIMD && SimdConv.fused(g);
+        boolean fused = ConvKernels.fused(g);
         Tensor col = fused ? null : scratch(g, per);
         try {
             forward(g, per, fused, xc, wc, bc, col, out);
@@ -111,27 +109,23 @@ public final class Conv {
         Parallel.forRange(g.n(), per, (n0, n1) -> {
             long colOff = colBase + (long) (n0 / per) * colSize;
             // One group: its weights are packed once for the chunk's images (else per image, inside the product).
-            float[] packedW = fused && g.groups() == 1 ? SimdConv.packWeights(g, ws, wOff, false) : null;
+            float[] packedW = fused && g.groups() == 1 ? ConvKernels.packWeights(g, ws, wOff, false) : null;
             for (int n = n0; n < n1; n++) {
                 long outN = oOff + (long) n * g.cout() * hw;
                 if (bs != null) {     // out = bias, then GEMM with beta 1 adds w @ col
-                    if (Kernels.SIMD) {
-                        SimdConv.broadcastRows(bs, bOff, g.cout(), hw, os, outN);
-                    } else {
-                        RefConv.broadcastRows(bs, bOff, g.cout(), hw, os, outN);
-                    }
+                    ConvKernels.broadcastRows(bs, bOff, g.cout(), hw, os, outN);
                 }
                 for (int grp = 0; grp < g.groups(); grp++) {
                     long xG = xOff + ((long) n * g.cin() + (long) grp * g.cinG()) * g.h() * g.w();
                     if (fused) {                       // im2col written straight into the GEMM's packed op(B)
-                        SimdConv.convImage(g, xs, xG, ws, wOff + (long) grp * coutG * kk, packedW, beta, os,
+                        ConvKernels.convImage(g, xs, xG, ws, wOff + (long) grp * coutG * kk, packedW, beta, os,
                                 outN + (long) grp * coutG * hw);
                         continue;
                     }
                     MemorySegment bSeg = xs;           // the 1x1/stride-1/no-padding col matrix is x itself
                     long bSegOff = xG;
                     if (cs != null) {
-                        im2col(g, xs, xG, cs, colOff);
+                        ConvKernels.im2col(g, xs, xG, cs, colOff);
                         bSeg = cs;
                         bSegOff = colOff;
                     }
@@ -179,17 +173,17 @@ public final class Conv {
             final int hw = g.colCols(), kk = g.colRows(), coutG = g.coutG();
             final long colSize = (long) kk * hw;
             // One group: w^T is packed once per chunk and each image's product runs on it.
-            final boolean packOnce = Kernels.SIMD && cs != null && g.groups() == 1 && SimdConv.fused(g);
+            final boolean packOnce = cs != null && g.groups() == 1 && ConvKernels.fused(g);
             Parallel.forRange(g.n(), per, (n0, n1) -> {
                 long colOff = colBase + (long) (n0 / per) * colSize;
-                float[] packedWT = packOnce ? SimdConv.packWeights(g, ws, wOff, true) : null;
+                float[] packedWT = packOnce ? ConvKernels.packWeights(g, ws, wOff, true) : null;
                 for (int n = n0; n < n1; n++) {
                     for (int grp = 0; grp < g.groups(); grp++) {
                         long dG = dOff + ((long) n * g.cout() + (long) grp * coutG) * hw;
                         long xG = xOff + ((long) n * g.cin() + (long) grp * g.cinG()) * g.h() * g.w();
                         long wG = wOff + (long) grp * coutG * kk;
                         if (packOnce) {
-                            SimdConv.inputGradImage(g, packedWT, ds, dG, cs, colOff, xs, xG);
+                            ConvKernels.inputGradImage(g, packedWT, ds, dG, cs, colOff, xs, xG);
                             continue;
                         }
                         // dCol (K, outH outW) = w[grp]^T (K, Cout/g) @ dOut[n, grp] (Cout/g, outH outW)
@@ -197,7 +191,7 @@ public final class Conv {
                             Gemm.sgemm(true, false, kk, hw, coutG, 1f, ws, wG, kk, ds, dG, hw, 0f, xs, xG, hw);
                         } else {
                             Gemm.sgemm(true, false, kk, hw, coutG, 1f, ws, wG, kk, ds, dG, hw, 0f, cs, colOff, hw);
-                            col2im(g, cs, colOff, xs, xG);
+                            ConvKernels.col2im(g, cs, colOff, xs, xG);
                         }
                     }
                 }
@@ -240,7 +234,7 @@ public final class Conv {
         int chunks = (g.n() + per - 1) / per;
         final int hw = g.colCols(), kk = g.colRows(), coutG = g.coutG();
         final long wSize = (long) g.cout() * kk;
-        boolean fused = Kernels.SIMD && SimdConv.fused(g);
+        boolean fused = ConvKernels.fused(g);
         Tensor col = fused ? null : scratch(g, per);
         // Fused: every chunk's partial is transposed (per group (K, Cout/groups)); they are summed in that layout
         // and transposed into dW once at the end.
@@ -264,13 +258,13 @@ public final class Conv {
                         long dG = dOff + ((long) n * g.cout() + (long) grp * coutG) * hw;
                         long xG = xOff + ((long) n * g.cin() + (long) grp * g.cinG()) * g.h() * g.w();
                         if (fused) {                   // dW^T = col dOut^T, col packed from the padded image
-                            SimdConv.weightGradImageT(g, xs, xG, ds, dG, beta, ps, pOff + (long) grp * coutG * kk);
+                            ConvKernels.weightGradImageT(g, xs, xG, ds, dG, beta, ps, pOff + (long) grp * coutG * kk);
                             continue;
                         }
                         MemorySegment bSeg = xs;
                         long bSegOff = xG;
                         if (cs != null) {
-                            im2col(g, xs, xG, cs, colOff);
+                            ConvKernels.im2col(g, xs, xG, cs, colOff);
                             bSeg = cs;
                             bSegOff = colOff;
                         }
@@ -288,16 +282,12 @@ public final class Conv {
                 long sumOff = sumT != null ? sumT.offset() : fused ? pBase : dW.offset();
                 int len = Math.toIntExact(wSize);
                 for (int c = 0; c < (fused && chunks == 1 ? 0 : chunks); c++) {
-                    if (Kernels.SIMD) {
-                        SimdConv.accumulate(ps, pBase + c * wSize, sum, sumOff, len);
-                    } else {
-                        RefConv.accumulate(ps, pBase + c * wSize, sum, sumOff, len);
-                    }
+                    ConvKernels.accumulate(ps, pBase + c * wSize, sum, sumOff, len);
                 }
                 if (fused) {
                     for (int grp = 0; grp < g.groups(); grp++) {
                         long at = (long) grp * coutG * kk;
-                        SimdConv.transpose(sum, sumOff + at, coutG, kk, dW.segment(), dW.offset() + at);
+                        ConvKernels.transpose(sum, sumOff + at, coutG, kk, dW.segment(), dW.offset() + at);
                     }
                 }
             }
@@ -342,13 +332,7 @@ public final class Conv {
             final MemorySegment ds = dc.segment(), bs = dB.segment();
             final long dOff = dc.offset(), bOff = dB.offset();
             int grain = (int) Math.max(1, 65_536L / ((long) n * hw));   // about 64K reads per chunk
-            Parallel.forRange(c, grain, (c0, c1) -> {
-                if (Kernels.SIMD) {
-                    SimdConv.planeSums(ds, dOff, n, c, hw, c0, c1, bs, bOff);
-                } else {
-                    RefConv.planeSums(ds, dOff, n, c, hw, c0, c1, bs, bOff);
-                }
-            });
+            Parallel.forRange(c, grain, (c0, c1) -> ConvKernels.planeSums(ds, dOff, n, c, hw, c0, c1, bs, bOff));
         } finally {
             if (dc != dOut) {
                 dc.close();
@@ -456,22 +440,6 @@ public final class Conv {
         }
         int chunks = (g.n() + per - 1) / per;
         return Tensor.empty(DType.F32, chunks, g.colRows(), g.colCols());
-    }
-
-    private static void im2col(ConvGeometry g, MemorySegment x, long xOff, MemorySegment col, long colOff) {
-        if (Kernels.SIMD) {
-            SimdConv.im2col(g, x, xOff, col, colOff);
-        } else {
-            RefConv.im2col(g, x, xOff, col, colOff);
-        }
-    }
-
-    private static void col2im(ConvGeometry g, MemorySegment col, long colOff, MemorySegment x, long xOff) {
-        if (Kernels.SIMD) {
-            SimdConv.col2im(g, col, colOff, x, xOff);
-        } else {
-            RefConv.col2im(g, col, colOff, x, xOff);
-        }
     }
 
     /** Closes scratch and every contiguous copy this op made (a copy differs from its original). */

@@ -5,6 +5,7 @@ import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.kernel.RowKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -38,17 +39,12 @@ public final class Embedding {
         int[] outShape = Arrays.copyOf(indices.shape(), indices.rank() + 1);
         outShape[indices.rank()] = cols;
         Tensor out = Tensor.empty(DType.F32, outShape);
-        Tensor wc = weight.contiguous();
-        MemorySegment ws = wc.segment();
-        MemorySegment os = out.segment();
-        long w0 = wc.offset();
-        long bytes = (long) cols * Float.BYTES;
-        Parallel.forRange(idx.length, RowKernels.rowGrain(cols), (p0, p1) -> {
-            for (int p = p0; p < p1; p++) {
-                MemorySegment.copy(ws, (w0 + idx[p] * cols) * Float.BYTES, os, (long) p * bytes, bytes);
-            }
-        });
-        Norm.closeCopy(wc, weight);
+        try (Dense w = Dense.of(weight)) {
+            MemorySegment os = out.segment();
+            long bytes = (long) cols * Float.BYTES;
+            Rows.forEach(idx.length, cols, (p, at) -> MemorySegment.copy(w.seg, (w.off + idx[p] * cols) * Float.BYTES,
+                    os, at * Float.BYTES, bytes));
+        }
         return out;
     }
 
@@ -84,18 +80,16 @@ public final class Embedding {
             order[fill[(int) idx[p]]++] = p;
         }
         Tensor dW = Tensor.zeros(vocab, cols);
-        Tensor gc = dOut.contiguous();
-        MemorySegment gs = gc.segment();
-        MemorySegment ws = dW.segment();
-        long g0 = gc.offset();
-        Parallel.forRange(vocab, VOCAB_GRAIN, (v0, v1) -> {
-            for (int v = v0; v < v1; v++) {
-                for (int k = start[v]; k < start[v + 1]; k++) {
-                    RowKernels.addInPlace(gs, g0 + (long) order[k] * cols, ws, (long) v * cols, cols);
+        try (Dense g = Dense.of(dOut)) {
+            MemorySegment ws = dW.segment();
+            Parallel.forRange(vocab, VOCAB_GRAIN, (v0, v1) -> {
+                for (int v = v0; v < v1; v++) {
+                    for (int k = start[v]; k < start[v + 1]; k++) {
+                        RowKernels.addInPlace(g.seg, g.off + (long) order[k] * cols, ws, (long) v * cols, cols);
+                    }
                 }
-            }
-        });
-        Norm.closeCopy(gc, dOut);
+            });
+        }
         return dW;
     }
 

@@ -61,28 +61,74 @@ public final class Linalg {
         return out;
     }
 
+    // ---------------------------------------------------------------- torch.matmul's 1-D rules
+
+    /**
+     * torch.matmul's rules for 1-D operands, for every layer that runs the product on matrices: a 1-D first
+     * operand (K) is the row (1, K), a 1-D second operand (K) the column (K, 1), and each dim so added is removed
+     * from the product again, so (K) @ (K) is a rank-0 dot product. Operands of rank >= 2 are taken as they are.
+     */
+    public record VectorPromotion(boolean aVector, boolean bVector) {
+        /**
+         * The promotion for operands of shapes a and b.
+         *
+         * @throws ShapeMismatchException when either operand has rank 0
+         */
+        public static VectorPromotion of(int[] a, int[] b) {
+            if (a.length == 0 || b.length == 0) {
+                throw new ShapeMismatchException(OP, "a: (..., M, K), b: (..., K, N)", shapes(a, b),
+                        "both operands need at least one dim; multiply by a scalar with an elementwise op");
+            }
+            return new VectorPromotion(a.length == 1, b.length == 1);
+        }
+
+        /** True when either operand is promoted. */
+        public boolean any() {
+            return aVector || bVector;
+        }
+
+        /** The first operand's shape as a matrix operand: (K) becomes (1, K). */
+        public int[] a(int[] shape) {
+            return aVector ? new int[] {1, shape[0]} : shape;
+        }
+
+        /** The second operand's shape as a matrix operand: (K) becomes (K, 1). */
+        public int[] b(int[] shape) {
+            return bVector ? new int[] {shape[0], 1} : shape;
+        }
+
+        /** The product of the promoted operands, (..., M, N), with the dims the promotion added removed. */
+        public int[] result(int[] product) {
+            int r = product.length;
+            int[] out = Arrays.copyOf(product, r - (aVector ? 1 : 0) - (bVector ? 1 : 0));
+            if (aVector && !bVector) {
+                out[r - 2] = product[r - 1];
+            }
+            return out;
+        }
+    }
+
     // ---------------------------------------------------------------- planning
 
     /** Shapes of one product: operands seen as batch + (M, K) and batch + (K, N); out as given. */
-    private record Plan(int[] batch, int m, int k, int n, int[] outShape, boolean aVector, boolean bVector) {}
+    private record Plan(int[] batch, int m, int k, int n, int[] outShape, VectorPromotion promotion) {}
 
     private static Plan plan(Tensor a, Tensor b) {
         requireF32("a", a);
         requireF32("b", b);
         int[] as = a.shape();
         int[] bs = b.shape();
-        if (as.length == 0 || bs.length == 0) {
-            throw new ShapeMismatchException(OP, "a: (..., M, K), b: (..., K, N)", shapes(as, bs),
-                    "both operands need at least one dim; multiply by a scalar with an elementwise op");
-        }
-        boolean aVector = as.length == 1;
-        boolean bVector = bs.length == 1;
-        int m = aVector ? 1 : as[as.length - 2];
-        int k = as[as.length - 1];
-        int kb = bVector ? bs[0] : bs[bs.length - 2];
-        int n = bVector ? 1 : bs[bs.length - 1];
-        int[] batchA = Arrays.copyOf(as, Math.max(0, as.length - 2));
-        int[] batchB = Arrays.copyOf(bs, Math.max(0, bs.length - 2));
+        VectorPromotion promotion = VectorPromotion.of(as, bs);
+        boolean aVector = promotion.aVector();
+        boolean bVector = promotion.bVector();
+        int[] am = promotion.a(as);
+        int[] bm = promotion.b(bs);
+        int m = am[am.length - 2];
+        int k = am[am.length - 1];
+        int kb = bm[bm.length - 2];
+        int n = bm[bm.length - 1];
+        int[] batchA = Arrays.copyOf(am, am.length - 2);
+        int[] batchB = Arrays.copyOf(bm, bm.length - 2);
         if (k != kb) {
             String hint = null;
             if (!bVector && bs[bs.length - 1] == k) {
@@ -103,15 +149,10 @@ public final class Linalg {
             }
             batch[i] = da == 1 ? db : da;
         }
-        int[] outShape = Arrays.copyOf(batch, batch.length + (aVector ? 0 : 1) + (bVector ? 0 : 1));
-        int at = batch.length;
-        if (!aVector) {
-            outShape[at++] = m;
-        }
-        if (!bVector) {
-            outShape[at] = n;
-        }
-        return new Plan(batch, m, k, n, outShape, aVector, bVector);
+        int[] product = Arrays.copyOf(batch, batch.length + 2);
+        product[batch.length] = m;
+        product[batch.length + 1] = n;
+        return new Plan(batch, m, k, n, promotion.result(product), promotion);
     }
 
     private static String expected(boolean aVector, boolean bVector) {
@@ -141,8 +182,8 @@ public final class Linalg {
 
     private static void run(Plan p, Tensor a, Tensor b, Tensor out, float alpha, float beta) {
         // Views of the operands as batch + (M, K), batch + (K, N) and out as batch + (M, N).
-        Tensor a3 = p.aVector ? a.unsqueeze(0) : a;
-        Tensor b3 = p.bVector ? b.unsqueeze(1) : b;
+        Tensor a3 = p.promotion.aVector() ? a.unsqueeze(0) : a;
+        Tensor b3 = p.promotion.bVector() ? b.unsqueeze(1) : b;
         Tensor aCopy = null;
         Tensor bCopy = null;
         Tensor cTemp = null;
@@ -156,10 +197,10 @@ public final class Linalg {
                 b3 = bCopy;
             }
             Tensor c3 = out;
-            if (p.aVector) {
+            if (p.promotion.aVector()) {
                 c3 = c3.unsqueeze(p.batch.length);
             }
-            if (p.bVector) {
+            if (p.promotion.bVector()) {
                 c3 = c3.unsqueeze(c3.rank());
             }
             Layout lc = layout(c3);

@@ -5,6 +5,7 @@ import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.kernel.RowKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -54,31 +55,17 @@ public final class Norm {
         requireVector(op, "bias", bias, cols, x);
         int rows = (int) (x.numel() / cols);
         int[] statShape = Arrays.copyOf(x.shape(), x.rank() - 1);
-        Tensor xc = x.contiguous();
-        Tensor w = weight == null ? Tensor.ones(cols) : weight.contiguous();
-        Tensor b = bias == null ? Tensor.zeros(cols) : bias.contiguous();
-        Tensor out = Tensor.empty(DType.F32, x.shape());
-        Tensor mean = Tensor.empty(DType.F32, statShape);
-        Tensor rstd = Tensor.empty(DType.F32, statShape);
-        MemorySegment xs = xc.segment();
-        MemorySegment ws = w.segment();
-        MemorySegment bs = b.segment();
-        MemorySegment os = out.segment();
-        MemorySegment ms = mean.segment();
-        MemorySegment rs = rstd.segment();
-        long x0 = xc.offset();
-        long w0 = w.offset();
-        long b0 = b.offset();
-        Parallel.forRange(rows, RowKernels.rowGrain(cols), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                long o = (long) r * cols;
-                RowKernels.layerNorm(xs, x0 + o, ws, w0, bs, b0, os, o, cols, eps, ms, r, rs, r);
-            }
-        });
-        closeCopy(xc, x);
-        closeCopy(w, weight);
-        closeCopy(b, bias);
-        return new LayerNormResult(out, mean, rstd);
+        try (Dense xd = Dense.of(x); Dense w = orOnes(weight, cols); Dense b = orZeros(bias, cols)) {
+            Tensor out = Tensor.empty(DType.F32, x.shape());
+            Tensor mean = Tensor.empty(DType.F32, statShape);
+            Tensor rstd = Tensor.empty(DType.F32, statShape);
+            MemorySegment os = out.segment();
+            MemorySegment ms = mean.segment();
+            MemorySegment rs = rstd.segment();
+            Rows.forEach(rows, cols, (r, at) -> RowKernels.layerNorm(xd.seg, xd.off + at, w.seg, w.off, b.seg, b.off,
+                    os, at, cols, eps, ms, r, rs, r));
+            return new LayerNormResult(out, mean, rstd);
+        }
     }
 
     /**
@@ -96,42 +83,20 @@ public final class Norm {
         requireStat(op, "mean", mean, statShape);
         requireStat(op, "rstd", rstd, statShape);
         int rows = (int) (x.numel() / cols);
-        Tensor xc = x.contiguous();
-        Tensor gc = dOut.contiguous();
-        Tensor mc = mean.contiguous();
-        Tensor rc = rstd.contiguous();
-        Tensor w = weight == null ? Tensor.ones(cols) : weight.contiguous();
-        Tensor dX = Tensor.empty(DType.F32, x.shape());
-        Tensor dW = Tensor.empty(DType.F32, cols);
-        Tensor dB = Tensor.empty(DType.F32, cols);
-        MemorySegment xs = xc.segment();
-        MemorySegment gs = gc.segment();
-        MemorySegment ms = mc.segment();
-        MemorySegment rs = rc.segment();
-        MemorySegment ws = w.segment();
-        MemorySegment dxs = dX.segment();
-        long x0 = xc.offset();
-        long g0 = gc.offset();
-        long m0 = mc.offset();
-        long rs0 = rc.offset();
-        long w0 = w.offset();
-        Parallel.forRange(rows, RowKernels.rowGrain(cols), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                long o = (long) r * cols;
-                RowKernels.layerNormBackward(gs, g0 + o, xs, x0 + o, ms.getAtIndex(F32, m0 + r),
-                        rs.getAtIndex(F32, rs0 + r), ws, w0, dxs, o, cols);
-            }
-        });
-        MemorySegment dws = dW.segment();
-        MemorySegment dbs = dB.segment();
-        Parallel.forRange(cols, COLUMN_GRAIN, (c0, c1) -> RowKernels.layerNormParamGrad(gs, g0, xs, x0, ms, m0, rs,
-                rs0, rows, cols, c0, c1 - c0, dws, dbs));
-        closeCopy(xc, x);
-        closeCopy(gc, dOut);
-        closeCopy(mc, mean);
-        closeCopy(rc, rstd);
-        closeCopy(w, weight);
-        return new LayerNormGrads(dX, dW, dB);
+        try (Dense xd = Dense.of(x); Dense g = Dense.of(dOut); Dense m = Dense.of(mean); Dense rs = Dense.of(rstd);
+             Dense w = orOnes(weight, cols)) {
+            Tensor dX = Tensor.empty(DType.F32, x.shape());
+            Tensor dW = Tensor.empty(DType.F32, cols);
+            Tensor dB = Tensor.empty(DType.F32, cols);
+            MemorySegment dxs = dX.segment();
+            Rows.forEach(rows, cols, (r, at) -> RowKernels.layerNormBackward(g.seg, g.off + at, xd.seg, xd.off + at,
+                    m.seg.getAtIndex(F32, m.off + r), rs.seg.getAtIndex(F32, rs.off + r), w.seg, w.off, dxs, at, cols));
+            MemorySegment dws = dW.segment();
+            MemorySegment dbs = dB.segment();
+            Parallel.forRange(cols, COLUMN_GRAIN, (c0, c1) -> RowKernels.layerNormParamGrad(g.seg, g.off, xd.seg,
+                    xd.off, m.seg, m.off, rs.seg, rs.off, rows, cols, c0, c1 - c0, dws, dbs));
+            return new LayerNormGrads(dX, dW, dB);
+        }
     }
 
     // ---------------------------------------------------------------- RMS norm
@@ -145,25 +110,15 @@ public final class Norm {
         int cols = requireRows(op, x);
         requireVector(op, "weight", weight, cols, x);
         int rows = (int) (x.numel() / cols);
-        Tensor xc = x.contiguous();
-        Tensor w = weight == null ? Tensor.ones(cols) : weight.contiguous();
-        Tensor out = Tensor.empty(DType.F32, x.shape());
-        Tensor rrms = Tensor.empty(DType.F32, Arrays.copyOf(x.shape(), x.rank() - 1));
-        MemorySegment xs = xc.segment();
-        MemorySegment ws = w.segment();
-        MemorySegment os = out.segment();
-        MemorySegment rs = rrms.segment();
-        long x0 = xc.offset();
-        long w0 = w.offset();
-        Parallel.forRange(rows, RowKernels.rowGrain(cols), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                long o = (long) r * cols;
-                RowKernels.rmsNorm(xs, x0 + o, ws, w0, os, o, cols, eps, rs, r);
-            }
-        });
-        closeCopy(xc, x);
-        closeCopy(w, weight);
-        return new RmsNormResult(out, rrms);
+        try (Dense xd = Dense.of(x); Dense w = orOnes(weight, cols)) {
+            Tensor out = Tensor.empty(DType.F32, x.shape());
+            Tensor rrms = Tensor.empty(DType.F32, Arrays.copyOf(x.shape(), x.rank() - 1));
+            MemorySegment os = out.segment();
+            MemorySegment rs = rrms.segment();
+            Rows.forEach(rows, cols, (r, at) -> RowKernels.rmsNorm(xd.seg, xd.off + at, w.seg, w.off, os, at, cols,
+                    eps, rs, r));
+            return new RmsNormResult(out, rrms);
+        }
     }
 
     /**
@@ -177,36 +132,18 @@ public final class Norm {
         requireVector(op, "weight", weight, cols, x);
         requireStat(op, "rrms", rrms, Arrays.copyOf(x.shape(), x.rank() - 1));
         int rows = (int) (x.numel() / cols);
-        Tensor xc = x.contiguous();
-        Tensor gc = dOut.contiguous();
-        Tensor rc = rrms.contiguous();
-        Tensor w = weight == null ? Tensor.ones(cols) : weight.contiguous();
-        Tensor dX = Tensor.empty(DType.F32, x.shape());
-        Tensor dW = Tensor.empty(DType.F32, cols);
-        MemorySegment xs = xc.segment();
-        MemorySegment gs = gc.segment();
-        MemorySegment rs = rc.segment();
-        MemorySegment ws = w.segment();
-        MemorySegment dxs = dX.segment();
-        long x0 = xc.offset();
-        long g0 = gc.offset();
-        long rs0 = rc.offset();
-        long w0 = w.offset();
-        Parallel.forRange(rows, RowKernels.rowGrain(cols), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                long o = (long) r * cols;
-                RowKernels.rmsNormBackward(gs, g0 + o, xs, x0 + o, rs.getAtIndex(F32, rs0 + r), ws, w0, dxs, o,
-                        cols);
-            }
-        });
-        MemorySegment dws = dW.segment();
-        Parallel.forRange(cols, COLUMN_GRAIN, (c0, c1) -> RowKernels.rmsNormParamGrad(gs, g0, xs, x0, rs, rs0, rows,
-                cols, c0, c1 - c0, dws));
-        closeCopy(xc, x);
-        closeCopy(gc, dOut);
-        closeCopy(rc, rrms);
-        closeCopy(w, weight);
-        return new RmsNormGrads(dX, dW);
+        try (Dense xd = Dense.of(x); Dense g = Dense.of(dOut); Dense rs = Dense.of(rrms);
+             Dense w = orOnes(weight, cols)) {
+            Tensor dX = Tensor.empty(DType.F32, x.shape());
+            Tensor dW = Tensor.empty(DType.F32, cols);
+            MemorySegment dxs = dX.segment();
+            Rows.forEach(rows, cols, (r, at) -> RowKernels.rmsNormBackward(g.seg, g.off + at, xd.seg, xd.off + at,
+                    rs.seg.getAtIndex(F32, rs.off + r), w.seg, w.off, dxs, at, cols));
+            MemorySegment dws = dW.segment();
+            Parallel.forRange(cols, COLUMN_GRAIN, (c0, c1) -> RowKernels.rmsNormParamGrad(g.seg, g.off, xd.seg, xd.off,
+                    rs.seg, rs.off, rows, cols, c0, c1 - c0, dws));
+            return new RmsNormGrads(dX, dW);
+        }
     }
 
     // ---------------------------------------------------------------- batch norm
@@ -235,29 +172,27 @@ public final class Norm {
             throw new IllegalArgumentException(op + ": expected more than 1 value per channel in training mode; got "
                     + x.describe() + " (N*H*W = " + m + "); hint: use batchNorm2dEval or a larger batch");
         }
-        Tensor xc = x.contiguous();
+        Dense xd = Dense.of(x);
         Tensor out = Tensor.empty(DType.F32, x.shape());
         Tensor mean = Tensor.empty(DType.F32, channels);
         Tensor invstd = Tensor.empty(DType.F32, channels);
         float[] w = weight == null ? null : weight.toFloatArray();
         float[] b = bias == null ? null : bias.toFloatArray();
         double[] var = new double[channels];
-        MemorySegment xs = xc.segment();
         MemorySegment os = out.segment();
         MemorySegment ms = mean.segment();
         MemorySegment is = invstd.segment();
-        long x0 = xc.offset();
         long planeStride = (long) channels * hw;
-        Parallel.forRange(channels, RowKernels.rowGrain((int) Math.min(m, 1 << 20)), (c0, c1) -> {
+        Parallel.forRange(channels, Rows.grain((int) Math.min(m, 1 << 20)), (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
                 double s = 0;                              // planes combine in double, in order
                 for (int i = 0; i < n; i++) {
-                    s += RowKernels.sum(xs, x0 + i * planeStride + (long) c * hw, hw);
+                    s += RowKernels.sum(xd.seg, xd.off + i * planeStride + (long) c * hw, hw);
                 }
                 float mu = (float) (s / m);
                 double ss = 0;
                 for (int i = 0; i < n; i++) {
-                    ss += RowKernels.sumSquaredDeviation(xs, x0 + i * planeStride + (long) c * hw, hw, mu);
+                    ss += RowKernels.sumSquaredDeviation(xd.seg, xd.off + i * planeStride + (long) c * hw, hw, mu);
                 }
                 var[c] = ss / m;
                 float r = (float) (1.0 / Math.sqrt(var[c] + eps));
@@ -265,13 +200,13 @@ public final class Norm {
                 float shift = b == null ? 0f : b[c];
                 for (int i = 0; i < n; i++) {
                     long o = i * planeStride + (long) c * hw;
-                    RowKernels.affineCentered(xs, x0 + o, os, o, hw, mu, scale, shift);
+                    RowKernels.affineCentered(xd.seg, xd.off + o, os, o, hw, mu, scale, shift);
                 }
                 ms.setAtIndex(F32, c, mu);
                 is.setAtIndex(F32, c, r);
             }
         });
-        closeCopy(xc, x);
+        xd.close();
         for (int c = 0; c < channels; c++) {
             if (runningMean != null) {
                 float old = runningMean.getFloat(c);
@@ -309,24 +244,22 @@ public final class Norm {
         float[] b = bias == null ? null : bias.toFloatArray();
         float[] rm = runningMean.toFloatArray();
         float[] rv = runningVar.toFloatArray();
-        Tensor xc = x.contiguous();
+        Dense xd = Dense.of(x);
         Tensor out = Tensor.empty(DType.F32, x.shape());
-        MemorySegment xs = xc.segment();
         MemorySegment os = out.segment();
-        long x0 = xc.offset();
         long planeStride = (long) channels * hw;
-        Parallel.forRange(channels, RowKernels.rowGrain((int) Math.min((long) n * hw, 1 << 20)), (c0, c1) -> {
+        Parallel.forRange(channels, Rows.grain((int) Math.min((long) n * hw, 1 << 20)), (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
                 float r = (float) (1.0 / Math.sqrt((double) rv[c] + eps));
                 float scale = w == null ? r : r * w[c];
                 float shift = b == null ? 0f : b[c];
                 for (int i = 0; i < n; i++) {
                     long o = i * planeStride + (long) c * hw;
-                    RowKernels.affineCentered(xs, x0 + o, os, o, hw, rm[c], scale, shift);
+                    RowKernels.affineCentered(xd.seg, xd.off + o, os, o, hw, rm[c], scale, shift);
                 }
             }
         });
-        closeCopy(xc, x);
+        xd.close();
         return out;
     }
 
@@ -349,27 +282,23 @@ public final class Norm {
         float[] w = weight == null ? null : weight.toFloatArray();
         float[] mu = mean.toFloatArray();
         float[] is = invstd.toFloatArray();
-        Tensor xc = x.contiguous();
-        Tensor gc = dOut.contiguous();
+        Dense xd = Dense.of(x);
+        Dense gd = Dense.of(dOut);
         Tensor dX = Tensor.empty(DType.F32, x.shape());
         Tensor dW = Tensor.empty(DType.F32, channels);
         Tensor dB = Tensor.empty(DType.F32, channels);
-        MemorySegment xs = xc.segment();
-        MemorySegment gs = gc.segment();
         MemorySegment dxs = dX.segment();
         MemorySegment dws = dW.segment();
         MemorySegment dbs = dB.segment();
-        long x0 = xc.offset();
-        long g0 = gc.offset();
         long planeStride = (long) channels * hw;
-        Parallel.forRange(channels, RowKernels.rowGrain((int) Math.min(m, 1 << 20)), (c0, c1) -> {
+        Parallel.forRange(channels, Rows.grain((int) Math.min(m, 1 << 20)), (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
                 double sumG = 0;
                 double sumGx = 0;
                 for (int i = 0; i < n; i++) {
                     long o = i * planeStride + (long) c * hw;
-                    sumG += RowKernels.sum(gs, g0 + o, hw);
-                    sumGx += RowKernels.dotCentered(gs, g0 + o, xs, x0 + o, hw, mu[c]);
+                    sumG += RowKernels.sum(gd.seg, gd.off + o, hw);
+                    sumGx += RowKernels.dotCentered(gd.seg, gd.off + o, xd.seg, xd.off + o, hw, mu[c]);
                 }
                 double r = is[c];
                 double wc = w == null ? 1.0 : w[c];
@@ -381,15 +310,15 @@ public final class Norm {
                 if (m > 0) {
                     for (int i = 0; i < n; i++) {
                         long o = i * planeStride + (long) c * hw;
-                        RowKernels.gradCentered(gs, g0 + o, xs, x0 + o, dxs, o, hw, a, bb, mu[c], cc);
+                        RowKernels.gradCentered(gd.seg, gd.off + o, xd.seg, xd.off + o, dxs, o, hw, a, bb, mu[c], cc);
                     }
                 }
                 dws.setAtIndex(F32, c, (float) dWc);
                 dbs.setAtIndex(F32, c, (float) sumG);
             }
         });
-        closeCopy(xc, x);
-        closeCopy(gc, dOut);
+        xd.close();
+        gd.close();
         return new BatchNormGrads(dX, dW, dB);
     }
 
@@ -441,10 +370,13 @@ public final class Norm {
         }
     }
 
-    /** Closes c when it is a copy made here (not the caller's tensor, nor a view of it). */
-    static void closeCopy(Tensor c, Tensor original) {
-        if (c != original && (original == null || !c.sharesStorage(original))) {
-            c.close();
-        }
+    /** weight made dense, or ones when the layer has no weight. */
+    private static Dense orOnes(Tensor weight, int cols) {
+        return weight == null ? Dense.owned(Tensor.ones(cols)) : Dense.of(weight);
+    }
+
+    /** bias made dense, or zeros when the layer has no bias. */
+    private static Dense orZeros(Tensor bias, int cols) {
+        return bias == null ? Dense.owned(Tensor.zeros(cols)) : Dense.of(bias);
     }
 }

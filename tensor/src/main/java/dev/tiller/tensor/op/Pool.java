@@ -5,10 +5,8 @@ import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.kernel.Kernels;
-import dev.tiller.tensor.kernel.Pool2d;
 import dev.tiller.tensor.kernel.PoolGeometry;
-import dev.tiller.tensor.kernel.ref.RefPool2d;
+import dev.tiller.tensor.kernel.PoolKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -19,7 +17,7 @@ import java.util.Arrays;
  * x: (N, C, H, W); each (n, c) plane is pooled independently, planes are split across threads in fixed chunks,
  * and every output is computed by one thread in a fixed order, so results do not depend on the thread count.
  *
- * <p>Gradient conventions: max pooling sends each output's gradient to the one input its index names (ties were
+ * <p>Gradient conventions: max pooling sends each output's gradient to the one input its index names (ties are
  * broken towards the first maximum in row-major window order, as PyTorch); average pooling spreads it evenly over
  * the window's input elements, divided by the forward divisor. Backward functions return fresh tensors.
  */
@@ -67,21 +65,11 @@ public final class Pool {
         if (out.numel() == 0) {
             return new MaxPool2dResult(out, idx);
         }
-        Tensor xc = x.contiguous();
-        try {
-            final MemorySegment xs = xc.segment(), os = out.segment(), is = idx.segment();
-            final long xOff = xc.offset(), oOff = out.offset(), iOff = idx.offset();
-            Parallel.forRange(planes, grain(g.outH(), g.outW(), g.kH() * g.kW()), (p0, p1) -> {
-                if (Kernels.SIMD) {
-                    Pool2d.maxPool2d(g, xs, xOff, p0, p1, os, oOff, is, iOff);
-                } else {
-                    RefPool2d.maxPool2d(g, xs, xOff, p0, p1, os, oOff, is, iOff);
-                }
-            });
-        } finally {
-            if (xc != x) {
-                xc.close();
-            }
+        try (Dense xd = Dense.of(x)) {
+            final MemorySegment os = out.segment(), is = idx.segment();
+            final long oOff = out.offset(), iOff = idx.offset();
+            Parallel.forRange(planes, grain(g.outH(), g.outW(), g.kH() * g.kW()), (p0, p1) ->
+                    PoolKernels.maxPool2d(g, xd.seg, xd.off, p0, p1, os, oOff, is, iOff));
         }
         return new MaxPool2dResult(out, idx);
     }
@@ -109,25 +97,11 @@ public final class Pool {
         if (dOut.numel() == 0) {
             return dX;
         }
-        Tensor dc = dOut.contiguous();
-        Tensor ic = indices.contiguous();
-        try {
-            final MemorySegment ds = dc.segment(), is = ic.segment(), xs = dX.segment();
-            final long dOff = dc.offset(), iOff = ic.offset(), xOff = dX.offset();
-            Parallel.forRange(inputShape[0] * inputShape[1], grain(g.outH(), g.outW(), 1), (p0, p1) -> {
-                if (Kernels.SIMD) {
-                    Pool2d.maxPool2dBackward(g, ds, dOff, is, iOff, p0, p1, xs, xOff);
-                } else {
-                    RefPool2d.maxPool2dBackward(g, ds, dOff, is, iOff, p0, p1, xs, xOff);
-                }
-            });
-        } finally {
-            if (dc != dOut) {
-                dc.close();
-            }
-            if (ic != indices) {
-                ic.close();
-            }
+        try (Dense dd = Dense.of(dOut); Dense id = Dense.of(indices)) {
+            final MemorySegment xs = dX.segment();
+            final long xOff = dX.offset();
+            Parallel.forRange(inputShape[0] * inputShape[1], grain(g.outH(), g.outW(), 1), (p0, p1) ->
+                    PoolKernels.maxPool2dBackward(g, dd.seg, dd.off, id.seg, id.off, p0, p1, xs, xOff));
         }
         return dX;
     }
@@ -154,21 +128,11 @@ public final class Pool {
         if (out.numel() == 0) {
             return out;
         }
-        Tensor xc = x.contiguous();
-        try {
-            final MemorySegment xs = xc.segment(), os = out.segment();
-            final long xOff = xc.offset(), oOff = out.offset();
-            Parallel.forRange(x.dim(0) * x.dim(1), grain(g.outH(), g.outW(), g.kH() * g.kW()), (p0, p1) -> {
-                if (Kernels.SIMD) {
-                    Pool2d.avgPool2d(g, countIncludePad, xs, xOff, p0, p1, os, oOff);
-                } else {
-                    RefPool2d.avgPool2d(g, countIncludePad, xs, xOff, p0, p1, os, oOff);
-                }
-            });
-        } finally {
-            if (xc != x) {
-                xc.close();
-            }
+        try (Dense xd = Dense.of(x)) {
+            final MemorySegment os = out.segment();
+            final long oOff = out.offset();
+            Parallel.forRange(x.dim(0) * x.dim(1), grain(g.outH(), g.outW(), g.kH() * g.kW()), (p0, p1) ->
+                    PoolKernels.avgPool2d(g, countIncludePad, xd.seg, xd.off, p0, p1, os, oOff));
         }
         return out;
     }
@@ -192,21 +156,11 @@ public final class Pool {
         if (dOut.numel() == 0) {
             return dX;
         }
-        Tensor dc = dOut.contiguous();
-        try {
-            final MemorySegment ds = dc.segment(), xs = dX.segment();
-            final long dOff = dc.offset(), xOff = dX.offset();
-            Parallel.forRange(inputShape[0] * inputShape[1], grain(g.outH(), g.outW(), g.kH() * g.kW()), (p0, p1) -> {
-                if (Kernels.SIMD) {
-                    Pool2d.avgPool2dBackward(g, countIncludePad, ds, dOff, p0, p1, xs, xOff);
-                } else {
-                    RefPool2d.avgPool2dBackward(g, countIncludePad, ds, dOff, p0, p1, xs, xOff);
-                }
-            });
-        } finally {
-            if (dc != dOut) {
-                dc.close();
-            }
+        try (Dense dd = Dense.of(dOut)) {
+            final MemorySegment xs = dX.segment();
+            final long xOff = dX.offset();
+            Parallel.forRange(inputShape[0] * inputShape[1], grain(g.outH(), g.outW(), g.kH() * g.kW()), (p0, p1) ->
+                    PoolKernels.avgPool2dBackward(g, countIncludePad, dd.seg, dd.off, p0, p1, xs, xOff));
         }
         return dX;
     }
@@ -232,22 +186,12 @@ public final class Pool {
         if (out.numel() == 0) {
             return out;
         }
-        Tensor xc = x.contiguous();
-        try {
-            final MemorySegment xs = xc.segment(), os = out.segment();
-            final long xOff = xc.offset(), oOff = out.offset();
+        try (Dense xd = Dense.of(x)) {
+            final MemorySegment os = out.segment();
+            final long oOff = out.offset();
             int window = ((h + outH - 1) / outH + 1) * ((w + outW - 1) / outW + 1);
-            Parallel.forRange(x.dim(0) * x.dim(1), grain(outH, outW, window), (p0, p1) -> {
-                if (Kernels.SIMD) {
-                    Pool2d.adaptiveAvgPool2d(h, w, outH, outW, xs, xOff, p0, p1, os, oOff);
-                } else {
-                    RefPool2d.adaptiveAvgPool2d(h, w, outH, outW, xs, xOff, p0, p1, os, oOff);
-                }
-            });
-        } finally {
-            if (xc != x) {
-                xc.close();
-            }
+            Parallel.forRange(x.dim(0) * x.dim(1), grain(outH, outW, window), (p0, p1) ->
+                    PoolKernels.adaptiveAvgPool2d(h, w, outH, outW, xd.seg, xd.off, p0, p1, os, oOff));
         }
         return out;
     }
@@ -273,22 +217,12 @@ public final class Pool {
         if (dOut.numel() == 0) {
             return dX;
         }
-        Tensor dc = dOut.contiguous();
-        try {
-            final MemorySegment ds = dc.segment(), xs = dX.segment();
-            final long dOff = dc.offset(), xOff = dX.offset();
+        try (Dense dd = Dense.of(dOut)) {
+            final MemorySegment xs = dX.segment();
+            final long xOff = dX.offset();
             int window = ((h + outH - 1) / outH + 1) * ((w + outW - 1) / outW + 1);
-            Parallel.forRange(inputShape[0] * inputShape[1], grain(outH, outW, window), (p0, p1) -> {
-                if (Kernels.SIMD) {
-                    Pool2d.adaptiveAvgPool2dBackward(h, w, outH, outW, ds, dOff, p0, p1, xs, xOff);
-                } else {
-                    RefPool2d.adaptiveAvgPool2dBackward(h, w, outH, outW, ds, dOff, p0, p1, xs, xOff);
-                }
-            });
-        } finally {
-            if (dc != dOut) {
-                dc.close();
-            }
+            Parallel.forRange(inputShape[0] * inputShape[1], grain(outH, outW, window), (p0, p1) ->
+                    PoolKernels.adaptiveAvgPool2dBackward(h, w, outH, outW, dd.seg, dd.off, p0, p1, xs, xOff));
         }
         return dX;
     }

@@ -5,9 +5,7 @@ import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.kernel.Kernels;
-import dev.tiller.tensor.kernel.SimdReduce;
-import dev.tiller.tensor.kernel.ref.RefReduce;
+import dev.tiller.tensor.kernel.ReduceKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -166,8 +164,7 @@ public final class Reduce {
         Parallel.forRange(l.outer, Math.max(1, CHUNK / r), (s, e) -> {
             for (int i = s; i < e; i++) {
                 long base = xo + (long) i * r;
-                int idx = max ? (Kernels.SIMD ? SimdReduce.argmax(xs, base, r) : RefReduce.argmax(xs, base, r))
-                        : (Kernels.SIMD ? SimdReduce.argmin(xs, base, r) : RefReduce.argmin(xs, base, r));
+                int idx = max ? ReduceKernels.argmax(xs, base, r) : ReduceKernels.argmin(xs, base, r);
                 os.setAtIndex(I64, oo + i, idx);
             }
         });
@@ -303,15 +300,12 @@ public final class Reduce {
                     default -> 0.0;
                 };
             }
-            boolean simd = Kernels.SIMD;
             return switch (kind) {
-                case SUM -> simd ? SimdReduce.sum(xs, off, len) : RefReduce.sum(xs, off, len);
-                case SQDEV -> simd ? SimdReduce.sumSquaredDeviation(xs, off, len, param)
-                        : RefReduce.sumSquaredDeviation(xs, off, len, param);
-                case SUMEXP -> simd ? SimdReduce.sumExp(xs, off, len, (float) param)
-                        : RefReduce.sumExp(xs, off, len, (float) param);
-                case MAX -> simd ? SimdReduce.max(xs, off, len) : RefReduce.max(xs, off, len);
-                case MIN -> simd ? SimdReduce.min(xs, off, len) : RefReduce.min(xs, off, len);
+                case SUM -> ReduceKernels.sum(xs, off, len);
+                case SQDEV -> ReduceKernels.sumSquaredDeviation(xs, off, len, param);
+                case SUMEXP -> ReduceKernels.sumExp(xs, off, len, (float) param);
+                case MAX -> ReduceKernels.max(xs, off, len);
+                case MIN -> ReduceKernels.min(xs, off, len);
             };
         }
 
@@ -347,7 +341,7 @@ public final class Reduce {
         /**
          * Per-output sums. When x is contiguous and its reduced dims (ignoring size-1 dims) form one consecutive
          * block followed by kept dims, x is (A, R, K) in memory and output (a, k) is the column sum over r of
-         * x[a][r][k]: summed in place, without the transposing copy, by SimdReduce.sumColumns over column blocks
+         * x[a][r][k]: summed in place, without the transposing copy, by ReduceKernels.sumColumns over column blocks
          * of 2048 (each column in double, in row order). Otherwise the row path of rows(SUM).
          */
         double[] sums() {
@@ -369,11 +363,7 @@ public final class Reduce {
                     int len = Math.min(COLUMN_BLOCK, k - c0);
                     double[] acc = new double[len];
                     long off = xo + (long) ai * r * k + c0;
-                    if (Kernels.SIMD) {
-                        SimdReduce.sumColumns(xs, off, r, k, len, acc);
-                    } else {
-                        RefReduce.sumColumns(xs, off, r, k, len, acc);
-                    }
+                    ReduceKernels.sumColumns(xs, off, r, k, len, acc);
                     System.arraycopy(acc, 0, res, ai * k + c0, len);
                 }
             });

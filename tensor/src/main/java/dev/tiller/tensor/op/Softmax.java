@@ -1,10 +1,10 @@
 package dev.tiller.tensor.op;
 
 import dev.tiller.tensor.DType;
-import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.kernel.RowKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -66,25 +66,19 @@ public final class Softmax {
         Tensor x1 = x.rank() == 0 ? x.reshape(1) : x;
         int d = Shape.axis(op, x.rank() == 0 && (dim == 0 || dim == -1) ? 0 : dim, x1.rank());
         int last = x1.rank() - 1;
-        Tensor xc = (d == last ? x1 : x1.transpose(d, last)).contiguous();
-        Tensor out = Tensor.empty(DType.F32, xc.shape());
-        int n = xc.dim(last);
-        int rows = n == 0 ? 0 : (int) (xc.numel() / n);
-        MemorySegment xs = xc.segment();
-        MemorySegment ys = out.segment();
-        long x0 = xc.offset();
-        Parallel.forRange(rows, RowKernels.rowGrain(n), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                long o = (long) r * n;
+        Tensor out;
+        try (Dense xd = Dense.of(d == last ? x1 : x1.transpose(d, last))) {
+            out = Tensor.empty(DType.F32, xd.tensor().shape());
+            int n = xd.tensor().dim(last);
+            int rows = n == 0 ? 0 : (int) (xd.tensor().numel() / n);
+            MemorySegment ys = out.segment();
+            Rows.forEach(rows, n, (r, at) -> {
                 if (kind == Kind.SOFTMAX) {
-                    RowKernels.softmax(xs, x0 + o, ys, o, n, 1f);
+                    RowKernels.softmax(xd.seg, xd.off + at, ys, at, n, 1f);
                 } else {
-                    RowKernels.logSoftmax(xs, x0 + o, ys, o, n);
+                    RowKernels.logSoftmax(xd.seg, xd.off + at, ys, at, n);
                 }
-            }
-        });
-        if (xc != x1 && !xc.sharesStorage(x)) {
-            xc.close();
+            });
         }
         return restore(out, d, last, x.shape());
     }
@@ -100,31 +94,20 @@ public final class Softmax {
         Tensor g1 = dY.rank() == 0 ? dY.reshape(1) : dY;
         int d = Shape.axis(op, y.rank() == 0 && (dim == 0 || dim == -1) ? 0 : dim, y1.rank());
         int last = y1.rank() - 1;
-        Tensor yc = (d == last ? y1 : y1.transpose(d, last)).contiguous();
-        Tensor gc = (d == last ? g1 : g1.transpose(d, last)).contiguous();
-        Tensor out = Tensor.empty(DType.F32, yc.shape());
-        int n = yc.dim(last);
-        int rows = n == 0 ? 0 : (int) (yc.numel() / n);
-        MemorySegment ys = yc.segment();
-        MemorySegment gs = gc.segment();
-        MemorySegment xs = out.segment();
-        long y0 = yc.offset();
-        long g0 = gc.offset();
-        Parallel.forRange(rows, RowKernels.rowGrain(n), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                long o = (long) r * n;
+        Tensor out;
+        try (Dense yd = Dense.of(d == last ? y1 : y1.transpose(d, last));
+             Dense gd = Dense.of(d == last ? g1 : g1.transpose(d, last))) {
+            out = Tensor.empty(DType.F32, yd.tensor().shape());
+            int n = yd.tensor().dim(last);
+            int rows = n == 0 ? 0 : (int) (yd.tensor().numel() / n);
+            MemorySegment xs = out.segment();
+            Rows.forEach(rows, n, (r, at) -> {
                 if (kind == Kind.SOFTMAX) {
-                    RowKernels.softmaxBackward(ys, y0 + o, gs, g0 + o, xs, o, n, 1f);
+                    RowKernels.softmaxBackward(yd.seg, yd.off + at, gd.seg, gd.off + at, xs, at, n, 1f);
                 } else {
-                    RowKernels.logSoftmaxBackward(ys, y0 + o, gs, g0 + o, xs, o, n);
+                    RowKernels.logSoftmaxBackward(yd.seg, yd.off + at, gd.seg, gd.off + at, xs, at, n);
                 }
-            }
-        });
-        if (!yc.sharesStorage(y)) {
-            yc.close();
-        }
-        if (!gc.sharesStorage(dY)) {
-            gc.close();
+            });
         }
         return restore(out, d, last, y.shape());
     }
@@ -161,19 +144,18 @@ public final class Softmax {
         long[] t = checkCrossEntropy(op, logits, targets, labelSmoothing, ignoreIndex);
         int rows = logits.dim(0);
         int classes = logits.dim(1);
-        Tensor lc = logits.contiguous();
-        Tensor lse = Tensor.zeros(rows);
+        Tensor lse;
         double[] rowLoss = new double[rows];
-        MemorySegment xs = lc.segment();
-        MemorySegment ls = lse.segment();
-        long x0 = lc.offset();
-        double eps = labelSmoothing;
-        Parallel.forRange(rows, RowKernels.rowGrain(classes), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
+        try (Dense ld = Dense.of(logits)) {
+            lse = Tensor.zeros(rows);
+            MemorySegment xs = ld.seg;
+            MemorySegment ls = lse.segment();
+            double eps = labelSmoothing;
+            Rows.forEach(rows, classes, (r, at) -> {
                 if (t[r] == ignoreIndex) {
-                    continue;
+                    return;
                 }
-                long o = x0 + (long) r * classes;
+                long o = ld.off + at;
                 float m = RowKernels.max(xs, o, classes);
                 double logSumExp = m + StrictMath.log(RowKernels.sumExpShifted(xs, o, classes, m));
                 ls.setAtIndex(F32, r, (float) logSumExp);
@@ -181,8 +163,8 @@ public final class Softmax {
                 double xt = xs.getAtIndex(F32, o + t[r]);
                 double smooth = eps == 0 ? 0 : eps / classes * RowKernels.sum(xs, o, classes);
                 rowLoss[r] = logSumExp - (1 - eps) * xt - smooth;
-            }
-        });
+            });
+        }
         int count = 0;
         double total = 0;
         for (int r = 0; r < rows; r++) {           // fixed order: the loss does not depend on the thread count
@@ -190,9 +172,6 @@ public final class Softmax {
                 count++;
                 total += rowLoss[r];
             }
-        }
-        if (lc != logits) {
-            lc.close();
         }
         Tensor loss = Tensor.scalar((float) (total / count));
         return new CrossEntropyResult(loss, lse, count, labelSmoothing, ignoreIndex);
@@ -212,43 +191,29 @@ public final class Softmax {
             throw new ShapeMismatchException(op, "saved logSumExp of shape (N) = (" + rows + ")",
                     saved.logSumExp().describe(), "pass the CrossEntropyResult made from these logits");
         }
-        Tensor lc = logits.contiguous();
-        Tensor lse = saved.logSumExp().contiguous();
-        Tensor dLogits = Tensor.zeros(rows, classes);
-        if (saved.count() == 0) {
+        try (Dense xd = Dense.of(logits); Dense ld = Dense.of(saved.logSumExp())) {
+            Tensor dLogits = Tensor.zeros(rows, classes);
+            if (saved.count() == 0) {
+                return dLogits;
+            }
+            MemorySegment ds = dLogits.segment();
+            float scale = dLoss / saved.count();
+            float eps = saved.labelSmoothing();
+            float add = -scale * eps / classes;
+            float hit = scale * (1 - eps);
+            long ignore = saved.ignoreIndex();
+            Rows.forEach(rows, classes, (r, at) -> {
+                if (t[r] == ignore) {
+                    return;
+                }
+                float shift = ld.seg.getAtIndex(F32, ld.off + r);
+                // dLoss/count * (p_c - eps/C), then the target column loses dLoss/count * (1 - eps)
+                RowKernels.expShiftScale(xd.seg, xd.off + at, ds, at, classes, shift, scale, add);
+                long ot = at + t[r];
+                ds.setAtIndex(F32, ot, ds.getAtIndex(F32, ot) - hit);
+            });
             return dLogits;
         }
-        MemorySegment xs = lc.segment();
-        MemorySegment ls = lse.segment();
-        MemorySegment ds = dLogits.segment();
-        long x0 = lc.offset();
-        long l0 = lse.offset();
-        float scale = dLoss / saved.count();
-        float eps = saved.labelSmoothing();
-        float add = -scale * eps / classes;
-        float hit = scale * (1 - eps);
-        long ignore = saved.ignoreIndex();
-        Parallel.forRange(rows, RowKernels.rowGrain(classes), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                if (t[r] == ignore) {
-                    continue;
-                }
-                long o = (long) r * classes;
-                float shift = ls.getAtIndex(F32, l0 + r);
-                // dLoss/count * (p_c - eps/C), then the target column loses dLoss/count * (1 - eps)
-                RowKernels.expShiftScale(xs, x0 + o, ds, o, classes, shift, scale, add);
-                long ot = o + t[r];
-                ds.setAtIndex(F32, ot,
-                        ds.getAtIndex(F32, ot) - hit);
-            }
-        });
-        if (lc != logits) {
-            lc.close();
-        }
-        if (lse != saved.logSumExp()) {
-            lse.close();
-        }
-        return dLogits;
     }
 
     private static long[] checkCrossEntropy(String op, Tensor logits, Tensor targets, float eps, long ignoreIndex) {

@@ -4,10 +4,8 @@ import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.kernel.Kernels;
-import dev.tiller.tensor.kernel.SimdUnary;
 import dev.tiller.tensor.kernel.UnaryFn;
-import dev.tiller.tensor.kernel.ref.RefUnary;
+import dev.tiller.tensor.kernel.UnaryKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -17,7 +15,7 @@ import java.util.Arrays;
  * where a derivative is not a plain composition of other ops. Every function maps x: any shape to a new
  * contiguous tensor of the same shape (non-contiguous inputs are read through a dense copy). Definitions follow
  * PyTorch. Large inputs run in parallel over fixed chunks of 16384 elements, so results do not depend on the thread
- * count. Kernels: SimdUnary (twin RefUnary, selected by -Dtiller.simd=false).
+ * count. Kernels: UnaryKernels (SimdUnary, twin RefUnary).
  *
  * <p>Gradient conventions at kinks (STYLE.md P6): relu'(0) = 0; leakyRelu'(0) = slope; clamp passes the gradient
  * on the closed interval [lo, hi] (so at a bound itself, as PyTorch) and 0 outside; softplus's slope is exactly 1
@@ -228,13 +226,7 @@ public final class Unary {
         long xo = xc.offset();
         long oo = out.offset();
         long ko = k.offset();
-        Parallel.forRange(n, CHUNK, (s, e) -> {
-            if (Kernels.SIMD) {
-                SimdUnary.geluKeep(xs, xo + s, os, oo + s, ks, ko + s, e - s);
-            } else {
-                RefUnary.geluKeep(xs, xo + s, os, oo + s, ks, ko + s, e - s);
-            }
-        });
+        Parallel.forRange(n, CHUNK, (s, e) -> UnaryKernels.geluKeep(xs, xo + s, os, oo + s, ks, ko + s, e - s));
         if (xc != x) {
             xc.close();
         }
@@ -264,13 +256,8 @@ public final class Unary {
         long ko = kc.offset();
         long go = gc.offset();
         long oo = out.offset();
-        Parallel.forRange(n, CHUNK, (s, e) -> {
-            if (Kernels.SIMD) {
-                SimdUnary.geluBackwardKept(xs, xo + s, ks, ko + s, gs, go + s, os, oo + s, e - s);
-            } else {
-                RefUnary.geluBackwardKept(xs, xo + s, ks, ko + s, gs, go + s, os, oo + s, e - s);
-            }
-        });
+        Parallel.forRange(n, CHUNK, (s, e) ->
+                UnaryKernels.geluBackwardKept(xs, xo + s, ks, ko + s, gs, go + s, os, oo + s, e - s));
         Broadcast.closeCopies(new Tensor[] {x, k, dOut}, new Tensor[] {xc, kc, gc});
         return out;
     }
@@ -286,13 +273,7 @@ public final class Unary {
         MemorySegment os = out.segment();
         long xo = xc.offset();
         long oo = out.offset();
-        Parallel.forRange(n, CHUNK, (s, e) -> {
-            if (Kernels.SIMD) {
-                SimdUnary.map(f, p, q, xs, xo + s, os, oo + s, e - s);
-            } else {
-                RefUnary.map(f, p, q, xs, xo + s, os, oo + s, e - s);
-            }
-        });
+        Parallel.forRange(n, CHUNK, (s, e) -> UnaryKernels.map(f, p, q, xs, xo + s, os, oo + s, e - s));
         if (xc != x) {
             xc.close();
         }
@@ -317,13 +298,8 @@ public final class Unary {
         long ao = ac.offset();
         long go = gc.offset();
         long oo = out.offset();
-        Parallel.forRange(n, CHUNK, (s, e) -> {
-            if (Kernels.SIMD) {
-                SimdUnary.backward(f, p, q, as, ao + s, gs, go + s, os, oo + s, e - s);
-            } else {
-                RefUnary.backward(f, p, q, as, ao + s, gs, go + s, os, oo + s, e - s);
-            }
-        });
+        Parallel.forRange(n, CHUNK, (s, e) ->
+                UnaryKernels.backward(f, p, q, as, ao + s, gs, go + s, os, oo + s, e - s));
         if (ac != at) {
             ac.close();
         }

@@ -2,6 +2,7 @@ package dev.tiller.tensor.op;
 
 import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.kernel.Kernels;
 import org.junit.jupiter.api.Test;
 
 import java.io.DataInputStream;
@@ -120,6 +121,7 @@ class JitTierDeterminismTest {
                     cmd.add(a);
                 }
             }
+            cmd.add("-Dtiller.simd=" + Kernels.SIMD);   // surefire may set it as a property, not a JVM argument
             cmd.addAll(List.of("-Xint", "-cp", System.getProperty("java.class.path"),
                     JitTierDeterminismTest.class.getName(), file.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

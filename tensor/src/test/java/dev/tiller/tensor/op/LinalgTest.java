@@ -85,6 +85,23 @@ class LinalgTest {
     }
 
     @Test
+    void vectorPromotionAddsAndDropsTheVectorDims() {
+        Linalg.VectorPromotion row = Linalg.VectorPromotion.of(new int[] {7}, new int[] {3, 7, 9});
+        assertArrayEquals(new int[] {1, 7}, row.a(new int[] {7}));
+        assertArrayEquals(new int[] {3, 7, 9}, row.b(new int[] {3, 7, 9}));
+        assertArrayEquals(new int[] {3, 9}, row.result(new int[] {3, 1, 9}));
+        Linalg.VectorPromotion column = Linalg.VectorPromotion.of(new int[] {3, 5, 7}, new int[] {7});
+        assertArrayEquals(new int[] {7, 1}, column.b(new int[] {7}));
+        assertArrayEquals(new int[] {3, 5}, column.result(new int[] {3, 5, 1}));
+        Linalg.VectorPromotion dot = Linalg.VectorPromotion.of(new int[] {7}, new int[] {7});
+        assertArrayEquals(new int[] {}, dot.result(new int[] {1, 1}));
+        Linalg.VectorPromotion none = Linalg.VectorPromotion.of(new int[] {5, 7}, new int[] {7, 9});
+        assertFalse(none.any());
+        assertArrayEquals(new int[] {5, 9}, none.result(new int[] {5, 9}));
+        assertThrows(ShapeMismatchException.class, () -> Linalg.VectorPromotion.of(new int[] {}, new int[] {7}));
+    }
+
+    @Test
     void everyRankCombinationFollowsTorchRules() {
         int[][][] cases = {
             {{7}, {7}},                         // -> ()

@@ -1,42 +1,41 @@
-package dev.tiller.tensor.op;
+package dev.tiller.tensor.kernel;
 
-import dev.tiller.tensor.kernel.Kernels;
-import dev.tiller.tensor.kernel.SimdRows;
 import dev.tiller.tensor.kernel.ref.RefRows;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * Dispatch from the row ops (Softmax, Norm, Embedding, Attention) to SimdRows or, with -Dtiller.simd=false, its
- * twin RefRows. Package-private: contracts are on RefRows.
+ * The row kernels (softmax, normalisation, cross-entropy, embedding) as the ops call them: SimdRows, or its twin
+ * RefRows under -Dtiller.simd=false. Contracts are on RefRows. Each method is one static call on the constant
+ * {@link Kernels#SIMD}, so the JIT folds the choice away.
  */
-final class RowKernels {
+public final class RowKernels {
     private RowKernels() {}
 
-    static float max(MemorySegment x, long xOff, int n) {
+    public static float max(MemorySegment x, long xOff, int n) {
         return Kernels.SIMD ? SimdRows.max(x, xOff, n) : RefRows.max(x, xOff, n);
     }
 
-    static float sum(MemorySegment x, long xOff, int n) {
+    public static float sum(MemorySegment x, long xOff, int n) {
         return Kernels.SIMD ? SimdRows.sum(x, xOff, n) : RefRows.sum(x, xOff, n);
     }
 
-    static float sumSquaredDeviation(MemorySegment x, long xOff, int n, float mean) {
+    public static float sumSquaredDeviation(MemorySegment x, long xOff, int n, float mean) {
         return Kernels.SIMD ? SimdRows.sumSquaredDeviation(x, xOff, n, mean)
                 : RefRows.sumSquaredDeviation(x, xOff, n, mean);
     }
 
-    static float dotCentered(MemorySegment g, long gOff, MemorySegment x, long xOff, int n, float mean) {
+    public static float dotCentered(MemorySegment g, long gOff, MemorySegment x, long xOff, int n, float mean) {
         return Kernels.SIMD ? SimdRows.dotCentered(g, gOff, x, xOff, n, mean)
                 : RefRows.dotCentered(g, gOff, x, xOff, n, mean);
     }
 
-    static float sumExpShifted(MemorySegment x, long xOff, int n, float shift) {
+    public static float sumExpShifted(MemorySegment x, long xOff, int n, float shift) {
         return Kernels.SIMD ? SimdRows.sumExpShifted(x, xOff, n, shift) : RefRows.sumExpShifted(x, xOff, n, shift);
     }
 
-    static void expShiftScale(MemorySegment x, long xOff, MemorySegment out, long outOff, int n, float shift,
-                              float scale, float add) {
+    public static void expShiftScale(MemorySegment x, long xOff, MemorySegment out, long outOff, int n, float shift,
+                                     float scale, float add) {
         if (Kernels.SIMD) {
             SimdRows.expShiftScale(x, xOff, out, outOff, n, shift, scale, add);
         } else {
@@ -44,8 +43,8 @@ final class RowKernels {
         }
     }
 
-    static void affineCentered(MemorySegment x, long xOff, MemorySegment out, long outOff, int n, float mean,
-                               float scale, float shift) {
+    public static void affineCentered(MemorySegment x, long xOff, MemorySegment out, long outOff, int n, float mean,
+                                      float scale, float shift) {
         if (Kernels.SIMD) {
             SimdRows.affineCentered(x, xOff, out, outOff, n, mean, scale, shift);
         } else {
@@ -53,8 +52,8 @@ final class RowKernels {
         }
     }
 
-    static void gradCentered(MemorySegment g, long gOff, MemorySegment x, long xOff, MemorySegment out, long outOff,
-                             int n, float a, float b, float mean, float c) {
+    public static void gradCentered(MemorySegment g, long gOff, MemorySegment x, long xOff, MemorySegment out,
+                                    long outOff, int n, float a, float b, float mean, float c) {
         if (Kernels.SIMD) {
             SimdRows.gradCentered(g, gOff, x, xOff, out, outOff, n, a, b, mean, c);
         } else {
@@ -62,7 +61,7 @@ final class RowKernels {
         }
     }
 
-    static void addInPlace(MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
+    public static void addInPlace(MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
         if (Kernels.SIMD) {
             SimdRows.addInPlace(x, xOff, y, yOff, n);
         } else {
@@ -70,7 +69,7 @@ final class RowKernels {
         }
     }
 
-    static void softmax(MemorySegment x, long xOff, MemorySegment y, long yOff, int n, float scale) {
+    public static void softmax(MemorySegment x, long xOff, MemorySegment y, long yOff, int n, float scale) {
         if (Kernels.SIMD) {
             SimdRows.softmax(x, xOff, y, yOff, n, scale);
         } else {
@@ -78,7 +77,7 @@ final class RowKernels {
         }
     }
 
-    static void logSoftmax(MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
+    public static void logSoftmax(MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
         if (Kernels.SIMD) {
             SimdRows.logSoftmax(x, xOff, y, yOff, n);
         } else {
@@ -86,8 +85,8 @@ final class RowKernels {
         }
     }
 
-    static void softmaxBackward(MemorySegment y, long yOff, MemorySegment dY, long dyOff, MemorySegment dX,
-                                long dxOff, int n, float scale) {
+    public static void softmaxBackward(MemorySegment y, long yOff, MemorySegment dY, long dyOff, MemorySegment dX,
+                                       long dxOff, int n, float scale) {
         if (Kernels.SIMD) {
             SimdRows.softmaxBackward(y, yOff, dY, dyOff, dX, dxOff, n, scale);
         } else {
@@ -95,8 +94,8 @@ final class RowKernels {
         }
     }
 
-    static void logSoftmaxBackward(MemorySegment y, long yOff, MemorySegment dY, long dyOff, MemorySegment dX,
-                                   long dxOff, int n) {
+    public static void logSoftmaxBackward(MemorySegment y, long yOff, MemorySegment dY, long dyOff, MemorySegment dX,
+                                          long dxOff, int n) {
         if (Kernels.SIMD) {
             SimdRows.logSoftmaxBackward(y, yOff, dY, dyOff, dX, dxOff, n);
         } else {
@@ -104,9 +103,9 @@ final class RowKernels {
         }
     }
 
-    static void layerNorm(MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment b, long bOff,
-                          MemorySegment out, long outOff, int n, float eps,
-                          MemorySegment mean, long meanOff, MemorySegment rstd, long rstdOff) {
+    public static void layerNorm(MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment b, long bOff,
+                                 MemorySegment out, long outOff, int n, float eps, MemorySegment mean, long meanOff,
+                                 MemorySegment rstd, long rstdOff) {
         if (Kernels.SIMD) {
             SimdRows.layerNorm(x, xOff, w, wOff, b, bOff, out, outOff, n, eps, mean, meanOff, rstd, rstdOff);
         } else {
@@ -114,8 +113,8 @@ final class RowKernels {
         }
     }
 
-    static void layerNormBackward(MemorySegment dOut, long dOff, MemorySegment x, long xOff, float mean, float rstd,
-                                  MemorySegment w, long wOff, MemorySegment dX, long dxOff, int n) {
+    public static void layerNormBackward(MemorySegment dOut, long dOff, MemorySegment x, long xOff, float mean,
+                                         float rstd, MemorySegment w, long wOff, MemorySegment dX, long dxOff, int n) {
         if (Kernels.SIMD) {
             SimdRows.layerNormBackward(dOut, dOff, x, xOff, mean, rstd, w, wOff, dX, dxOff, n);
         } else {
@@ -123,9 +122,9 @@ final class RowKernels {
         }
     }
 
-    static void layerNormParamGrad(MemorySegment dOut, long dOff, MemorySegment x, long xOff, MemorySegment mean,
-                                   long meanOff, MemorySegment rstd, long rstdOff, int rows, int cols, int c0, int nc,
-                                   MemorySegment dW, MemorySegment dB) {
+    public static void layerNormParamGrad(MemorySegment dOut, long dOff, MemorySegment x, long xOff, MemorySegment mean,
+                                          long meanOff, MemorySegment rstd, long rstdOff, int rows, int cols, int c0,
+                                          int nc, MemorySegment dW, MemorySegment dB) {
         if (Kernels.SIMD) {
             SimdRows.layerNormParamGrad(dOut, dOff, x, xOff, mean, meanOff, rstd, rstdOff, rows, cols, c0, nc, dW, dB);
         } else {
@@ -133,8 +132,8 @@ final class RowKernels {
         }
     }
 
-    static void rmsNorm(MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment out, long outOff, int n,
-                        float eps, MemorySegment rrms, long rOff) {
+    public static void rmsNorm(MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment out, long outOff,
+                               int n, float eps, MemorySegment rrms, long rOff) {
         if (Kernels.SIMD) {
             SimdRows.rmsNorm(x, xOff, w, wOff, out, outOff, n, eps, rrms, rOff);
         } else {
@@ -142,8 +141,8 @@ final class RowKernels {
         }
     }
 
-    static void rmsNormBackward(MemorySegment dOut, long dOff, MemorySegment x, long xOff, float r, MemorySegment w,
-                                long wOff, MemorySegment dX, long dxOff, int n) {
+    public static void rmsNormBackward(MemorySegment dOut, long dOff, MemorySegment x, long xOff, float r,
+                                       MemorySegment w, long wOff, MemorySegment dX, long dxOff, int n) {
         if (Kernels.SIMD) {
             SimdRows.rmsNormBackward(dOut, dOff, x, xOff, r, w, wOff, dX, dxOff, n);
         } else {
@@ -151,17 +150,12 @@ final class RowKernels {
         }
     }
 
-    static void rmsNormParamGrad(MemorySegment dOut, long dOff, MemorySegment x, long xOff, MemorySegment rrms,
-                                 long rOff, int rows, int cols, int c0, int nc, MemorySegment dW) {
+    public static void rmsNormParamGrad(MemorySegment dOut, long dOff, MemorySegment x, long xOff, MemorySegment rrms,
+                                        long rOff, int rows, int cols, int c0, int nc, MemorySegment dW) {
         if (Kernels.SIMD) {
             SimdRows.rmsNormParamGrad(dOut, dOff, x, xOff, rrms, rOff, rows, cols, c0, nc, dW);
         } else {
             RefRows.rmsNormParamGrad(dOut, dOff, x, xOff, rrms, rOff, rows, cols, c0, nc, dW);
         }
-    }
-
-    /** Rows per parallel chunk for rows of length n: about 16K elements a chunk, fixed by the problem size. */
-    static int rowGrain(int n) {
-        return Math.max(1, 16384 / Math.max(1, n));
     }
 }
