@@ -16,7 +16,7 @@ import java.util.Map;
  *   p = p - lr / (1 - beta1^t) m_t / (sqrt(vhat) / sqrt(1 - beta2^t) + eps)
  * </pre>
  * State "exp_avg" (m), "exp_avg_sq" (v) and, when constructed with amsgrad, "max_exp_avg_sq". Without amsgrad the
- * step is one fused pass (RefOptimKernels.adam / adamw), with it RefOptimKernels.amsgrad. The implementation is
+ * step is one fused pass (RefOptim.adam / adamw), with it RefOptim.amsgrad. The implementation is
  * AdamFamily's, shared with AdamW.
  */
 public final class Adam extends AdamFamily<AdamHyper> {

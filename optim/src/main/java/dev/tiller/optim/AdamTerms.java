@@ -1,6 +1,6 @@
 package dev.tiller.optim;
 
-import dev.tiller.tensor.kernel.ref.RefOptimKernels;
+import dev.tiller.tensor.kernel.ref.RefOptim;
 
 /**
  * The per-element start of a PyTorch Adam-family step (Adam, AdamW, NAdam, RAdam), in float32 with the scalars
@@ -35,7 +35,7 @@ record AdamTerms(float sign, float decay, float l2, float oneMinusBeta1, float b
     }
 
     float firstMoment(float m, float g) {
-        return RefOptimKernels.lerp(m, g, oneMinusBeta1);
+        return RefOptim.lerp(m, g, oneMinusBeta1);
     }
 
     float secondMoment(float v, float g) {

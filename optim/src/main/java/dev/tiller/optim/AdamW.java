@@ -16,7 +16,7 @@ import java.util.Map;
  *   p = p - lr / (1 - beta1^t) m_t / (sqrt(vhat) / sqrt(1 - beta2^t) + eps)
  * </pre>
  * State "exp_avg" (m), "exp_avg_sq" (v) and, when constructed with amsgrad, "max_exp_avg_sq". Without amsgrad the
- * step is one fused pass (RefOptimKernels.adamw) that reads and writes p, g, m and v once each. The implementation
+ * step is one fused pass (RefOptim.adamw) that reads and writes p, g, m and v once each. The implementation
  * is AdamFamily's: AdamW is Adam with decoupled weight decay.
  */
 public final class AdamW extends AdamFamily<AdamWHyper> {

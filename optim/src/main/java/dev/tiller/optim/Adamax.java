@@ -1,7 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.kernel.ref.RefOptimKernels;
+import dev.tiller.tensor.kernel.ref.RefOptim;
 
 import java.util.List;
 import java.util.Map;
@@ -47,7 +47,7 @@ public final class Adamax extends AbstractOptimizer<AdamaxHyper, Moments> {
         for (long i = 0, n = p.numel(); i < n; i++) {
             float pi = w.get(i);
             float gi = sign * g.get(i) + l2 * pi;
-            float mi = RefOptimKernels.lerp(m.get(i), gi, w1);
+            float mi = RefOptim.lerp(m.get(i), gi, w1);
             float ui = Math.max(u.get(i) * beta2, Math.abs(gi) + eps);
             m.set(i, mi);
             u.set(i, ui);

@@ -1,7 +1,7 @@
 package dev.tiller.optim;
 
 import dev.tiller.tensor.Allocator;
-import dev.tiller.tensor.kernel.ref.RefOptimKernels;
+import dev.tiller.tensor.kernel.ref.RefOptim;
 
 import java.util.List;
 import java.util.Map;
@@ -61,7 +61,7 @@ public final class RMSprop extends AbstractOptimizer<RMSpropHyper, RMSprop.RMSpr
             v.set(i, vi);
             float avg;
             if (centered) {
-                float ai = RefOptimKernels.lerp(a.get(i), gi, c);
+                float ai = RefOptim.lerp(a.get(i), gi, c);
                 a.set(i, ai);
                 avg = (float) Math.sqrt(vi + -1f * ai * ai) + eps;
             } else {

@@ -14,7 +14,7 @@ import java.util.Map;
  *   p = p - lr * g
  * </pre>
  * The momentum buffer "momentum_buffer/NAME" is allocated eagerly; PyTorch's "buffer is None" first step is the
- * step counter being 1 for that parameter. One fused pass per parameter (RefOptimKernels.sgd / sgdMomentum).
+ * step counter being 1 for that parameter. One fused pass per parameter (RefOptim.sgd / sgdMomentum).
  */
 public final class Sgd extends AbstractOptimizer<SgdHyper, StateSlot> {
     public Sgd(List<ParamGroup<SgdHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc, long seed) {

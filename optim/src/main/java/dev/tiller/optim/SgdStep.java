@@ -1,7 +1,7 @@
 package dev.tiller.optim;
 
 /**
- * The scalars of one torch.optim.SGD momentum step (RefOptimKernels.sgdMomentum): the gradient's sign (-1 when
+ * The scalars of one torch.optim.SGD momentum step (RefOptim.sgdMomentum): the gradient's sign (-1 when
  * maximizing), weight decay, lr, momentum, 1 - dampening, whether the step is Nesterov's, and whether it is the
  * buffer's first step (PyTorch's "buffer is None": the buffer starts as the gradient).
  */

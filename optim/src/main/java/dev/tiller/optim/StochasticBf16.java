@@ -3,7 +3,7 @@ package dev.tiller.optim;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.kernel.OptimDispatch;
+import dev.tiller.tensor.kernel.ConvertKernels;
 
 import java.lang.foreign.MemorySegment;
 
@@ -38,7 +38,7 @@ final class StochasticBf16 {
         MemorySegment d = dst.segment();
         long so = src.offset();
         long dOff = dst.offset();
-        Parallel.forRange((int) n, GRAIN, (a, b) -> OptimDispatch.f32ToBf16Stochastic(s, so + a, d, dOff + a, b - a,
+        Parallel.forRange((int) n, GRAIN, (a, b) -> ConvertKernels.f32ToBf16Stochastic(s, so + a, d, dOff + a, b - a,
                 seed, stream, a));
     }
 }

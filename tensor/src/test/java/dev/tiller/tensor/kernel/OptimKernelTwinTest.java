@@ -1,7 +1,7 @@
 package dev.tiller.tensor.kernel;
 
 import dev.tiller.tensor.TestData;
-import dev.tiller.tensor.kernel.ref.RefOptimKernels;
+import dev.tiller.tensor.kernel.ref.RefOptim;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -15,7 +15,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
- * OptimKernels against its twin RefOptimKernels on random lengths 0..300 (crossing every vector width and tail) at
+ * SimdOptim against its twin RefOptim on random lengths 0..300 (crossing every vector width and tail) at
  * misaligned offsets, with random in-range hyperparameters.
  *
  * <p>Derived tolerance: zero. Each lane performs the twin's float32 operations (add, mul, div, sqrt, compare,
@@ -76,14 +76,14 @@ class OptimKernelTwinTest {
                         float sign = seed % 2 == 0 ? 1f : -1f;
                         float w1 = 1f - beta;                    // covers both branches of PyTorch's lerp
                         float stepSize = 1e-3f / (1f - beta);
-                        OptimKernels.adamw(simd.p, off, simd.g, off, simd.m, off, simd.v, off, n, sign, 0.999f, w1,
+                        SimdOptim.adamw(simd.p, off, simd.g, off, simd.m, off, simd.v, off, n, sign, 0.999f, w1,
                                 0.99f, 0.01f, 1e-8f, stepSize, 0.3f);
-                        RefOptimKernels.adamw(ref.p, off, ref.g, off, ref.m, off, ref.v, off, n, sign, 0.999f, w1,
+                        RefOptim.adamw(ref.p, off, ref.g, off, ref.m, off, ref.v, off, n, sign, 0.999f, w1,
                                 0.99f, 0.01f, 1e-8f, stepSize, 0.3f);
                         assertAll(simd, ref, off + n, "adamw n=" + n + " off=" + off);
-                        OptimKernels.adam(simd.p, off, simd.g, off, simd.m, off, simd.v, off, n, sign, 0.01f, w1,
+                        SimdOptim.adam(simd.p, off, simd.g, off, simd.m, off, simd.v, off, n, sign, 0.01f, w1,
                                 beta, 1f - beta, 1e-6f, stepSize, 0.7f);
-                        RefOptimKernels.adam(ref.p, off, ref.g, off, ref.m, off, ref.v, off, n, sign, 0.01f, w1,
+                        RefOptim.adam(ref.p, off, ref.g, off, ref.m, off, ref.v, off, n, sign, 0.01f, w1,
                                 beta, 1f - beta, 1e-6f, stepSize, 0.7f);
                         assertAll(simd, ref, off + n, "adam n=" + n + " off=" + off);
                     }
@@ -114,9 +114,9 @@ class OptimKernelTwinTest {
                         float decay = decoupled ? 0.999f : 1f;
                         float l2 = decoupled ? 0f : 0.01f;
                         float w1 = 1f - beta;
-                        OptimKernels.amsgrad(simd.p, off, simd.g, off, simd.m, off, simd.v, off, maxS, off, n, sign,
+                        SimdOptim.amsgrad(simd.p, off, simd.g, off, simd.m, off, simd.v, off, maxS, off, n, sign,
                                 decay, l2, w1, 0.99f, 0.01f, 1e-8f, 1e-3f / (1f - beta), 0.3f);
-                        RefOptimKernels.amsgrad(ref.p, off, ref.g, off, ref.m, off, ref.v, off, maxR, off, n, sign,
+                        RefOptim.amsgrad(ref.p, off, ref.g, off, ref.m, off, ref.v, off, maxR, off, n, sign,
                                 decay, l2, w1, 0.99f, 0.01f, 1e-8f, 1e-3f / (1f - beta), 0.3f);
                         assertAll(simd, ref, off + n, "amsgrad n=" + n + " off=" + off);
                         assertSame(maxS, maxR, off + n, "amsgrad vMax n=" + n);
@@ -137,17 +137,17 @@ class OptimKernelTwinTest {
                         boolean nesterov = seed % 3 == 0;
                         boolean first = seed % 5 == 0;
                         float sign = seed % 2 == 0 ? 1f : -1f;
-                        OptimKernels.sgd(simd.p, off, simd.g, off, n, sign, 0.01f, 0.1f);
-                        RefOptimKernels.sgd(ref.p, off, ref.g, off, n, sign, 0.01f, 0.1f);
+                        SimdOptim.sgd(simd.p, off, simd.g, off, n, sign, 0.01f, 0.1f);
+                        RefOptim.sgd(ref.p, off, ref.g, off, n, sign, 0.01f, 0.1f);
                         assertAll(simd, ref, off + n, "sgd n=" + n);
-                        OptimKernels.sgdMomentum(simd.p, off, simd.g, off, simd.m, off, n, sign, 1e-3f, 0.05f, mu,
+                        SimdOptim.sgdMomentum(simd.p, off, simd.g, off, simd.m, off, n, sign, 1e-3f, 0.05f, mu,
                                 nesterov ? 1f : 0.9f, nesterov, first);
-                        RefOptimKernels.sgdMomentum(ref.p, off, ref.g, off, ref.m, off, n, sign, 1e-3f, 0.05f, mu,
+                        RefOptim.sgdMomentum(ref.p, off, ref.g, off, ref.m, off, n, sign, 1e-3f, 0.05f, mu,
                                 nesterov ? 1f : 0.9f, nesterov, first);
                         assertAll(simd, ref, off + n, "sgdMomentum n=" + n);
-                        OptimKernels.lion(simd.p, off, simd.g, off, simd.m, off, n, 1e-3f, mu, 1f - mu, 0.99f,
+                        SimdOptim.lion(simd.p, off, simd.g, off, simd.m, off, n, 1e-3f, mu, 1f - mu, 0.99f,
                                 0.01f, 0.1f);
-                        RefOptimKernels.lion(ref.p, off, ref.g, off, ref.m, off, n, 1e-3f, mu, 1f - mu, 0.99f,
+                        RefOptim.lion(ref.p, off, ref.g, off, ref.m, off, n, 1e-3f, mu, 1f - mu, 0.99f,
                                 0.01f, 0.1f);
                         assertAll(simd, ref, off + n, "lion n=" + n);
                     }
@@ -165,11 +165,11 @@ class OptimKernelTwinTest {
             for (int i = 0; i < n; i++) {
                 p.setAtIndex(F32, i, 1f);
             }
-            OptimKernels.lion(p, 0, g, 0, m, 0, n, 0.5f, 0.9f, 0.1f, 0.99f, 0.01f, 0f);
+            SimdOptim.lion(p, 0, g, 0, m, 0, n, 0.5f, 0.9f, 0.1f, 0.99f, 0.01f, 0f);
             for (int i = 0; i < n; i++) {
                 assertTrue(p.getAtIndex(F32, i) == 1f, "zero update moved p[" + i + "]");
             }
-            OptimKernels.lion(p, 0, g, 0, m, 0, n, 0.5f, 0.9f, 0.1f, 0.99f, 0.01f, 0.5f);
+            SimdOptim.lion(p, 0, g, 0, m, 0, n, 0.5f, 0.9f, 0.1f, 0.99f, 0.01f, 0.5f);
             for (int i = 0; i < n; i++) {
                 assertTrue(p.getAtIndex(F32, i) == 0.75f, "decay only: p = 1 - 0.5 * 0.5 * 1");
             }

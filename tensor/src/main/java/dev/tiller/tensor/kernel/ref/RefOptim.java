@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Scalar twins of the fused optimizer kernels in {@code OptimKernels}: one loop, one element at a time, in the order
- * of the reference library's tensor operations. Same signatures as OptimKernels.
+ * Scalar twins of the fused optimizer kernels in {@code SimdOptim}: one loop, one element at a time, in the order
+ * of the reference library's tensor operations. Same signatures as SimdOptim.
  *
  * <p>NOTE: unlike other twins these compute in float32, not double. An optimizer update is defined by the
  * reference library as a sequence of float32 tensor operations (PyTorch's lerp_, mul_, addcmul_, sqrt, div, add_,
@@ -15,10 +15,10 @@ import java.lang.foreign.ValueLayout;
  * <p>Segments hold float32; offsets and counts are in elements. Every kernel reads and writes element i only at
  * position i of each operand, so operands for one parameter must not overlap each other.
  */
-public final class RefOptimKernels {
+public final class RefOptim {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
-    private RefOptimKernels() {}
+    private RefOptim() {}
 
     /**
      * PyTorch's lerp: start + weight (end - start) for |weight| &lt; 0.5, else end - (end - start)(1 - weight),
