@@ -152,13 +152,13 @@ class GemmTwinTest {
      * or the full product's. Shapes cross MC (144 rows) and KC (256) so the diagonal meets later blocks.
      */
     private static void checkCausal(int m, int n, int k, long seed) {
-        for (Gemm.Causal causal : Gemm.Causal.values()) {
+        for (Causal causal : Causal.values()) {
             try (Arena arena = Arena.ofShared()) {
                 Problem p = problem(arena, m, n, k, seed);
-                if (causal == Gemm.Causal.LOWER_A || causal == Gemm.Causal.UPPER_A) {
+                if (causal == Causal.LOWER_A || causal == Causal.UPPER_A) {
                     for (int i = 0; i < m; i++) {
                         for (int q = 0; q < k; q++) {
-                            if (causal == Gemm.Causal.LOWER_A ? q > i : q < i) {
+                            if (causal == Causal.LOWER_A ? q > i : q < i) {
                                 p.a.setAtIndex(F32, p.aOff + (p.transA ? (long) q * p.lda + i : (long) i * p.lda + q),
                                         0f);
                             }
@@ -176,7 +176,7 @@ class GemmTwinTest {
                     boolean above = rel >= 0 && rel / p.ldc < m && rel % p.ldc < n && rel % p.ldc > rel / p.ldc;
                     int g = Float.floatToRawIntBits(got.getAtIndex(F32, at));
                     int f = Float.floatToRawIntBits(full.getAtIndex(F32, at));
-                    if (g != f && !(causal == Gemm.Causal.LOWER_C && above
+                    if (g != f && !(causal == Causal.LOWER_C && above
                             && g == Float.floatToRawIntBits(p.c0.getAtIndex(F32, at)))) {
                         fail(causal + " " + describe(p) + ": element " + at + " = " + Float.intBitsToFloat(g)
                                 + ", full product " + Float.intBitsToFloat(f));
