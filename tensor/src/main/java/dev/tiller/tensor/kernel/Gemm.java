@@ -9,9 +9,9 @@ import java.lang.foreign.MemorySegment;
  * The GEMM entry point the rest of the engine calls: C = alpha * op(A) op(B) + beta * C (contract in
  * RefGemm.sgemm). Cuts C into a grid of tiles whose sizes depend only on M and N, runs the tiles on
  * {@link Parallel}, and dispatches each to SimdGemm or, with -Dtiller.simd=false, to RefGemm. A single product
- * (the common case) with fewer rows than columns runs one column band per thread, each packing its own columns of
- * op(B); any other single product first packs op(B) once, its chunks side by side on the threads, and its tiles
- * share it; a batch tiles each product with private packing. SimdGemm sums every element of C in an order that
+ * (the common case) with fewer rows than columns, or a square one with row-major op(A), runs one column band per
+ * thread, each packing its own columns of op(B); any other single product first packs op(B) once, its chunks side
+ * by side on the threads, and its tiles share it; a batch tiles each product with private packing. SimdGemm sums every element of C in an order that
  * depends only on K, so results are bitwise identical for any thread count and either path.
  */
 public final class Gemm {
@@ -91,7 +91,8 @@ public final class Gemm {
             return;
         }
         boolean single = count == 1 && Kernels.SIMD && k > 0 && (long) m * n * k > SimdGemm.SMALL;
-        boolean bands = single && m < n && Parallel.canSplit() && n >= 2 * MIN_BAND_PANELS * SimdGemm.NR;
+        boolean bands = single && (m < n || m == n && !transA) && Parallel.canSplit()
+                && n >= 2 * MIN_BAND_PANELS * SimdGemm.NR;
         if (single && !bands && SimdGemm.wholeBSize(k, n) <= MAX_PACKED_B) {
             sgemmPackedB(transA, transB, m, n, k, alpha, a, aOffs[0], lda, b, bOffs[0], ldb, beta, c, cOffs[0], ldc);
             return;
@@ -100,11 +101,13 @@ public final class Gemm {
         int tn;
         if (bands) {
             // One product with fewer rows than columns (a linear layer's forward and input-gradient products on a
-            // batch of a few hundred rows): one column band per thread (more row bands only when threads outnumber
-            // the bands). Each band's SimdGemm.sgemm packs its own columns of op(B) one (KC x NC) block at a time
-            // into its thread's workspace and passes all the rows of op(A) over it, so each thread keeps its B block
-            // in its own L2 and packs no column another thread packs (only op(A), the smaller operand here, is
-            // packed by every band), where sgemmPackedB's shared op(B) would be read by every row band from L3.
+            // batch of a few hundred rows), or a square one whose op(A) packs by row copies: one column band per
+            // thread (more row bands only when threads outnumber the bands), in one parallel loop. Each band's
+            // SimdGemm.sgemm packs its own columns of op(B) one (KC x NC) block at a time into its thread's
+            // workspace and passes all the rows of op(A) over it, so each thread keeps its B block in its own L2 and
+            // packs no column another thread packs (only op(A), no larger than op(B) here, is packed by every band),
+            // where sgemmPackedB's shared op(B) would be read by every row band from L3. A transposed square op(A)
+            // stays on sgemmPackedB: packing it transposes, which every band would repeat.
             int panels = ceilDiv(n, SimdGemm.NR);
             int threads = Parallel.threads();
             int colBands = Math.min(threads, panels / MIN_BAND_PANELS);

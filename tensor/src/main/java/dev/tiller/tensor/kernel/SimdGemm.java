@@ -55,18 +55,25 @@ public final class SimdGemm {
     /** Columns of the register tile: two vectors (16 floats with AVX2, 32 with AVX-512). */
     static final int NR = 2 * L;
     /**
-     * Depth of a packed block: an A micro-panel (MR x KC) plus a B micro-panel (KC x NR) stay in L1 / L2 while the
-     * microkernel runs. Changing it changes the bits of products with alpha != 1 or beta outside {0, 1} and
+     * Depth of a packed block. Each K block after the first reloads every tile of C, long evicted by then, so the
+     * products of a model's layers (k up to 1024) run as one block and never reload C, and deeper ones amortize it
+     * over more fma steps; the B micro-panel (KC x NR) then streams from L2, which keeps up since each of its loads
+     * feeds MR * 2 fmas. Changing it changes the bits of products with alpha != 1 or beta outside {0, 1} and
      * k > KC (the class comment's order), and the packed layouts SimdConv writes.
      */
-    static final int KC = 256;
-    /** Rows of a packed A block: MC x KC floats = 144 KiB, resident in a 512 KiB L2 next to the B block. */
-    static final int MC = 144;
+    static final int KC = 1024;
+    /** Per-core L2 in bytes, as the OS reports it ({@link CacheSizes}). */
+    private static final long L2 = CacheSizes.l2Bytes();
+    /**
+     * Rows of a packed A block: MC x KC floats take 3/8 of the core's L2 (1 MiB: 96 rows), so the block stays
+     * resident while B micro-panels and C tiles pass through the rest. A multiple of MR, 24 to 384 rows.
+     */
+    static final int MC = Math.clamp(L2 * 3 / 8 / ((long) KC * Float.BYTES) / 8 * 8, 24, 384);
     /** Depths of a transposed op(A) packed together: one cache line of a packed row. */
     static final int TP = 16;
     /**
-     * Columns of a packed B block: KC x NC floats = 512 KiB, streamed from L2 / L3 one (KC, NR) micro-panel at a time
-     * (each stays in L1 while the MC / MR micro-panels of A pass over it). A multiple of NR.
+     * Columns of a packed B block: KC x NC floats = 2 MiB, streamed from L2 / L3 one (KC, NR) micro-panel at a time
+     * while the MC / MR micro-panels of A pass over it. A multiple of NR.
      */
     static final int NC = 512 / NR * NR;
     /** Below this many multiply-adds (m * n * k) packing costs more than it saves: direct loop. */
