@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * WORKLOADS.md {@code adamw}: one AdamW step (lr 1e-3, PyTorch defaults otherwise) over 4 tensors of 2^22 float32
+ * Workload {@code adamw}: one AdamW step (lr 1e-3, PyTorch defaults otherwise) over 4 tensors of 2^22 float32
  * parameters with given gradients; prints adamw_16M_step_s and adamw_params_per_s (median of 10 after 3 warm-up).
  */
 final class AdamWWorkload {

@@ -13,8 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ./tiller bench [NAME...]}: runs the reference workloads of shared/bench/WORKLOADS.md and prints one
- * {@code key value} pair a line, the same keys torch_ref.py prints, so the two can be compared in one run.
+ * {@code ./tiller bench [NAME...]}: runs the reference workloads and prints one {@code key value} pair a line, the
+ * same keys the PyTorch peer prints, so the two can be compared in one run.
  * With no names it runs every registered workload. {@code ./tiller bench jmh [JMH args]} hands over to JMH
  * (e.g. {@code ./tiller bench jmh GemmBenchmark -f 1}). {@code --profile} also prints, on stderr, the wall time a
  * timed step of each training workload spends in each op's forward and backward (autograd's OpTimes).
@@ -34,7 +34,7 @@ public final class Main {
         void put(String key, double value);
     }
 
-    /** The registry, in run order. New workloads (mlp, convnet, gpt, adamw) register here. */
+    /** The registry, in run order; a new workload registers here. */
     static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
 
     static {
@@ -42,6 +42,8 @@ public final class Main {
         WORKLOADS.put("mlp", TrainStepWorkloads::mlp);
         WORKLOADS.put("convnet", TrainStepWorkloads::convnet);
         WORKLOADS.put("gpt", TrainStepWorkloads::gpt);
+        WORKLOADS.put("gpt_d512", TrainStepWorkloads::gptD512);
+        WORKLOADS.put("gpt_d1024", TrainStepWorkloads::gptD1024);
         WORKLOADS.put("adamw", AdamWWorkload::run);
     }
 
@@ -81,7 +83,7 @@ public final class Main {
     /**
      * Lets the previous workload's garbage collection and JIT compilations finish before the next one is timed: a
      * full GC, then a wait (up to 10 s) until the JIT's total compilation time stops growing for half a second.
-     * Without it a workload measured after the GPT step ran about 1.7x slower on these 2 cores.
+     * Otherwise the previous workload's compilations and collections run on the cores while the next is timed.
      */
     static void settle() {
         System.gc();

@@ -4,8 +4,8 @@ import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.op.Linalg;
 
 /**
- * Workload {@code matmul} (WORKLOADS.md): C = A B for square float32 matrices of side 256 and 1024, reported as
- * GFLOP/s = 2 n^3 / t with t the median of timed runs after a warm-up, like torch_ref.py's {@code timeit}.
+ * Workload {@code matmul}: C = A B for square float32 matrices of side 256 and 1024, reported as GFLOP/s =
+ * 2 n^3 / t with t the median of timed runs after a warm-up, like the peer's {@code timeit}.
  * The warm-up is longer than the peer's because the JIT must compile the kernel first; 256 takes 100 timed runs
  * (about 1 ms each), 1024 takes 10.
  */

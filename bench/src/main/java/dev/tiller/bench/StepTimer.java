@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Times a step the way torch_ref.py does (warm-up steps, then the median of n timed steps; warm-up also lasts at
+ * Times a step the way the PyTorch peer does (warm-up steps, then the median of n timed steps; warm-up also lasts at
  * least 5 s and until the JIT has stopped compiling for 3 steps and 3 s, since it compiles the kernels only after
  * they have run for a while) and measures what a step allocates after warm-up: heap bytes (all threads, from the
  * JVM's per-thread allocation counters) and off-heap bytes (whatever the step's measure reports, e.g. a
@@ -43,8 +43,6 @@ final class StepTimer {
     /**
      * ...and for at least this long: a kernel that C1 compiled at tier 2 (which it does while C2's queue is long)
      * adds no compilation time until it is promoted, seconds later, so a few quiet short steps prove little.
-     * (It was added for gpt runs that allocated 7-28 MB a step instead of 1.2; that turned out to be C2 code of
-     * the cross-entropy's sumExpShifted running the Vector API's fallback, which a longer warm-up does not cure.)
      */
     static final double QUIET_SECONDS = 3.0;
     /** ...but never longer than this: a workload whose JIT never settles is timed anyway. */

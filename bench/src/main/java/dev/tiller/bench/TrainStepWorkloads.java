@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The WORKLOADS.md training steps, each as torch_ref.py's train_step: zero the gradients, cross-entropy of the
+ * The reference training steps, each as the PyTorch peer's train_step: zero the gradients, cross-entropy of the
  * model's output against random targets, backward, one AdamW step. Inputs are fixed random tensors. Each step runs in
  * a TensorScope over one TensorPool; besides the time, each workload reports heap and off-heap bytes allocated per
  * step after warm-up (off-heap: new pool reservations, 0 once the pool is warm).
@@ -47,16 +47,47 @@ final class TrainStepWorkloads {
         report(out, "convnet", step(m, () -> F.crossEntropy(m.forward(Variable.constant(x)), y), 1e-3f), 3, 10, 0);
     }
 
-    /** The reference GPT, batch 16 x 128, AdamW lr 3e-4 (as torch_ref.py). */
+    /** The reference GPT (GptConfig.reference(), width 256), batch 16 x 128, AdamW lr 3e-4 (as the peer). */
     static void gpt(Main.Report out) {
-        Gpt m = new Gpt(GptConfig.reference(), 0);
+        gpt(out, "gpt", GptConfig.reference(), 3e-4f, 2, 5);
+    }
+
+    /**
+     * The reference GPT at width 512 ({@link #gptAtWidth}), AdamW lr 3e-4: gpt_d512_step_s, about 1 s a step on
+     * 2 cores, so 2 warm-up steps (StepTimer's rules add more until the JIT is quiet) and the median of 5.
+     */
+    static void gptD512(Main.Report out) {
+        gpt(out, "gpt_d512", gptAtWidth(512), 3e-4f, 2, 5);
+    }
+
+    /**
+     * The reference GPT at width 1024 ({@link #gptAtWidth}), AdamW lr 3e-4: gpt_d1024_step_s, several seconds a
+     * step on 2 cores, so 2 warm-up steps (StepTimer's rules add more until the JIT is quiet) and the median of 3.
+     */
+    static void gptD1024(Main.Report out) {
+        gpt(out, "gpt_d1024", gptAtWidth(1024), 3e-4f, 2, 3);
+    }
+
+    /**
+     * The reference GPT with its width set to width and one head per 64 channels, the reference's head size (512: 8
+     * heads, 1024: 16); vocab, context, depth and the rest as the reference.
+     */
+    static GptConfig gptAtWidth(int width) {
+        GptConfig r = GptConfig.reference();
+        int headSize = r.width() / r.heads();
+        return new GptConfig(r.vocab(), r.context(), width, r.depth(), width / headSize, r.dropout());
+    }
+
+    /** One GPT training step on batch 16 x 128 of fixed random bytes, reported under the key prefix name. */
+    private static void gpt(Main.Report out, String name, GptConfig config, float lr, int warm, int n) {
+        Gpt m = new Gpt(config, 0);
         int[] ids = new int[16 * 128];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = Philox.below(0, 3, i, 256);
+            ids[i] = Philox.below(0, 3, i, config.vocab());
         }
         Tensor idx = Tensor.ofInts(ids, 16, 128);
-        Tensor y = targets(16 * 128, 256).reshape(16, 128);
-        report(out, "gpt", step(m, () -> m.loss(idx, y), 3e-4f), 2, 5, 16 * 128);
+        Tensor y = targets(16 * 128, config.vocab()).reshape(16, 128);
+        report(out, name, step(m, () -> m.loss(idx, y), lr), warm, n, 16 * 128);
     }
 
     private static Tensor targets(int n, int classes) {
@@ -78,7 +109,7 @@ final class TrainStepWorkloads {
             public void run() {
                 try (TensorScope scope = TensorScope.open(pool)) {
                     for (ParamRef p : params) {
-                        p.clearGrad();          // torch_ref.py's zero_grad(set_to_none=True)
+                        p.clearGrad();          // the peer's zero_grad(set_to_none=True)
                     }
                     loss.get().backward();
                     for (ParamRef p : params) {

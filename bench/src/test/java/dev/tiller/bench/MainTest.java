@@ -1,11 +1,11 @@
 package dev.tiller.bench;
 
+import dev.tiller.models.gpt.GptConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The bench output format must match torch_ref.py's f"{v:.4g}" so compare.sh can pair the keys. */
+/** The bench output format must match the peer's f"{v:.4g}" so compare.sh can pair the keys. */
 class MainTest {
     @Test
     void formatsLikePythonFourSignificantDigits() {
@@ -21,7 +21,18 @@ class MainTest {
     }
 
     @Test
-    void matmulIsRegistered() {
-        assertTrue(Main.WORKLOADS.containsKey("matmul"));
+    void workloadsAreRegisteredInRunOrder() {
+        assertEquals("[matmul, mlp, convnet, gpt, gpt_d512, gpt_d1024, adamw]",
+                Main.WORKLOADS.keySet().toString());
+    }
+
+    @Test
+    void widerGptsKeepTheReferenceHeadSize() {
+        // Only the configurations: the workloads themselves take tens of seconds, so the suite does not run them.
+        GptConfig r = GptConfig.reference();
+        assertEquals(new GptConfig(256, 128, 512, 4, 8, 0f), TrainStepWorkloads.gptAtWidth(512));
+        assertEquals(new GptConfig(256, 128, 1024, 4, 16, 0f), TrainStepWorkloads.gptAtWidth(1024));
+        assertEquals(r, TrainStepWorkloads.gptAtWidth(r.width()));
+        assertEquals(64, r.width() / r.heads(), "the reference head size the wider models keep");
     }
 }

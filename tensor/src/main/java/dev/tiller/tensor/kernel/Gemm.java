@@ -9,16 +9,17 @@ import java.lang.foreign.MemorySegment;
  * The GEMM entry point the rest of the engine calls: C = alpha * op(A) op(B) + beta * C (contract in
  * RefGemm.sgemm). Cuts C into a grid of tiles whose sizes depend only on M and N, runs the tiles on
  * {@link Parallel}, and dispatches each to SimdGemm or, with -Dtiller.simd=false, to RefGemm. A single product
- * (the common case) with fewer rows than columns runs one column band per thread, each packing its own columns of
- * op(B); any other single product first packs op(B) once, its chunks side by side on the threads, and its tiles
- * share it; a batch tiles each product with private packing. SimdGemm sums every element of C in an order that
+ * (the common case) with fewer rows than columns, or a square one with row-major op(A), runs one column band per
+ * thread, each packing its own columns of op(B); any other single product first packs op(B) once, its chunks side
+ * by side on the threads, and its tiles share it; a batch tiles each product with private packing. SimdGemm sums every element of C in an order that
  * depends only on K, so results are bitwise identical for any thread count and either path.
  */
 public final class Gemm {
     /**
-     * Largest tile height, a multiple of SimdGemm.MR (4 or 8). In a batch every tile packs its own rows of op(A) and
-     * columns of op(B), so smaller tiles mean more repacking: B is packed once per row of tiles, A once per column
-     * of tiles. (A single product packs op(B) once for all its tiles.)
+     * Largest tile height. In a batch every tile packs its own rows of op(A) and columns of op(B), so smaller tiles
+     * mean more repacking: B is packed once per row of tiles, A once per column of tiles (a single product packs
+     * op(B) once for all its tiles). 528 is a multiple of every SimdGemm.MR (4, 8) a little above 512, so products of
+     * up to 528 rows pack op(B) once and larger ones split into near-equal tiles of about 512 rows (1024 rows: two).
      */
     static final int TILE_M = 528;
     /** Largest tile width: one packed B block (SimdGemm.NC). */
@@ -36,21 +37,6 @@ public final class Gemm {
      */
     static final long MAX_PACKED_B = 16L << 20;
     private static final ThreadScratch PACKED_B = new ThreadScratch();
-
-    /**
-     * The triangular shapes of causal attention's products, which {@link #sgemmCausal} skips work for (row i and
-     * column j of C, depth p, all counted from the product's first element).
-     */
-    public enum Causal {
-        /** The full product. */
-        NONE,
-        /** Only C(i, j) with j <= i is needed: tiles wholly above the diagonal are skipped, keeping C's values. */
-        LOWER_C,
-        /** op(A)(i, p) == 0 for p > i (probabilities, or their gradients, times V, K or Q). */
-        LOWER_A,
-        /** op(A)(i, p) == 0 for p < i (the transpose of a LOWER_A operand). */
-        UPPER_A
-    }
 
     private Gemm() {}
 
@@ -75,7 +61,7 @@ public final class Gemm {
         }
         float[] bp = PACKED_B.get((int) SimdGemm.wholeBSize(k, n));
         SimdGemm.packWholeB(transB, b, bOff, ldb, k, n, bp);
-        SimdGemm.sgemmPacked(transA, m, n, k, alpha, a, aOff, lda, null, bp, n, 0, beta, c, cOff, ldc, causal);
+        SimdGemm.sgemmPacked(causal, transA, m, n, k, alpha, a, aOff, lda, null, bp, n, 0, beta, c, cOff, ldc);
     }
 
     /**
@@ -105,7 +91,8 @@ public final class Gemm {
             return;
         }
         boolean single = count == 1 && Kernels.SIMD && k > 0 && (long) m * n * k > SimdGemm.SMALL;
-        boolean bands = single && m < n && Parallel.canSplit() && n >= 2 * MIN_BAND_PANELS * SimdGemm.NR;
+        boolean bands = single && (m < n || m == n && !transA) && Parallel.canSplit()
+                && n >= 2 * MIN_BAND_PANELS * SimdGemm.NR;
         if (single && !bands && SimdGemm.wholeBSize(k, n) <= MAX_PACKED_B) {
             sgemmPackedB(transA, transB, m, n, k, alpha, a, aOffs[0], lda, b, bOffs[0], ldb, beta, c, cOffs[0], ldc);
             return;
@@ -114,14 +101,13 @@ public final class Gemm {
         int tn;
         if (bands) {
             // One product with fewer rows than columns (a linear layer's forward and input-gradient products on a
-            // batch of a few hundred rows): one column band per thread (more row bands only when threads outnumber
-            // the bands). Each band's SimdGemm.sgemm packs its own columns of op(B) one (KC x NC) block at a time
-            // into its thread's workspace and passes all the rows of op(A) over it, so each thread keeps its B block
-            // in its own L2 and packs no column another thread packs (only op(A), the smaller operand here, is
-            // packed by every band). sgemmPackedB's shared op(B), packed by both threads and read by every row band
-            // from L3, ran these shapes slower: on a 2-core AMD EPYC with AVX-512, 256 x 1024 x 1024 (NT and NN)
-            // went from 345-390 to 366-418 GFLOP/s interleaved call by call, and in minutes when the machine was
-            // busy from 212-254 to 352-405.
+            // batch of a few hundred rows), or a square one whose op(A) packs by row copies: one column band per
+            // thread (more row bands only when threads outnumber the bands), in one parallel loop. Each band's
+            // SimdGemm.sgemm packs its own columns of op(B) one (KC x NC) block at a time into its thread's
+            // workspace and passes all the rows of op(A) over it, so each thread keeps its B block in its own L2 and
+            // packs no column another thread packs (only op(A), no larger than op(B) here, is packed by every band),
+            // where sgemmPackedB's shared op(B) would be read by every row band from L3. A transposed square op(A)
+            // stays on sgemmPackedB: packing it transposes, which every band would repeat.
             int panels = ceilDiv(n, SimdGemm.NR);
             int threads = Parallel.threads();
             int colBands = Math.min(threads, panels / MIN_BAND_PANELS);
@@ -198,8 +184,8 @@ public final class Gemm {
                 int i0 = (t / cols) * tm;
                 int j0 = (t % cols) * tn;
                 long aTile = aOff + (transA ? i0 : (long) i0 * lda);
-                SimdGemm.sgemmPacked(transA, Math.min(tm, m - i0), Math.min(tn, n - j0), k, alpha, a, aTile, lda,
-                        bp, n, j0, beta, c, cOff + (long) i0 * ldc + j0, ldc);
+                SimdGemm.sgemmPacked(Causal.NONE, transA, Math.min(tm, m - i0), Math.min(tn, n - j0), k, alpha, a,
+                        aTile, lda, null, bp, n, j0, beta, c, cOff + (long) i0 * ldc + j0, ldc);
             }
         });
     }

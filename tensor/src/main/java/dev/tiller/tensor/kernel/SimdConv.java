@@ -234,7 +234,8 @@ public final class SimdConv {
                 java.util.Arrays.fill(bp, at, at + nr - lane, 0f);
             }
         }
-        SimdGemm.sgemmPacked(false, g.coutG(), hw, kk, 1f, w, wOff, kk, packedW, bp, hw, 0, beta, out, outOff, hw);
+        SimdGemm.sgemmPacked(Causal.NONE, false, g.coutG(), hw, kk, 1f, w, wOff, kk, packedW, bp, hw, 0, beta, out,
+                outOff, hw);
     }
 
     /**
@@ -261,7 +262,8 @@ public final class SimdConv {
         final int kk = g.colRows(), hw = g.colCols(), coutG = g.coutG();
         float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(coutG, hw));
         SimdGemm.packWholeB(false, dOut, dOff, hw, coutG, hw, bp);
-        SimdGemm.sgemmPacked(true, kk, hw, coutG, 1f, null, 0, kk, packedWT, bp, hw, 0, 0f, col, colOff, hw);
+        SimdGemm.sgemmPacked(Causal.NONE, true, kk, hw, coutG, 1f, null, 0, kk, packedWT, bp, hw, 0, 0f, col, colOff,
+                hw);
         col2im(g, col, colOff, x, xOff);
     }
 
@@ -299,7 +301,8 @@ public final class SimdConv {
         }
         float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(hw, coutG));
         SimdGemm.packWholeB(true, dOut, dOff, hw, hw, coutG, bp);   // op(B) = dOut^T, (outH outW, Cout/groups)
-        SimdGemm.sgemmPacked(false, kk, coutG, hw, 1f, null, 0, 0, aw, bp, coutG, 0, beta, dwt, dwtOff, coutG);
+        SimdGemm.sgemmPacked(Causal.NONE, false, kk, coutG, hw, 1f, null, 0, 0, aw, bp, coutG, 0, beta, dwt, dwtOff,
+                coutG);
     }
 
     /** dst (rows, cols) = src^T, src being (cols, rows) at srcOff: a transposed weight gradient into place. */

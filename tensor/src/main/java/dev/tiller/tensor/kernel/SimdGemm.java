@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * SIMD GEMM, single-threaded; {@link Gemm} splits C into tiles across threads. Twin: RefGemm (same signature and
@@ -16,7 +17,8 @@ import java.nio.ByteOrder;
  * A micro-panel and one B micro-panel from the packed float[] buffers. An A micro-panel keeps its MR rows whole
  * (kc floats each, one after another), so packing row-major A is a copy per row; the kernel broadcasts from MR
  * sequential streams. {@link #sgemm} packs op(B) itself; {@link #sgemmPacked} runs on an op(B) that
- * {@link #packWholeB} packed once for several callers (Gemm shares it across its tiles).
+ * {@link #packWholeB} packed once for several callers (Gemm shares it across its tiles). Both run each K block
+ * through {@link #blockProduct}.
  *
  * <p>Summation order. With alpha == 1 and beta 0 or 1 (nearly every call: plain products, and accumulation into C
  * with beta 1), C(i, j) is one fma chain over k = 0, 1, ..., k - 1 that starts from 0 (beta 0) or from C(i, j)
@@ -26,16 +28,12 @@ import java.nio.ByteOrder;
  * on k, alpha and beta, never on where (i, j) sits in a tile, so any tiling of C by the caller gives the same bits.
  *
  * <p>JIT: each method here must compile on its own; the launcher and Surefire pass
- * {@code -XX:CompileCommand=dontinline,dev.tiller.tensor.kernel.SimdGemm::*}. Since the 4 x 16 tile made the
- * microkernel small enough to inline into sgemm (with stage and writeBack when their call sites were hot), the
- * combined compilation sometimes passed C2's node cutoff and the microkernel's vector calls went unintrinsified:
- * in about 1 run in 5 a convnet step took 1 s and allocated 10 GB instead of 0.16 s and 0.2 MB, and a 1024 product
- * ran at 36 instead of 60 GFLOP/s. With the rule, 5 of 5 convnet and 3 of 3 matmul runs were normal, but the same
- * failure went on in about 1 convnet run in 3 (6 of 19). PrintInlining of such a run showed kernel4's spill stores
- * failing to intrinsify after C2 had resolved the vector's length() and vspecies() to Float128Vector's: SimdReduce
- * then loaded half-width float vectors, and the Vector API's shared FloatVector methods carry one type profile for
- * every caller. With one float species everywhere (VectorApiConfinementTest checks it), 9 of 9 runs were normal.
- * Results are the same either way.
+ * {@code -XX:CompileCommand=dontinline,dev.tiller.tensor.kernel.SimdGemm::*}. A microkernel inlined into its caller
+ * can push the combined compilation past C2's node limit, and then the Vector API's calls in it go unintrinsified
+ * (every vector boxed, the product several times slower, at random from run to run). For the same reason the code
+ * uses one float species everywhere (VectorApiConfinementTest checks it): C2 keeps one type profile per shared
+ * FloatVector method, and a second species in that profile defeats intrinsification. Results are the same either
+ * way.
  *
  * <p>Packing buffers belong to the calling thread (a ThreadLocal, allocated once per thread), so a call allocates
  * nothing after warm-up. Tiny problems skip packing and use a direct fma loop.
@@ -47,39 +45,75 @@ public final class SimdGemm {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /**
-     * Rows of the register tile: MR * 2 accumulators + 2 B vectors + broadcasts. With 256-bit vectors (16 ymm
-     * registers) MR is 4: measured on Zen 1 (one core, the microkernel alone on packed panels in cache), 4 x 16 ran
-     * 10-15% faster than 6 x 16 (whose 12 accumulators, 2 B vectors and C2's three live broadcasts overflow the
-     * registers, so one accumulator went through the stack every step), 5 x 16, 4 x 24 and 8 x 8. With 512-bit
-     * vectors (32 zmm registers, two FMA ports on Intel) 8 accumulators do not cover 2 ports x 4 cycles of FMA
-     * latency with any slack: MR is 8 there (8 x 32, 16 accumulators). -Dtiller.gemm.mr=4 or 8 overrides it (tests run
-     * the 8-row kernel on 256-bit machines that way). kernel4 and kernel8 are the two written-out microkernels.
+     * Rows of the register tile: MR * 2 accumulators, 2 B vectors and the broadcasts must fit the vector registers
+     * with the accumulators covering the FMA latency. 256-bit vectors (16 registers): MR = 4, since a fifth row
+     * pushes an accumulator through the stack every step. 512-bit vectors (32 registers): MR = 8, since 8
+     * accumulators cannot keep two FMA pipes busy over their latency. -Dtiller.gemm.mr=4 or 8 overrides it (the
+     * tests run the 8-row kernel on 256-bit machines that way). kernel4 and kernel8 are the two microkernels.
      */
     static final int MR = rows(Integer.getInteger("tiller.gemm.mr", L >= 16 ? 8 : 4));
     /** Columns of the register tile: two vectors (16 floats with AVX2, 32 with AVX-512). */
     static final int NR = 2 * L;
-    /** Depth of a packed block: an A micro-panel (MR x KC, 4 KiB) plus a B micro-panel (KC x NR, 16 KiB) fit L1. */
-    static final int KC = 256;
-    /** Rows of a packed A block: MC x KC floats = 144 KiB, resident in a 512 KiB L2 next to the B block. */
-    static final int MC = 144;
+    /**
+     * Depth of a packed block. Each K block after the first reloads every tile of C, long evicted by then, so the
+     * products of a model's layers (k up to 1024) run as one block and never reload C, and deeper ones amortize it
+     * over more fma steps; the B micro-panel (KC x NR) then streams from L2, which keeps up since each of its loads
+     * feeds MR * 2 fmas. Changing it changes the bits of products with alpha != 1 or beta outside {0, 1} and
+     * k > KC (the class comment's order), and the packed layouts SimdConv writes.
+     */
+    static final int KC = 1024;
+    /** Per-core L2 in bytes, as the OS reports it ({@link CacheSizes}). */
+    private static final long L2 = CacheSizes.l2Bytes();
+    /**
+     * Rows of a packed A block: MC x KC floats take 3/8 of the core's L2 (1 MiB: 96 rows), so the block stays
+     * resident while B micro-panels and C tiles pass through the rest. A multiple of MR, 24 to 384 rows.
+     */
+    static final int MC = Math.clamp(L2 * 3 / 8 / ((long) KC * Float.BYTES) / 8 * 8, 24, 384);
     /** Depths of a transposed op(A) packed together: one cache line of a packed row. */
     static final int TP = 16;
     /**
-     * Columns of a packed B block: KC x NC floats = 512 KiB, streamed from L2 / L3 one (KC, NR) micro-panel at a time
-     * (each stays in L1 while the MC / MR micro-panels of A pass over it). A multiple of NR.
+     * Columns of a packed B block: KC x NC floats = 2 MiB, streamed from L2 / L3 one (KC, NR) micro-panel at a time
+     * while the MC / MR micro-panels of A pass over it. A multiple of NR.
      */
     static final int NC = 512 / NR * NR;
     /** Below this many multiply-adds (m * n * k) packing costs more than it saves: direct loop. */
     static final long SMALL = 4096;
 
-    /** Per-thread packing buffers; sized once for the largest block. */
+    /** Per-thread packing buffers, sized once for the largest block, and the settings of the current K block. */
     private static final class Workspace {
         final float[] a = new float[MC * KC];       // packed op(A) block: (MC / MR) micro-panels of (KC, MR)
         final float[] b = new float[KC * NC];       // packed op(B) block: (NC / NR) micro-panels of (KC, NR)
         final float[] tile = new float[MR * NR];    // spilled accumulators, before the write-back to C
         /** A column of op(B), or TP rows of a transposed op(A) (each mc long), unscattered. */
         final float[] line = new float[Math.max(KC, TP * MC)];
-        final float[] scal = new float[2];          // alpha and beta for the microkernel's write-back
+        /**
+         * alpha and the current K block's beta, for the microkernel's write-back. An array, read after the loop:
+         * passed as float arguments they stay live in vector registers through the loop, and C2 spills an
+         * accumulator on every step instead.
+         */
+        final float[] scal = new float[2];
+        private float beta;
+        /** alpha 1 and beta 0 or 1: C(i, j) is one fma chain over all of k. */
+        boolean chain;
+        /** This K block's accumulators start from C's tile (a chain going on from C). */
+        boolean load;
+        /** A full tile may go from the registers straight to C (nothing of C left to add). */
+        boolean direct;
+
+        /** Starts a product C = alpha * op(A) op(B) + beta * C. */
+        void product(float alpha, float beta) {
+            this.beta = beta;
+            chain = alpha == 1f && (beta == 0f || beta == 1f);
+            scal[0] = alpha;
+        }
+
+        /** Sets load, direct and scal[1] for the K block at depth pc: later blocks accumulate into C. */
+        void kBlock(int pc) {
+            float betaBlock = pc == 0 ? beta : 1f;
+            load = chain && betaBlock == 1f;
+            scal[1] = load ? 0f : betaBlock;         // C already in the sums: not added again
+            direct = beta == 0f || load;
+        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -110,39 +144,14 @@ public final class SimdGemm {
             return;
         }
         Workspace ws = WORKSPACE.get();
-        float[] ap = ws.a;
-        float[] bp = ws.b;
-        boolean chain = alpha == 1f && (beta == 0f || beta == 1f);
-        float[] scal = ws.scal;
-        scal[0] = alpha;
+        ws.product(alpha, beta);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                float betaBlock = pc == 0 ? beta : 1f;      // later K blocks accumulate into C
-                boolean load = chain && betaBlock == 1f;    // the chain goes on from C's values
-                scal[1] = load ? 0f : betaBlock;            // C already in the sums: not added again
-                boolean direct = beta == 0f || load;        // full tiles go from registers straight to C
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, ws.line);
-                for (int ic = 0; ic < m; ic += MC) {
-                    int mc = Math.min(MC, m - ic);
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, 0, ws.line);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bBase = jr * kc;                 // micro-panel jr / NR starts at (jr / NR) * kc * NR
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
-                            if (MR == 4) {
-                                kernel4(kc, kc, ap, ir * kc, bp, bBase, scal, load, direct, c, cTile, ldc, mr, nr,
-                                        ws.tile);
-                            } else {
-                                tile8(kc, kc, ap, ir * kc, bp, bBase, scal, chain, load, direct, c, cTile, ldc, mr,
-                                        nr, ws.tile);
-                            }
-                        }
-                    }
-                }
+                ws.kBlock(pc);
+                packB(transB, b, bOff, ldb, pc, kc, jc, nc, ws.b, 0, ws.line);
+                blockProduct(ws, Causal.NONE, transA, m, nc, pc, kc, a, aOff, lda, null, ws.b, 0, c, cOff + jc, ldc);
             }
         }
     }
@@ -178,34 +187,20 @@ public final class SimdGemm {
 
     /**
      * C(0..m, 0..n) = alpha * op(A) Bw(:, j0..j0+n) + beta * C, where Bw is an op(B) of nb columns that
-     * {@link #packWholeB} packed whole into bp, and j0 is a multiple of NR. Same contract, summation order and bits
-     * as {@link #sgemm}; only op(A) is packed here, once per (MC x KC) block, since op(B) already is. Many row
-     * ranges of one product can run on one packed op(B), which sgemm would pack again for each.
+     * {@link #packWholeB} packed whole into bp, and j0 is a multiple of NR. op(A) comes packed whole in aw by
+     * {@link #packWholeA} (all m rows), or, with aw null, from a, packed here once per (MC x KC) block. Same
+     * contract, summation order and bits as {@link #sgemm}; many row ranges of one product can run on one packed
+     * op(B), which sgemm would pack again for each.
+     *
+     * <p>causal (see {@link Causal}; row i and column j counted from this call's C(0, 0), so j0 must be 0 unless
+     * causal is NONE) skips work for one of attention's triangular products. LOWER_C skips the tiles wholly above
+     * the diagonal, leaving that part of C as it was. LOWER_A and UPPER_A shorten each row tile's K range to the p
+     * where its rows of op(A) may be non-zero: the skipped terms are exact zeros times op(B), so finite inputs give
+     * the same bits as the full product.
      */
-    static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
-                            float[] bp, int nb, int j0, float beta, MemorySegment c, long cOff, int ldc) {
-        sgemmPacked(transA, m, n, k, alpha, a, aOff, lda, null, bp, nb, j0, beta, c, cOff, ldc);
-    }
-
-    /**
-     * {@link #sgemmPacked} with op(A) already packed whole into aw by {@link #packWholeA} (all m rows), or aw null to
-     * pack op(A) from a here. Same order and bits either way.
-     */
-    static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
-                            float[] aw, float[] bp, int nb, int j0, float beta, MemorySegment c, long cOff, int ldc) {
-        sgemmPacked(transA, m, n, k, alpha, a, aOff, lda, aw, bp, nb, j0, beta, c, cOff, ldc, Gemm.Causal.NONE);
-    }
-
-    /**
-     * {@link #sgemmPacked} for one of causal attention's triangular products (see {@link Gemm.Causal}; row i and
-     * column j counted from this call's C(0, 0), so j0 must be 0 unless causal is NONE). LOWER_C skips the tiles
-     * wholly above the diagonal, leaving that part of C as it was. LOWER_A and UPPER_A shorten each row tile's K
-     * range to the p where its rows of op(A) may be non-zero: the skipped terms are exact zeros times op(B), so
-     * finite inputs give the same bits as the full product.
-     */
-    static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
-                            float[] aw, float[] bp, int nb, int j0, float beta, MemorySegment c, long cOff, int ldc,
-                            Gemm.Causal causal) {
+    static void sgemmPacked(Causal causal, boolean transA, int m, int n, int k, float alpha, MemorySegment a,
+                            long aOff, int lda, float[] aw, float[] bp, int nb, int j0, float beta, MemorySegment c,
+                            long cOff, int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -214,75 +209,74 @@ public final class SimdGemm {
             return;
         }
         Workspace ws = WORKSPACE.get();
-        float[] ap = aw == null ? ws.a : aw;
-        int mPad = paddedRows(m);
+        ws.product(alpha, beta);
         int nPad = paddedColumns(nb);
-        boolean chain = alpha == 1f && (beta == 0f || beta == 1f);
-        float[] scal = ws.scal;
-        scal[0] = alpha;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
-            float betaBlock = pc == 0 ? beta : 1f;
-            boolean load = chain && betaBlock == 1f;
-            scal[1] = load ? 0f : betaBlock;
-            boolean direct = beta == 0f || load;
-            int block = pc * nPad + j0 * kc;
-            for (int ic = 0; ic < m; ic += MC) {
-                int mc = Math.min(MC, m - ic);
-                int aBlock = 0;
-                if (aw == null) {
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, 0, ws.line);
-                } else {
-                    aBlock = pc * mPad + ic * kc;
-                }
-                for (int jr = 0; jr < n; jr += NR) {
-                    int nr = Math.min(NR, n - jr);
-                    int bBase = block + jr * kc;
-                    // LOWER_C: from the first row tile whose last row, ic + ir + MR - 1, reaches column jr (ic and jr
-                    // are multiples of MR, so that is ir = jr - ic)
-                    int ir0 = causal == Gemm.Causal.LOWER_C ? Math.max(0, jr - ic) : 0;
-                    for (int ir = ir0; ir < mc; ir += MR) {
-                        int mr = Math.min(MR, mc - ir);
-                        int p0 = 0;
-                        int len = kc;
-                        if (causal == Gemm.Causal.LOWER_A) {
-                            len = Math.clamp(ic + ir + mr - pc, 0, kc);    // p <= the tile's last row
-                        } else if (causal == Gemm.Causal.UPPER_A) {
-                            p0 = Math.clamp(ic + ir - pc, 0, kc);          // p >= the tile's first row
-                            len = kc - p0;
-                        }
-                        long cTile = cOff + (long) (ic + ir) * ldc + jr;
-                        int aPanel = aBlock + ir * kc + p0;
-                        int bPanel = bBase + p0 * NR;
-                        if (MR == 4) {
-                            kernel4(len, kc, ap, aPanel, bp, bPanel, scal, load, direct, c, cTile, ldc, mr, nr,
-                                    ws.tile);
-                        } else {
-                            tile8(len, kc, ap, aPanel, bp, bPanel, scal, chain, load, direct, c, cTile, ldc, mr, nr,
-                                    ws.tile);
-                        }
+            ws.kBlock(pc);
+            blockProduct(ws, causal, transA, m, n, pc, kc, a, aOff, lda, aw, bp, pc * nPad + j0 * kc, c, cOff, ldc);
+        }
+    }
+
+    /**
+     * One K block of a product, after ws.kBlock(pc): C(0..m, 0..n) takes the terms p in [pc, pc + kc) of op(A)
+     * times the packed op(B) block at bBlock of bp (micro-panel jr / NR at bBlock + jr * kc). op(A) is packed here
+     * per (MC x KC) block from a, or read from aw (packed whole by packWholeA; a, aOff and lda then unused). causal
+     * as in {@link #sgemmPacked}.
+     */
+    private static void blockProduct(Workspace ws, Causal causal, boolean transA, int m, int n, int pc, int kc,
+                                     MemorySegment a, long aOff, int lda, float[] aw, float[] bp, int bBlock,
+                                     MemorySegment c, long cOff, int ldc) {
+        float[] ap = aw == null ? ws.a : aw;
+        int mPad = paddedRows(m);
+        for (int ic = 0; ic < m; ic += MC) {
+            int mc = Math.min(MC, m - ic);
+            int aBlock = 0;
+            if (aw == null) {
+                packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, 0, ws.line);
+            } else {
+                aBlock = pc * mPad + ic * kc;
+            }
+            for (int jr = 0; jr < n; jr += NR) {
+                int nr = Math.min(NR, n - jr);
+                int bPanel = bBlock + jr * kc;
+                // LOWER_C: from the first row tile whose last row, ic + ir + MR - 1, reaches column jr (ic and jr are
+                // multiples of MR, so that is ir = jr - ic)
+                int ir0 = causal == Causal.LOWER_C ? Math.max(0, jr - ic) : 0;
+                for (int ir = ir0; ir < mc; ir += MR) {
+                    int mr = Math.min(MR, mc - ir);
+                    int p0 = 0;
+                    int len = kc;
+                    if (causal == Causal.LOWER_A) {
+                        len = Math.clamp(ic + ir + mr - pc, 0, kc);    // p <= the tile's last row
+                    } else if (causal == Causal.UPPER_A) {
+                        p0 = Math.clamp(ic + ir - pc, 0, kc);          // p >= the tile's first row
+                        len = kc - p0;
                     }
+                    tile(ws, len, kc, ap, aBlock + ir * kc + p0, bp, bPanel + p0 * NR, c,
+                            cOff + (long) (ic + ir) * ldc + jr, ldc, mr, nr);
                 }
             }
         }
     }
 
     /**
-     * One 8 x NR tile of C (MR = 8; kernel4's arguments): kernel8 for a full tile in an fma chain (chain: alpha 1
-     * and beta 0 or 1), two kernel4 calls for the rest. (With MR = 4 callers call kernel4 directly: a call through
-     * here cost the 1024 product a few percent on Zen 1.)
+     * One mr x nr tile of C (mr <= MR, nr <= NR) over len depths of its packed panels (kernel4's arguments, with the
+     * K block's settings from ws): the one place that picks the microkernel. kernel8 takes a full 8-row tile in an
+     * fma chain (ws.chain and ws.direct); everything else runs as kernel4 calls of up to 4 rows, which give each
+     * element the same chain.
      */
-    private static void tile8(int len, int stride, float[] ap, int aBase, float[] bp, int bBase, float[] scal,
-                              boolean chain, boolean load, boolean direct, MemorySegment c, long cTile, int ldc,
-                              int mr, int nr, float[] tile) {
-        if (mr == 8 && nr == NR && chain && direct) {
-            kernel8(len, stride, ap, aBase, bp, bBase, load, c, cTile, ldc);
-        } else {
-            kernel4(len, stride, ap, aBase, bp, bBase, scal, load, direct, c, cTile, ldc, Math.min(4, mr), nr, tile);
-            if (mr > 4) {
-                kernel4(len, stride, ap, aBase + 4 * stride, bp, bBase, scal, load, direct, c, cTile + 4L * ldc, ldc,
-                        mr - 4, nr, tile);
-            }
+    private static void tile(Workspace ws, int len, int stride, float[] ap, int aBase, float[] bp, int bBase,
+                             MemorySegment c, long cTile, int ldc, int mr, int nr) {
+        if (MR == 8 && mr == 8 && nr == NR && ws.chain && ws.direct) {
+            kernel8(len, stride, ap, aBase, bp, bBase, ws.load, c, cTile, ldc);
+            return;
+        }
+        kernel4(len, stride, ap, aBase, bp, bBase, ws.scal, ws.load, ws.direct, c, cTile, ldc, Math.min(4, mr), nr,
+                ws.tile);
+        if (mr > 4) {
+            kernel4(len, stride, ap, aBase + 4 * stride, bp, bBase, ws.scal, ws.load, ws.direct, c, cTile + 4L * ldc,
+                    ldc, mr - 4, nr, ws.tile);
         }
     }
 
@@ -291,19 +285,15 @@ public final class SimdGemm {
      * micro-panel (stride floats apart, from aBase) and one packed B micro-panel (NR floats a p, from bBase), then
      * C(0..mr, 0..nr) = alpha * acc + beta * C (beta == 0: C ignored), mr <= 4.
      * With load (alpha == 1), acc starts from C's tile instead of 0 and C = acc. alpha = scal[0], beta = scal[1].
-     * direct: a full tile may be stored from the registers (beta == 0).
-     *
-     * <p>NOTE: alpha and beta arrive in an array, read only after the loop: passed as float arguments they stayed
-     * live in vector registers through the loop, and C2 spilled an accumulator to the stack on every step instead.
+     * direct: a full tile may be stored from the registers (beta == 0). alpha and beta arrive in an array, read
+     * only after the loop (Workspace.scal says why).
      */
     private static void kernel4(int len, int stride, float[] ap, int aBase, float[] bp, int bBase, float[] scal,
                                 boolean load, boolean direct, MemorySegment c, long cTile, int ldc, int mr, int nr,
                                 float[] tile) {
-        // The accumulators start from C's tile (load) or from zeros. A full tile loads C straight into them; zeros
-        // and edge tiles come through the tile array. (Zero vectors instead, or loads from a constant zero tile
-        // that skip stage(), made the 1024 product 10-25% slower: C2 laid out the loop's registers differently.)
-        // (A separate stage() for full tiles too ran its loads as the Vector API's per-lane fallback: it is not hot
-        // enough per call for C2 to intrinsify them.)
+        // The accumulators start from C's tile (load) or from zeros. A full tile loads C straight into them, since
+        // loads in stage() are not hot enough per call for C2 to intrinsify; zeros and edge tiles come through the
+        // tile array, since zero vectors here make C2 lay out the loop's registers worse.
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (load && mr == 4 && nr == NR) {
             long row = cTile * Float.BYTES;
@@ -353,11 +343,10 @@ public final class SimdGemm {
         }
         float alpha = scal[0];
         if (mr == 4 && nr == NR && direct) {
-            // Full tile, C overwritten (or already in the sums): straight from the registers to C.
-            // NOTE: written out rather than through a helper taking vectors: C2 gave up inlining such a helper
-            // (NodeCountInliningCutoff) and boxed the accumulators, which made the kernel 10x slower. With the 6 x 16
-            // tile a second written-out copy for beta != 0 tipped the method over the same limit, so that case
-            // spills (load makes it rare: only alpha != 1 or beta outside {0, 1} and edge tiles spill).
+            // Full tile, C overwritten (or already in the sums): straight from the registers to C. Written out,
+            // not through a helper taking vectors, which C2 would not inline (node count) and whose arguments it
+            // would box. One such copy only: a second one, for beta != 0, would tip the method over the same limit,
+            // so that rare case (alpha != 1 or beta outside {0, 1}, and edge tiles) spills.
             long row = cTile * Float.BYTES;
             long step = (long) ldc * Float.BYTES;
             long half = (long) L * Float.BYTES;
@@ -389,11 +378,9 @@ public final class SimdGemm {
     /**
      * The 8 x NR microkernel for a full tile in an fma chain (alpha 1; C loaded into the sums, or beta 0): acc
      * starts from C's tile (load) or zeros, takes the same fma steps as kernel4, and goes straight to C. Everything
-     * else (edge tiles, other alpha and beta) runs as two kernel4 calls, which give each element the same chain.
-     *
-     * <p>NOTE: kept this small on purpose. A first version with kernel4's staged and spilled paths for 8 rows
-     * made C2 stop inlining the Vector API's calls into it (too much code), and on a 512-bit machine the product
-     * ran at 1 GFLOP/s instead of 100+, every vector boxed.
+     * else (edge tiles, other alpha and beta) runs as two kernel4 calls (see tile), which give each element the
+     * same chain. It has no staged or spilled paths: with them, the method is too large for C2 to intrinsify the
+     * Vector API's calls in it, and every vector is boxed.
      */
     private static void kernel8(int len, int stride, float[] ap, int aBase, float[] bp, int bBase, boolean load,
                                 MemorySegment c, long cTile, int ldc) {
@@ -541,8 +528,8 @@ public final class SimdGemm {
         if (transA) {
             // A(i, p) at aOff + p * lda + i: the block's mc values of one p are adjacent. Bulk-copy TP such lines
             // (one copy per p instead of one checked segment read per element), then write each packed row's TP
-            // values together. (One p at a time wrote a float per row kc floats apart: at kc = 256 those 1 KiB
-            // strides share 4 of L1's 64 sets, so the rows evicted each other and every store missed.)
+            // values together: one p at a time would write a float per row kc floats apart, and at a power-of-two
+            // kc those strides share a few L1 sets, so the rows evict each other.
             for (int p0 = 0; p0 < kc; p0 += TP) {
                 int pn = Math.min(TP, kc - p0);
                 for (int q = 0; q < pn; q++) {
@@ -567,7 +554,7 @@ public final class SimdGemm {
                 copyRow(a, aOff + (long) (ic + i) * lda + pc, ap, dst0 + i * kc, kc);
             }
         }
-        java.util.Arrays.fill(ap, dst0 + mc * kc, dst0 + paddedRows(mc) * kc, 0f);
+        Arrays.fill(ap, dst0 + mc * kc, dst0 + paddedRows(mc) * kc, 0f);
     }
 
     /** Floats of op(A) (m x k) packed whole by {@link #packWholeA}: m padded to a multiple of MR. */
@@ -598,8 +585,9 @@ public final class SimdGemm {
 
     /**
      * dst[dOff + j] = src[sOff + j] for j in [0, n) (elements), in vectors; a tail of a row at least one vector long
-     * is one more vector ending at n. For the short rows of conv weights and small products, MemorySegment.copy's
-     * fixed cost per call was a visible part of packing. (SimdConv copies image rows with it too.)
+     * is one more vector ending at n. For the short rows of conv weights and small products, where
+     * MemorySegment.copy's fixed cost per call would be a visible part of packing (SimdConv copies image rows with it
+     * too).
      */
     static void copyRow(MemorySegment src, long sOff, float[] dst, int dOff, int n) {
         int j = 0;

@@ -5,8 +5,8 @@ import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.kernel.Causal;
 import dev.tiller.tensor.kernel.Gemm;
-import dev.tiller.tensor.kernel.Gemm.Causal;
 import dev.tiller.tensor.kernel.RowKernels;
 
 import java.lang.foreign.MemorySegment;

@@ -149,16 +149,16 @@ class GemmTwinTest {
     /**
      * Gemm.sgemmCausal against the full product: LOWER_A and UPPER_A (op(A) zero past or before the diagonal) give
      * the same bits everywhere; LOWER_C the same bits on and below the diagonal, and above it either C's old value
-     * or the full product's. Shapes cross MC (144 rows) and KC (256) so the diagonal meets later blocks.
+     * or the full product's. Shapes cross MC and KC so the diagonal meets later blocks.
      */
     private static void checkCausal(int m, int n, int k, long seed) {
-        for (Gemm.Causal causal : Gemm.Causal.values()) {
+        for (Causal causal : Causal.values()) {
             try (Arena arena = Arena.ofShared()) {
                 Problem p = problem(arena, m, n, k, seed);
-                if (causal == Gemm.Causal.LOWER_A || causal == Gemm.Causal.UPPER_A) {
+                if (causal == Causal.LOWER_A || causal == Causal.UPPER_A) {
                     for (int i = 0; i < m; i++) {
                         for (int q = 0; q < k; q++) {
-                            if (causal == Gemm.Causal.LOWER_A ? q > i : q < i) {
+                            if (causal == Causal.LOWER_A ? q > i : q < i) {
                                 p.a.setAtIndex(F32, p.aOff + (p.transA ? (long) q * p.lda + i : (long) i * p.lda + q),
                                         0f);
                             }
@@ -176,7 +176,7 @@ class GemmTwinTest {
                     boolean above = rel >= 0 && rel / p.ldc < m && rel % p.ldc < n && rel % p.ldc > rel / p.ldc;
                     int g = Float.floatToRawIntBits(got.getAtIndex(F32, at));
                     int f = Float.floatToRawIntBits(full.getAtIndex(F32, at));
-                    if (g != f && !(causal == Gemm.Causal.LOWER_C && above
+                    if (g != f && !(causal == Causal.LOWER_C && above
                             && g == Float.floatToRawIntBits(p.c0.getAtIndex(F32, at)))) {
                         fail(causal + " " + describe(p) + ": element " + at + " = " + Float.intBitsToFloat(g)
                                 + ", full product " + Float.intBitsToFloat(f));
@@ -189,7 +189,8 @@ class GemmTwinTest {
     @Test
     void causalProductsMatchTheFullProductWhereTheyCompute() {
         // Attention's shapes (T = 128, head size 64), then shapes past MC, KC and the small-product cut-off.
-        int[][] shapes = {{128, 128, 64}, {128, 64, 128}, {150, 150, 150}, {300, 70, 300}, {37, 290, 5}, {9, 9, 9}};
+        int[][] shapes = {{128, 128, 64}, {128, 64, 128}, {150, 150, 150}, {300, 70, 300}, {37, 290, 5}, {9, 9, 9},
+                {SimdGemm.MC + 9, 70, SimdGemm.KC + 50}, {SimdGemm.KC + 50, SimdGemm.MC + 9, 40}};
         for (int s = 0; s < shapes.length; s++) {
             checkCausal(shapes[s][0], shapes[s][1], shapes[s][2], 700 + s);
         }
@@ -210,9 +211,10 @@ class GemmTwinTest {
 
     @Test
     void simdGemmMatchesReferenceAcrossBlocks() {
-        // Crosses KC = 256 (k = 513: blocks 256 + 256 + 1), MC = 144, NC and the Gemm tile grid.
+        // Crosses KC (up to blocks KC + KC + 1), MC, NR and the Gemm tile grid.
         qt().withFixedSeed(7L).withExamples(3)
-                .forAll(integers().between(250, 300), integers().between(250, 260), integers().between(257, 513),
+                .forAll(integers().between(SimdGemm.MC + 1, SimdGemm.MC + 60), integers().between(250, 260),
+                        integers().between(SimdGemm.KC + 1, 2 * SimdGemm.KC + 1),
                         longs().between(0, Long.MAX_VALUE / 2))
                 .checkAssert(GemmTwinTest::checkTwin);
     }
@@ -231,7 +233,7 @@ class GemmTwinTest {
     void gemmIsBitwiseIdenticalForOneTwoAndFourThreads() {
         int m = 257;
         int n = 300;
-        int k = 513;
+        int k = SimdGemm.KC + 1;           // two K blocks: alpha 0.5 and beta 1 add them through C
         int old = Parallel.threads();
         try (Arena arena = Arena.ofShared()) {
             for (int combo = 0; combo < 4; combo++) {
