@@ -6,6 +6,8 @@ import dev.tiller.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.security.CodeSource;
+import java.util.Objects;
 
 /**
  * Anomaly mode: when on, the first op whose forward or backward produces a NaN or an infinity raises
@@ -36,8 +38,8 @@ public final class Anomaly {
     }
 
     private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
-    private static final java.security.CodeSource ENGINE = Anomaly.class.getProtectionDomain().getCodeSource();
-    private static final java.security.CodeSource TENSOR = Tensor.class.getProtectionDomain().getCodeSource();
+    private static final CodeSource ENGINE = Anomaly.class.getProtectionDomain().getCodeSource();
+    private static final CodeSource TENSOR = Tensor.class.getProtectionDomain().getCodeSource();
 
     /**
      * The first stack frame that is not engine code: the user's line. Engine frames are those loaded from the
@@ -46,8 +48,8 @@ public final class Anomaly {
     static String callerSite() {
         return WALKER.walk(frames -> frames
                 .filter(f -> {
-                    java.security.CodeSource cs = f.getDeclaringClass().getProtectionDomain().getCodeSource();
-                    return !java.util.Objects.equals(cs, ENGINE) && !java.util.Objects.equals(cs, TENSOR);
+                    CodeSource cs = f.getDeclaringClass().getProtectionDomain().getCodeSource();
+                    return !Objects.equals(cs, ENGINE) && !Objects.equals(cs, TENSOR);
                 })
                 .findFirst()
                 .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":"

@@ -6,6 +6,10 @@ import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.op.Binary;
 import dev.tiller.tensor.op.Unary;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Locale;
+
 /**
  * Element-wise ops. Binary ops broadcast (NumPy rules); their raw gradients have the broadcast shape and the engine
  * reduces them to each operand's shape. Kink conventions: relu'(0) = 0; clamp passes the gradient at the bounds;
@@ -243,7 +247,7 @@ final class ElementwiseOps {
             return switch (fn) {
                 case GELU, GELU_TANH -> "gelu";
                 case LEAKY_RELU -> "leaky_relu";
-                default -> fn.name().toLowerCase(java.util.Locale.ROOT);
+                default -> fn.name().toLowerCase(Locale.ROOT);
             };
         }
 
@@ -326,10 +330,10 @@ final class ElementwiseOps {
             long n = in[0].numel();
             float keepScale = 1f / (1f - p);
             Tensor mask = Tensor.empty(DType.F32, shape);
-            java.lang.foreign.MemorySegment m = mask.segment();
+            MemorySegment m = mask.segment();
             for (long i = 0; i < n; i++) {
                 float u = Philox.uniform(seed, stream, counter + i);
-                m.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, u >= p ? keepScale : 0f);
+                m.setAtIndex(ValueLayout.JAVA_FLOAT, i, u >= p ? keepScale : 0f);
             }
             saved.keep(mask);
             return Binary.mul(in[0], mask);

@@ -34,7 +34,8 @@ final class LossOps {
         @Override
         public Tensor[] backward(Saved saved, Tensor dOut, boolean[] needsGrad) {
             Tensor y = saved.tensor(0);
-            return new Tensor[] {log ? Softmax.logSoftmaxBackward(y, dOut, dim) : Softmax.softmaxBackward(y, dOut, dim)};
+            Tensor dx = log ? Softmax.logSoftmaxBackward(y, dOut, dim) : Softmax.softmaxBackward(y, dOut, dim);
+            return new Tensor[] {dx};
         }
     }
 

@@ -6,6 +6,9 @@ import dev.tiller.tensor.op.Binary;
 import dev.tiller.tensor.op.Reduce;
 import dev.tiller.tensor.op.Unary;
 
+import java.util.Arrays;
+import java.util.Locale;
+
 /** Reductions over a set of dims (empty = all). Gradients broadcast dOut back over the reduced dims. */
 final class ReduceOps {
     private ReduceOps() {}
@@ -25,7 +28,7 @@ final class ReduceOps {
 
         @Override
         public String name() {
-            return kind.name().toLowerCase(java.util.Locale.ROOT);
+            return kind.name().toLowerCase(Locale.ROOT);
         }
 
         @Override
@@ -48,7 +51,7 @@ final class ReduceOps {
             }
             boolean[] reduced = new boolean[rank];
             if (dims.length == 0) {
-                java.util.Arrays.fill(reduced, true);
+                Arrays.fill(reduced, true);
             }
             for (int d : dims) {
                 reduced[Shape.axis(name(), d, rank)] = true;

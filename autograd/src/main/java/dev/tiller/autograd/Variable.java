@@ -102,8 +102,8 @@ public final class Variable {
      */
     public void useGradBuffer(Tensor buffer) {
         if (!Shape.same(buffer.shape(), value.shape())) {
-            throw new ShapeMismatchException("useGradBuffer", "a buffer shaped like the value " + Shape.str(value.shape()),
-                    Shape.str(buffer.shape()), null);
+            throw new ShapeMismatchException("useGradBuffer",
+                    "a buffer shaped like the value " + Shape.str(value.shape()), Shape.str(buffer.shape()), null);
         }
         this.grad = buffer;
         this.gradIsBuffer = true;

@@ -1,8 +1,11 @@
 package dev.tiller.autograd;
 
+import dev.tiller.tensor.Philox;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.op.Unary;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +37,7 @@ class GradCheckTest {
     private static void check(String op, Function<Variable[], Variable> f, double eps, boolean precise,
                               double tol, long seed, Tensor... inputs) {
         boolean[] diff = new boolean[inputs.length];
-        java.util.Arrays.fill(diff, true);
+        Arrays.fill(diff, true);
         GradCheck.Report r = GradCheck.check(f, inputs, diff, eps, precise, seed);
         assertTrue(r.maxError() <= tol, op + ": error " + r.maxError() + " > " + tol + " at " + r.worst());
     }
@@ -61,7 +64,7 @@ class GradCheckTest {
                 check("softplus", v -> F.softplus(v[0], 1.5f, 20f), 1e-2, true, tol, seed, x);
                 check("leaky_relu", v -> F.leakyRelu(v[0], 0.1f), 1e-2, false, tol, seed, x);
                 // clamp's kinks are at the bounds -1 and 1: x - 1 sits 0.05 or more from 0 for x = input + 1
-                Tensor nearBounds = dev.tiller.tensor.op.Unary.addScalar(input(seed, -1f, 1f, 0.05f, rows, cols), 1f);
+                Tensor nearBounds = Unary.addScalar(input(seed, -1f, 1f, 0.05f, rows, cols), 1f);
                 check("clamp", v -> F.clamp(v[0], -1f, 1f), 1e-2, false, tol, seed, nearBounds);
                 check("pow", v -> F.pow(v[0], 3f), 1e-2, true, tol, seed, x);
                 check("scale", v -> F.scale(v[0], -1.5f), 1e-2, false, tol, seed, x);
@@ -260,7 +263,7 @@ class GradCheckTest {
         float[] in = x.toFloatArray();
         int kept = 0;
         for (int i = 0; i < in.length; i++) {
-            boolean keep = dev.tiller.tensor.Philox.uniform(9, 4, 100 + i) >= 0.3f;
+            boolean keep = Philox.uniform(9, 4, 100 + i) >= 0.3f;
             assertTrue(keep ? Math.abs(out[i] - in[i] / 0.7f) <= 1e-6f * Math.abs(in[i] / 0.7f) : out[i] == 0f);
             kept += keep ? 1 : 0;
         }

@@ -29,7 +29,9 @@ import java.util.Map;
 public final class Muon extends AbstractOptimizer<MuonHyper, Muon.MuonState> {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
-    /** "momentum_buffer", the parameter's Newton-Schulz workspace and a scratch tensor for the orthogonalised update. */
+    /**
+     * "momentum_buffer", the parameter's Newton-Schulz workspace and a scratch tensor for the orthogonalised update.
+     */
     record MuonState(StateSlot buffer, NewtonSchulz newtonSchulz, Tensor scratch) {}
 
     public Muon(List<ParamGroup<MuonHyper>> groups, Map<String, StatePrecision> precisions, Allocator alloc,

@@ -111,7 +111,8 @@ class AdafactorTest {
     @Test
     void firstStepMovesEveryWeightByAlphaAgainstTheGradientSign() {
         qt().withFixedSeed(20261122L).withExamples(60)
-                .forAll(integers().between(1, 7), integers().between(1, 7), floats().between(1e-4f, 0.5f), longs().all())
+                .forAll(integers().between(1, 7), integers().between(1, 7), floats().between(1e-4f, 0.5f),
+                        longs().all())
                 .checkAssert((m, n, lr, seed) -> {
                     ParamRef w = param("w", seed, 0, m, n);
                     ParamRef v = param("v", seed, 1, n);

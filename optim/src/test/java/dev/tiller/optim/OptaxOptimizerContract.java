@@ -318,7 +318,8 @@ abstract class OptaxOptimizerContract<H extends Record> {
         }
         Map<String, Tensor> saved = snapshot(oa);
         assertFalse(bitwiseEqual(saved, snapshot(over(copy(a)))),
-                name() + ": five steps left the state where a fresh optimizer starts, so the round trip proves nothing");
+                name() + ": five steps left the state where a fresh optimizer starts,"
+                        + " so the round trip proves nothing");
         List<ParamRef> b = copy(a);
         Optimizer<H> ob = over(b);
         ob.loadState(saved, oa.stepCount());

@@ -1,5 +1,7 @@
 package dev.tiller.tensor;
 
+import java.util.Locale;
+
 /**
  * Element types a tensor can hold. Floating point compute happens in float32; bfloat16 and float16 are storage
  * formats converted on load and store (see {@link Precision}). Integer types hold indices and class targets; I8 holds
@@ -28,6 +30,6 @@ public enum DType {
 
     /** Lower-case short name used in messages and files: f32, bf16, f16, i32, i64. */
     public String shortName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tiller.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -38,7 +39,7 @@ public final class TestData {
     }
 
     /** A segment of n floats from (seed, stream 11) in [lo, hi). */
-    public static MemorySegment segment(java.lang.foreign.Arena arena, int n, long seed, float lo, float hi) {
+    public static MemorySegment segment(Arena arena, int n, long seed, float lo, float hi) {
         MemorySegment s = arena.allocate(Math.max(1, n) * 4L, 64);
         for (int i = 0; i < n; i++) {
             s.setAtIndex(ValueLayout.JAVA_FLOAT, i, lo + (hi - lo) * Philox.uniform(seed, 11, i));

@@ -18,7 +18,8 @@ class VectorApiConfinementTest {
     void onlyKernelsImportTheVectorApi() throws IOException {
         for (Path file : mainSources()) {
             String s = file.toString().replace('\\', '/');
-            boolean kernel = s.contains("/tensor/src/main/java/dev/tiller/tensor/kernel/") && !s.contains("/kernel/ref/");
+            boolean kernel = s.contains("/tensor/src/main/java/dev/tiller/tensor/kernel/")
+                    && !s.contains("/kernel/ref/");
             for (String line : Files.readAllLines(file)) {
                 if (line.startsWith("import jdk.incubator.vector") && !kernel) {
                     fail(file + " uses the Vector API outside tensor's kernel package: " + line);

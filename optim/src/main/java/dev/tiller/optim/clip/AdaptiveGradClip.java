@@ -23,8 +23,9 @@ import java.util.List;
  * most one dimension of size other than 1 (scalars, vectors, (1, n) rows) is one unit; rank 2 (in, out) and rank 3
  * (multi-head linear) reduce over axis 0, so each output column is a unit; rank 4 (HWIO conv kernels) reduces over
  * axes 0, 1, 2 and rank 5 (DHWIO) over 0..3; other ranks need explicit {@code axes}. NOTE: for rank 3 Optax's code
- * reduces axis 0 only, although its docstring says (0, 1, 2); the code is what the reference computes. With {@code axes} given, the norm reduces over those axes
- * (negative values count from the end) for every tensor, as Optax's {@code axis} argument.
+ * reduces axis 0 only, although its docstring says (0, 1, 2); the code is what the reference computes. With
+ * {@code axes} given, the norm reduces over those axes (negative values count from the end) for every tensor, as
+ * Optax's {@code axis} argument.
  * <p>
  * If any gradient is not finite, nothing is changed and the report says so. The report's norm is the global L2 norm
  * of the gradients before clipping and its scale the smallest unit multiplier.

@@ -2,8 +2,8 @@ package dev.tiller.optim.schedule;
 
 /**
  * PyTorch's {@code ReduceLROnPlateau} as an explicit-state {@link Plateau}. The reduced quantity starts at
- * {@code startValue}: the optimizer's lr for PyTorch's own behaviour ({@link #torch}), or 1 to use it as a multiplier on
- * top of another schedule ({@link #multiplier}).
+ * {@code startValue}: the optimizer's lr for PyTorch's own behaviour ({@link #torch}), or 1 to use it as a multiplier
+ * on top of another schedule ({@link #multiplier}).
  *
  * <p>Rule per {@code observe(metric)} (torch.optim.lr_scheduler, 2.11):
  * <ol>

@@ -132,7 +132,8 @@ class GlobalNormClipTest {
     @Test
     void clippedNormIsAtMostTheLimitAndDirectionIsKept() {
         qt().withFixedSeed(20261122L).withExamples(200)
-                .forAll(integers().between(1, 4), integers().between(1, 70), floats().between(0.01f, 10f), longs().all())
+                .forAll(integers().between(1, 4), integers().between(1, 70), floats().between(0.01f, 10f),
+                        longs().all())
                 .checkAssert((tensors, n, maxNorm, seed) -> {
                     List<ParamRef> ps = new ArrayList<>();
                     for (int i = 0; i < tensors; i++) {

@@ -1,6 +1,7 @@
 package dev.tiller.tensor.io;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -306,9 +307,9 @@ public final class Json {
             }
             b.append(']');
         } else if (v instanceof int[] a) {
-            b.append(java.util.Arrays.toString(a).replace(" ", ""));
+            b.append(Arrays.toString(a).replace(" ", ""));
         } else if (v instanceof long[] a) {
-            b.append(java.util.Arrays.toString(a).replace(" ", ""));
+            b.append(Arrays.toString(a).replace(" ", ""));
         } else {
             throw new IllegalArgumentException("Json.write: cannot write a " + v.getClass().getName());
         }

@@ -15,8 +15,9 @@ import java.nio.ByteOrder;
 /**
  * Fast pooling kernels: each window's bounds are clipped to the input once, so the inner loops carry no bounds
  * tests; sums are in float, in row-major window order. Pooling windows are short and strided, so plain loops beat
- * vectors here, except for the convnets' 2x2 / stride 2 max pool, whose data-dependent branches are worth lanes. Planes are dense (H, W) blocks, one per (n, c); a call handles planes [p0, p1) and the op layer
- * splits planes across threads. Twins with the same signatures and contracts: RefPool2d.
+ * vectors here, except for the convnets' 2x2 / stride 2 max pool, whose data-dependent branches are worth lanes.
+ * Planes are dense (H, W) blocks, one per (n, c); a call handles planes [p0, p1) and the op layer splits planes
+ * across threads. Twins with the same signatures and contracts: RefPool2d.
  */
 public final class Pool2d {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;

@@ -2,12 +2,12 @@ package dev.tiller.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Fast kernels of the im2col convolution: the unfold (im2col) and its adjoint (col2im), plus the bias broadcast and
@@ -167,7 +167,7 @@ public final class SimdConv {
         final int h = g.h(), w = g.w(), pH = g.pH(), pW = g.pW(), wp = w + 2 * pW, planeP = (h + 2 * pH) * wp;
         final int size = g.cinG() * planeP;
         float[] pad = PADDED.get(size);
-        java.util.Arrays.fill(pad, 0, size, 0f);
+        Arrays.fill(pad, 0, size, 0f);
         for (int c = 0; c < g.cinG(); c++) {
             for (int ih = 0; ih < h; ih++) {
                 SimdGemm.copyRow(x, xOff + ((long) c * h + ih) * w, pad, c * planeP + (ih + pH) * wp + pW, w);
@@ -231,7 +231,7 @@ public final class SimdConv {
             int lane = hw % nr;
             if (lane != 0) {                  // the last panel's columns past hw are zero
                 int at = row + (hw - lane) * kc + lane;
-                java.util.Arrays.fill(bp, at, at + nr - lane, 0f);
+                Arrays.fill(bp, at, at + nr - lane, 0f);
             }
         }
         SimdGemm.sgemmPacked(Causal.NONE, false, g.coutG(), hw, kk, 1f, w, wOff, kk, packedW, bp, hw, 0, beta, out,
@@ -297,7 +297,7 @@ public final class SimdConv {
                     left -= n;
                 }
             }
-            java.util.Arrays.fill(aw, block + kk * kc, block + mPad * kc, 0f);
+            Arrays.fill(aw, block + kk * kc, block + mPad * kc, 0f);
         }
         float[] bp = PACKED_COL.get((int) SimdGemm.wholeBSize(hw, coutG));
         SimdGemm.packWholeB(true, dOut, dOff, hw, hw, coutG, bp);   // op(B) = dOut^T, (outH outW, Cout/groups)

@@ -47,7 +47,9 @@ public final class SimdUnary {
      * the same, only slower, whenever C2 happens to inline a pass.
      */
     private static final int PASS_BLOCK = 512;
-    /** The passes' per-thread blocks of intermediates (two for kernels that keep two), instead of a new array a call. */
+    /**
+     * The passes' per-thread blocks of intermediates (two for kernels that keep two), instead of a new array a call.
+     */
     private static final ThreadScratch PASS_A = new ThreadScratch();
     private static final ThreadScratch PASS_B = new ThreadScratch();
 

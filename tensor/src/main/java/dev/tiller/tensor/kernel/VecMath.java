@@ -20,9 +20,9 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Accuracy (against StrictMath in double, 400,000 random floats per function over the whole useful range plus
  * special values, 256- and 128-bit species): measured worst errors exp 1.24, log 0.77, expm1 1.34, log1p 2.25 and
  * tanh 2.28 ulp. The stated bounds, which VecMathTest re-checks on 200,000 floats each, are exp, log and expm1
- * within 2 ulp, log1p and tanh within 3 ulp of the exact result for normal results. Special values follow StrictMath: NaN gives NaN, exp(-inf) = 0, exp(+inf) = +inf,
- * log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, log1p(-1) = -inf, expm1(-inf) = -1, tanh(+-inf) = +-1,
- * and -0 is kept by log1p, expm1 and tanh.
+ * within 2 ulp, log1p and tanh within 3 ulp of the exact result for normal results. Special values follow
+ * StrictMath: NaN gives NaN, exp(-inf) = 0, exp(+inf) = +inf, log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf,
+ * log1p(-1) = -inf, expm1(-inf) = -1, tanh(+-inf) = +-1, and -0 is kept by log1p, expm1 and tanh.
  */
 public final class VecMath {
     private VecMath() {}

@@ -25,7 +25,8 @@ class JsonTest {
 
     @Test
     void syntaxErrorsNameSourceLineAndColumn() {
-        Json.JsonException e = assertThrows(Json.JsonException.class, () -> Json.parse("{\n  \"a\": [1, 2,]\n}", "f.json"));
+        Json.JsonException e =
+                assertThrows(Json.JsonException.class, () -> Json.parse("{\n  \"a\": [1, 2,]\n}", "f.json"));
         assertTrue(e.getMessage().startsWith("f.json:2:"), e.getMessage());
         assertThrows(Json.JsonException.class, () -> Json.parse("[1] 2", "g"));
         assertThrows(Json.JsonException.class, () -> Json.parse("\"open", "g"));
@@ -40,8 +41,8 @@ class JsonTest {
         m.put("why", "z=3.4 > 3\t\"ok\"");
         m.put("nan", Double.NaN);
         String text = Json.write(m);
-        assertEquals("{\"step\":12,\"loss\":0.1,\"lr\":[3.0E-4,1.5E-4],\"why\":\"z=3.4 > 3\\t\\\"ok\\\"\",\"nan\":null}",
-                text);
+        assertEquals("{\"step\":12,\"loss\":0.1,\"lr\":[3.0E-4,1.5E-4],"
+                + "\"why\":\"z=3.4 > 3\\t\\\"ok\\\"\",\"nan\":null}", text);
         @SuppressWarnings("unchecked")
         Map<String, Object> back = (Map<String, Object>) Json.parse(text, "roundtrip");
         assertEquals(12.0, back.get("step"));

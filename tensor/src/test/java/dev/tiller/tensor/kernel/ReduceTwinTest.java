@@ -6,7 +6,9 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
@@ -69,11 +71,11 @@ class ReduceTwinTest {
                         MemorySegment x = UnaryTwinTest.uniform(arena, rows * ld + 3, seed, -8f, 8f);
                         double[] a = new double[cols];
                         double[] b = new double[cols];
-                        java.util.Arrays.fill(a, 0.25);
-                        java.util.Arrays.fill(b, 0.25);
+                        Arrays.fill(a, 0.25);
+                        Arrays.fill(b, 0.25);
                         SimdReduce.sumColumns(x, 3, rows, ld, cols, a);
                         RefReduce.sumColumns(x, 3, rows, ld, cols, b);
-                        org.junit.jupiter.api.Assertions.assertArrayEquals(b, a, 0.0);
+                        assertArrayEquals(b, a, 0.0);
                     }
                 });
     }

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
@@ -116,7 +117,7 @@ class VecMathTest {
         // lanes 2^24, 1, 1, ...: in lane order each 1 is lost to round-half-even (2^24 + 1 -> 2^24), so the sum is
         // exactly 2^24 whatever the lane count; a tree order would add the 1s together first and keep them
         float[] v = new float[S.length()];
-        java.util.Arrays.fill(v, 1f);
+        Arrays.fill(v, 1f);
         v[0] = 0x1p24f;
         assertEquals(0x1p24f, VecMath.sumLanes(FloatVector.fromArray(S, v, 0)));
     }

@@ -9,6 +9,8 @@ import dev.tiller.tensor.kernel.BinaryFn;
 import dev.tiller.tensor.kernel.ref.RefBinary;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.BinaryOperator;
 
 import static dev.tiller.tensor.TestData.bitwiseEqual;
@@ -25,7 +27,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 class BinaryOpTest {
     private static final BinaryFn[] FNS = BinaryFn.values();
 
-    private static final java.util.List<BinaryOperator<Tensor>> OPS = java.util.List.of(Binary::add, Binary::sub,
+    private static final List<BinaryOperator<Tensor>> OPS = List.of(Binary::add, Binary::sub,
             Binary::mul, Binary::div, Binary::pow, Binary::maximum, Binary::minimum, Binary::eq, Binary::ne, Binary::lt,
             Binary::le, Binary::gt, Binary::ge);               // in BinaryFn order
 
@@ -56,7 +58,7 @@ class BinaryOpTest {
                         double tol = 0.0;
                         if (!(Float.compare(want, got[p]) == 0 || Math.abs(want - got[p]) <= tol)) {
                             fail(f + " a=" + OpTestData.str(a) + " b=" + OpTestData.str(b) + " at "
-                                    + java.util.Arrays.toString(idx) + ": got " + got[p] + " want " + want);
+                                    + Arrays.toString(idx) + ": got " + got[p] + " want " + want);
                         }
                     }
                 });

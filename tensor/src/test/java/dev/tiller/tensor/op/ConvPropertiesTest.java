@@ -6,6 +6,8 @@ import dev.tiller.tensor.kernel.ConvGeometry;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 
+import java.math.BigInteger;
+
 import static dev.tiller.tensor.op.ConvReference.U;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +52,7 @@ class ConvPropertiesTest {
 
     /** The pick-th divisor of gcd(cin, cout) from the small end, or the gcd itself for pick 3. */
     private static int groups(int cin, int cout, int pick) {
-        int gcd = java.math.BigInteger.valueOf(cin).gcd(java.math.BigInteger.valueOf(cout)).intValue();
+        int gcd = BigInteger.valueOf(cin).gcd(BigInteger.valueOf(cout)).intValue();
         if (pick == 3) {
             return gcd;
         }
@@ -169,9 +171,9 @@ class ConvPropertiesTest {
 
     /**
      * The adjoint laws, independent of any reference: conv2d is linear in x and in w, and the backward passes are
-     * its adjoints, so <conv(x, w), g> = <x, backwardInput(g, w)> = <w, backwardWeight(g, x)>. Each side is a sum
-     * over all (x, w, g) triples; float rounding perturbs it by at most (k + 3) u T per side, where k is the
-     * per-element sum length of the convolution computed and T = <conv(|x|, |w|), |g|>.
+     * its adjoints, so {@code <conv(x, w), g> = <x, backwardInput(g, w)> = <w, backwardWeight(g, x)>}. Each side is
+     * a sum over all (x, w, g) triples; float rounding perturbs it by at most (k + 3) u T per side, where k is the
+     * per-element sum length of the convolution computed and {@code T = <conv(|x|, |w|), |g|>}.
      */
     @Test
     void backwardPassesAreAdjointsOfForward() {

@@ -1,10 +1,13 @@
 package dev.tiller.tensor.op;
 
 import dev.tiller.tensor.DType;
+import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.ShapeMismatchException;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.TestData;
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,7 +39,7 @@ class LinalgTest {
             int db = i - (rank - b3.rank()) >= 0 ? b3.dim(i - (rank - b3.rank())) : 1;
             batch[i] = Math.max(da, db);
         }
-        int[] full = java.util.Arrays.copyOf(batch, rank);
+        int[] full = Arrays.copyOf(batch, rank);
         full[rank - 2] = m;
         full[rank - 1] = k;
         Tensor ae = a3.expand(full);
@@ -46,7 +49,7 @@ class LinalgTest {
         float[] av = ae.toFloatArray();
         float[] bv = be.toFloatArray();
         float[] gv = got.toFloatArray();
-        int count = (int) dev.tiller.tensor.Shape.numel(batch);
+        int count = (int) Shape.numel(batch);
         assertEquals((long) count * m * n, gv.length, "result size");
         for (int q = 0; q < count; q++) {
             for (int i = 0; i < m; i++) {

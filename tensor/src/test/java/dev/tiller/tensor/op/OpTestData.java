@@ -4,6 +4,8 @@ import dev.tiller.tensor.Philox;
 import dev.tiller.tensor.Shape;
 import dev.tiller.tensor.Tensor;
 
+import java.util.Arrays;
+
 /** Random shapes and operand layouts (contiguous, transposed, strided, expanded) for the op-level properties. */
 final class OpTestData {
     /** Dim sizes that cross vector widths and chunk tails, plus the 0 and 1 corners. */
@@ -92,6 +94,6 @@ final class OpTestData {
     }
 
     static String str(Tensor t) {
-        return Shape.str(t.shape()) + " strides " + java.util.Arrays.toString(t.strides());
+        return Shape.str(t.shape()) + " strides " + Arrays.toString(t.strides());
     }
 }

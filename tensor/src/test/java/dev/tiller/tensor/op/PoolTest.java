@@ -139,7 +139,7 @@ class PoolTest {
 
     /**
      * Adjoint laws on random geometries: the pools are linear maps (max pooling with its indices fixed), so
-     * <pool(x), g> = <x, poolBackward(g)>. Both sides sum the same products; float rounding bounds the gap by
+     * {@code <pool(x), g> = <x, poolBackward(g)>}. Both sides sum the same products; float rounding bounds the gap by
      * (k + 2) u sum |x||g| per side, with k the largest window.
      */
     @Test

@@ -8,6 +8,7 @@ import dev.tiller.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 import static dev.tiller.tensor.TestData.bitwiseEqual;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -97,7 +98,7 @@ class ReduceOpTest {
         if (keep) {
             assertArrayEquals(outShape, Reduce.sum(x, dims, true).shape());
         } else {
-            assertEquals(r - (int) java.util.stream.IntStream.range(0, r).filter(d -> red[d]).count(),
+            assertEquals(r - (int) IntStream.range(0, r).filter(d -> red[d]).count(),
                     Reduce.mean(x, dims, false).rank());
         }
         for (int o = 0; o < outN; o++) {
@@ -258,7 +259,7 @@ class ReduceOpTest {
                 float[] c = Reduce.var(rows, new int[] {1}, 1, false).toFloatArray();
                 float[] d = Reduce.amax(rows, new int[] {0}, false).toFloatArray();
                 float[] e = Reduce.sumTo(rows.reshape(8, 5000, 3), new int[] {3}).toFloatArray();   // column path
-                d = java.util.Arrays.copyOf(d, d.length + e.length);
+                d = Arrays.copyOf(d, d.length + e.length);
                 System.arraycopy(e, 0, d, d.length - e.length, e.length);
                 float[] all = new float[a.length + b.length + c.length + d.length];
                 System.arraycopy(a, 0, all, 0, a.length);

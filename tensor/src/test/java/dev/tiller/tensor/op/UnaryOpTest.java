@@ -7,6 +7,7 @@ import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.kernel.ref.RefUnary;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
@@ -137,7 +138,7 @@ class UnaryOpTest {
         Tensor base = Tensor.uniform(8, 1, -4f, 4f, 33, 17);
         Tensor view = base.t();                                  // (17, 33), strided
         Tensor dense = view.contiguous();
-        for (UnaryOperator<Tensor> op : java.util.List.<UnaryOperator<Tensor>>of(Unary::exp, Unary::silu,
+        for (UnaryOperator<Tensor> op : List.<UnaryOperator<Tensor>>of(Unary::exp, Unary::silu,
                 t -> Unary.gelu(t, false), t -> Unary.softplus(t, 1f, 20f), t -> Unary.clamp(t, -1f, 1f))) {
             Tensor a = op.apply(view);
             Tensor b = op.apply(dense);
