@@ -2,6 +2,8 @@ package dev.tiller.bench;
 
 import dev.tiller.tensor.Parallel;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -51,7 +53,8 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("jmh")) {
-            org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+            String[] jmhArgs = Arrays.copyOfRange(args, 1, args.length);
+            org.openjdk.jmh.Main.main(jmhArgs);   // qualified: JMH's Main, not this class
             return;
         }
         List<String> names = new ArrayList<>(Arrays.asList(args));
@@ -87,7 +90,7 @@ public final class Main {
      */
     static void settle() {
         System.gc();
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.tiller.bench;
 
+import com.sun.management.ThreadMXBean;
 import dev.tiller.autograd.OpTimes;
 
 import java.lang.management.CompilationMXBean;
@@ -81,7 +82,7 @@ final class StepTimer {
 
     static Result time(Step step, int warm, int n) {
         warmUp(step::run, warm, MIN_WARMUP_SECONDS, QUIET_STEPS, QUIET_SECONDS, MAX_WARMUP_SECONDS);
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long heap0 = mx.getTotalThreadAllocatedBytes();
         long off0 = step.offHeapReserved();
         double[] t = new double[n];

@@ -11,8 +11,9 @@ import java.lang.foreign.MemorySegment;
  * {@link Parallel}, and dispatches each to SimdGemm or, with -Dtiller.simd=false, to RefGemm. A single product
  * (the common case) with fewer rows than columns, or a square one with row-major op(A), runs one column band per
  * thread, each packing its own columns of op(B); any other single product first packs op(B) once, its chunks side
- * by side on the threads, and its tiles share it; a batch tiles each product with private packing. SimdGemm sums every element of C in an order that
- * depends only on K, so results are bitwise identical for any thread count and either path.
+ * by side on the threads, and its tiles share it; a batch tiles each product with private packing. SimdGemm sums
+ * every element of C in an order that depends only on K, so results are bitwise identical for any thread count and
+ * either path.
  */
 public final class Gemm {
     /**

@@ -3,6 +3,7 @@ package dev.tiller.tensor.kernel;
 import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.TestData;
 import dev.tiller.tensor.kernel.ref.RefGemm;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -189,8 +190,10 @@ class GemmTwinTest {
     @Test
     void causalProductsMatchTheFullProductWhereTheyCompute() {
         // Attention's shapes (T = 128, head size 64), then shapes past MC, KC and the small-product cut-off.
-        int[][] shapes = {{128, 128, 64}, {128, 64, 128}, {150, 150, 150}, {300, 70, 300}, {37, 290, 5}, {9, 9, 9},
-                {SimdGemm.MC + 9, 70, SimdGemm.KC + 50}, {SimdGemm.KC + 50, SimdGemm.MC + 9, 40}};
+        int[][] shapes = {
+            {128, 128, 64}, {128, 64, 128}, {150, 150, 150}, {300, 70, 300}, {37, 290, 5}, {9, 9, 9},
+            {SimdGemm.MC + 9, 70, SimdGemm.KC + 50}, {SimdGemm.KC + 50, SimdGemm.MC + 9, 40},
+        };
         for (int s = 0; s < shapes.length; s++) {
             checkCausal(shapes[s][0], shapes[s][1], shapes[s][2], 700 + s);
         }
@@ -205,7 +208,7 @@ class GemmTwinTest {
         // The gemm-8-rows Surefire run sets tiller.gemm.mr = 8: this checks it reached SimdGemm, so that run does
         // test the 8-row kernel; by default MR is 8 with 512-bit vectors and 4 otherwise.
         String mr = System.getProperty("tiller.gemm.mr");
-        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
         assertEquals(mr != null ? Integer.parseInt(mr) : lanes >= 16 ? 8 : 4, SimdGemm.MR);
     }
 
