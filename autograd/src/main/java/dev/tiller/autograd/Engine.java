@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Records ops and runs backward. The only place gradients are reduced over broadcast dims and summed
- * (STYLE.md P6); ops return raw gradients.
+ * Records ops and runs backward. The only place gradients are reduced over broadcast dims and summed; ops return
+ * raw gradients.
  */
 final class Engine {
     private Engine() {}

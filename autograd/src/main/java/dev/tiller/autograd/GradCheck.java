@@ -6,7 +6,7 @@ import dev.tiller.tensor.Tensor;
 import java.util.function.Function;
 
 /**
- * Finite-difference gradient checker (STYLE.md H2). The loss is {@code L = sum(f(x) * r)} with a fixed random r,
+ * Finite-difference gradient checker. The loss is {@code L = sum(f(x) * r)} with a fixed random r,
  * so backward sees a generic upstream gradient. Numeric gradients are central differences of L, computed in
  * double from float32 forwards, with an optional 4-point stencil for curvy ops. Tensors of at most 64 elements
  * are checked element by element; larger ones along 3 random directions u, comparing grad . u with the

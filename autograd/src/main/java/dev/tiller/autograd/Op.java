@@ -3,7 +3,7 @@ package dev.tiller.autograd;
 import dev.tiller.tensor.Tensor;
 
 /**
- * A differentiable primitive: forward and backward live together (STYLE.md P5). Anything backward needs goes
+ * A differentiable primitive: forward and backward live together. Anything backward needs goes
  * through {@link Saved}. Attributes (dims, strides, eps) are fields of the op instance, made per call.
  * The set is closed: every op is a class in this package, and the engine is the only caller.
  */

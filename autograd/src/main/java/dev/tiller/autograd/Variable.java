@@ -11,7 +11,7 @@ import dev.tiller.tensor.op.Binary;
  * A tensor in the autograd graph: a value, the node that made it (none for leaves) and, for leaves that require
  * gradients, the accumulated gradient.
  *
- * <p>Conventions (STYLE.md P6): gradients accumulate across backward calls until {@link #zeroGrad()} (or
+ * <p>Conventions: gradients accumulate across backward calls until {@link #zeroGrad()} (or
  * {@link #discardGrad()}, which zeroes without writing the gradient's memory); backward
  * frees the graph's saved tensors unless asked to retain them, and a second backward through a freed graph fails
  * with a message saying so; broadcasting is undone by the engine, never by ops.
@@ -97,7 +97,7 @@ public final class Variable {
     }
 
     /**
-     * Makes gradients of this leaf accumulate into buffer (e.g. its slice of a flat gradient store, STYLE.md P4)
+     * Makes gradients of this leaf accumulate into buffer (e.g. its slice of a flat gradient store)
      * instead of a tensor the engine allocates. The buffer's current contents count as the gradient so far.
      */
     public void useGradBuffer(Tensor buffer) {

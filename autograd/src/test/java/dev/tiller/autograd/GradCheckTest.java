@@ -14,7 +14,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
- * Every op's backward against central finite differences of its forward (STYLE.md H2), on random shapes.
+ * Every op's backward against central finite differences of its forward, on random shapes.
  * Inputs are float32, so the step is 1e-2 (about 1e-2 of the input scale) and curvy ops use the 4-point stencil;
  * each tolerance is the truncation error (eps^2 or eps^4 times the third/fifth derivative's scale) plus float32
  * rounding of the loss divided by the step, stated per op. Inputs avoid kinks: relu-family inputs are kept

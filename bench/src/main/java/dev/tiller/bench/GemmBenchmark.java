@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Single-threaded SGEMM, C = A B for square n x n float32 matrices: the SIMD kernel and its scalar twin in the same
- * run (STYLE.md H5). Each side's n spans 16x, so the cost should grow about 8x per doubling of n; GFLOP/s =
+ * run. Each side's n spans 16x, so the cost should grow about 8x per doubling of n; GFLOP/s =
  * 2 n^3 / (ns/op). The twin stops at n = 128 (it takes about a second at 512). Warm-up is long because the Vector
  * API runs hundreds of times slower in the interpreter than once C2 has compiled the microkernel.
  * Run: {@code ./tiller bench jmh GemmBenchmark}.

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An optimizer is off-heap state plus {@code step(hyper)} (STYLE.md P9). Hyperparameters are an immutable, validated
+ * An optimizer is off-heap state plus {@code step(hyper)}. Hyperparameters are an immutable, validated
  * record passed on every step, so a controller changes any of them between steps by passing a new record; nobody
  * mutates optimizer fields from outside. State is allocated eagerly, named for checkpoints, and round-trips bitwise.
  *

@@ -19,7 +19,7 @@ import java.util.Map;
  *   vector (order 1):  one diagonal statistic h = h + g^2;   w = w - eta h^(-1/2) g
  * </pre>
  * (a rank-0 parameter is a vector of one element; {@link ShampooHyper#exponent} can fix e instead of 1/(2k)).
- * State per parameter, with the slice's own shapes (STYLE.md P9): "statistic_i" (d_i, d_i) and its inverse root
+ * State per parameter, with the slice's own shapes: "statistic_i" (d_i, d_i) and its inverse root
  * "preconditioner_i" (d_i, d_i) for each dim i, or "statistic" and "preconditioner" shaped like a vector
  * parameter. Roots are recomputed at steps 1, 1 + updateFreq, ... and kept as state in between, so a run resumed
  * from saved state continues bitwise. The statistic products, the roots (symmetric eigendecomposition by Jacobi

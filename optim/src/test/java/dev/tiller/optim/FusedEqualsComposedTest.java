@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Fused equals composed (STYLE.md P9, after optax's inject-hyperparams equivalence test): the single-pass kernels
+ * Fused equals composed (after optax's inject-hyperparams equivalence test): the single-pass kernels
  * behind FusedUpdate give exactly what PyTorch's sequence of whole-tensor operations gives when each operation is
  * its own pass over float32 arrays (lerp_, mul_, addcmul_, sqrt, div, add_, addcdiv_ for Adam; the optax chain
  * for Lion). Each element sees the same float32 operations in the same order, so equality is bitwise. Tensors span

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The records reject non-finite and out-of-range values at construction, and the message names the optimizer, the
- * hyperparameter, the value and the allowed range (STYLE.md P8).
+ * hyperparameter, the value and the allowed range.
  */
 class HyperValidationTest {
     private static void rejects(Executable build, String... fragments) {

@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The engine's one parallel loop (STYLE.md P11). Work is cut into a fixed list of chunks that depends only on the
+ * The engine's one parallel loop. Work is cut into a fixed list of chunks that depends only on the
  * problem size and the grain, never on the thread count; threads take chunks in any order, and each chunk writes
  * only its own outputs. So a kernel whose chunks compute their outputs in a fixed order gives bitwise identical
  * results for 1, 2 or 4 threads. Reductions across chunks go through {@link #reduce}, which combines per-chunk

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * STYLE.md P11 (same bits in every run and for every thread count): tensor's main sources must not use math whose
+ * Determinism (same bits in every run and for every thread count): tensor's main sources must not use math whose
  * bits depend on the JIT tier (interpreter, C1, or C2 with its intrinsics), because worker threads warm up at
  * different times. Flags float reductions reduceLanes(ADD/MUL) (tree order when intrinsified, lane order otherwise),
  * lanewise transcendental operators (SVML versus Math per lane) and scalar java.lang.Math transcendentals (intrinsic

@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** STYLE.md P1/P3: only tensor's kernel package (not its ref twins) may import the incubating Vector API. */
+/** Only tensor's kernel package (not its ref twins) may import the incubating Vector API. */
 class VectorApiConfinementTest {
     @Test
     void onlyKernelsImportTheVectorApi() throws IOException {

@@ -1,7 +1,7 @@
 package dev.tiller.optim.clip;
 
 /**
- * What one clipping call did, for the trainer's log and for policies (STYLE.md P8, P10: a non-finite norm is a
+ * What one clipping call did, for the trainer's log and for policies (a non-finite norm is a
  * signal, not an exception).
  *
  * @param norm      the gradient norm the clipper measured before clipping, in the clipper's norm (the global norm for

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Deterministic gradient norms and in-place scaling over float32 tensors. Reductions run in element order with double
- * accumulation, so a norm depends only on the values, never on threads or vector width (STYLE.md P11).
+ * accumulation, so a norm depends only on the values, never on threads or vector width.
  * <p>
  * The global norm has PyTorch's structure ({@code torch.nn.utils.get_total_norm}): one norm per tensor, rounded to
  * float32 as PyTorch's per-tensor {@code vector_norm} returns it, then the same norm of the vector of those norms,

@@ -7,7 +7,7 @@ import java.util.List;
  * Drives hyperparameters of any optimizer from schedules: each step, {@code apply(h, t)} returns the record h with
  * every bound field set to its schedule's value at t (through the record's own {@code withX} method, so the record's
  * validation runs on every scheduled value). Nothing is mutated: the optimizer receives the new record in
- * {@code step(hyper)} (STYLE.md P9).
+ * {@code step(hyper)}.
  * <pre>{@code
  * OneCycleLr oc = OneCycleLr.of(0.1, 1000);
  * HyperSchedule<SgdHyper> hs = HyperSchedule.of(oc, SgdHyper::withLr).and(oc.momentum(), SgdHyper::withMomentum);

@@ -3,7 +3,7 @@ package dev.tiller.tensor.kernel;
 /**
  * The kernel switch. Every SIMD kernel in this package has a scalar twin with the same signature in
  * {@code dev.tiller.tensor.kernel.ref}; {@code -Dtiller.simd=false} runs the whole engine on the twins, for
- * debugging and bisecting (STYLE.md P2). Read once; the JIT folds the branch away.
+ * debugging and bisecting. Read once; the JIT folds the branch away.
  *
  * <p>The engine needs the incubating Vector API in the boot layer, twins included (the GEMM driver sizes its
  * tiles from the SIMD kernel's geometry on both paths). Without {@code --add-modules jdk.incubator.vector} the

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Why: {@code lanewise(VectorOperators.EXP | LOG | TANH | ...)} is SVML in C2 but {@code Math.*} per lane in the
  * interpreter (up to 1 ulp apart), and {@code reduceLanes(ADD)} on floats adds in tree order when intrinsified but in
  * lane order otherwise. Threads warm up at different times, so either would make results depend on timing and
- * thread count (STYLE.md P11). Scalar tails must use {@code StrictMath} (fdlibm), never {@code Math}, for the same
+ * thread count. Scalar tails must use {@code StrictMath} (fdlibm), never {@code Math}, for the same
  * reason. DeterministicMathTest enforces this by scanning the sources.
  *
  * <p>Accuracy (against StrictMath in double, 400,000 random floats per function over the whole useful range plus

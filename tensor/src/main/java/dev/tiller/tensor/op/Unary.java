@@ -17,7 +17,7 @@ import java.util.Arrays;
  * PyTorch. Large inputs run in parallel over fixed chunks of 16384 elements, so results do not depend on the thread
  * count. Kernels: UnaryKernels (SimdUnary, twin RefUnary).
  *
- * <p>Gradient conventions at kinks (STYLE.md P6): relu'(0) = 0; leakyRelu'(0) = slope; clamp passes the gradient
+ * <p>Gradient conventions at kinks: relu'(0) = 0; leakyRelu'(0) = slope; clamp passes the gradient
  * on the closed interval [lo, hi] (so at a bound itself, as PyTorch) and 0 outside; softplus's slope is exactly 1
  * where beta x &gt; threshold; a NaN input gives a zero gradient for relu and clamp, NaN for the smooth functions.
  */

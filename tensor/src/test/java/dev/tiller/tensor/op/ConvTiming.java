@@ -12,8 +12,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Not a test: a rough wall-clock timing of conv2d forward and both backward passes for the WORKLOADS.md convnet
- * layers (batch 64, 3x3, padding 1). Run by hand after test-compile, e.g.
+ * Not a test: a rough wall-clock timing of conv2d forward and both backward passes for the layers of the convnet
+ * workload in docs/workloads.md (batch 64, 3x3, padding 1). Run by hand after test-compile, e.g.
  * {@code java --add-modules jdk.incubator.vector -cp tensor/target/classes:tensor/target/test-classes
  * dev.tiller.tensor.op.ConvTiming [iterations]}. JMH benchmarks belong in the bench module.
  */

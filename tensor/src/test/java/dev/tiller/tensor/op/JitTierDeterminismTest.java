@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Bitwise reproducibility across JIT tiers (STYLE.md P11): the ops that use exp, log, tanh, erf, pow and lane sums
+ * Bitwise reproducibility across JIT tiers: the ops that use exp, log, tanh, erf, pow and lane sums
  * give the same bits in a child JVM run with -Xint (every Vector API call takes its Java fallback, every Math call
  * the interpreter's) as in this JVM, both on the first calls and after a warm-up far past C2's compile thresholds
  * (intrinsics, SVML), with 1, 2 and 4 threads interleaved; an input large enough to split every loop gives the same

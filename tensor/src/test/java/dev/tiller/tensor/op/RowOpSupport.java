@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Test support for the row ops: reproducible random arrays, central finite differences of L = sum(out * r)
- * (STYLE.md H2), tolerance checks that print the worst element, and a thread-count switch.
+ * Test support for the row ops: reproducible random arrays, central finite differences of L = sum(out * r),
+ * tolerance checks that print the worst element, and a thread-count switch.
  */
 final class RowOpSupport {
     static final double U = 0x1p-24;
