@@ -24,8 +24,17 @@ public final class Tolerance {
         }
     }
 
-    /** Compares actual with expected (equal lengths required; the caller checks shapes). */
+    /** Compares float actuals with expected; each is widened exactly to double, so this is the rule below. */
     public static Worst compare(String what, double[] expected, float[] actual, double atol, double rtol) {
+        double[] wide = new double[actual.length];
+        for (int i = 0; i < actual.length; i++) {
+            wide[i] = actual[i];
+        }
+        return compare(what, expected, wide, atol, rtol);
+    }
+
+    /** Compares actual with expected (equal lengths required; the caller checks shapes). */
+    public static Worst compare(String what, double[] expected, double[] actual, double atol, double rtol) {
         if (expected.length != actual.length) {
             return new Worst(false, what + " (length " + actual.length + " vs expected " + expected.length + ")", 0,
                     Double.NaN, Double.NaN, 0);

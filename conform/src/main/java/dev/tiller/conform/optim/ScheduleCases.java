@@ -91,9 +91,10 @@ public final class ScheduleCases {
             }
         }
         List<Tolerance.Worst> checks = new ArrayList<>();
-        checks.add(compare("lrs", wantLrs, lrs, c.number("atol"), c.number("rtol")));
+        checks.add(Tolerance.compare("lrs", wantLrs, lrs, c.number("atol"), c.number("rtol")));
         if (c.has("momentums")) {
-            checks.add(compare("momentums", c.numbers("momentums"), moms, c.number("atol"), c.number("rtol")));
+            checks.add(Tolerance.compare("momentums", c.numbers("momentums"), moms, c.number("atol"),
+                    c.number("rtol")));
         }
         return CaseResult.of(checks);
     }
@@ -246,7 +247,7 @@ public final class ScheduleCases {
                 got[t] = p.scale(s);
                 s = p.observe(s, metrics[t]);
             }
-            return CaseResult.of(List.of(compare("scales", want, got, atol, rtol)));
+            return CaseResult.of(List.of(Tolerance.compare("scales", want, got, atol, rtol)));
         }
         Schedule s = optaxSchedule(fn, hyper);
         double[] want = c.numbers("lrs");
@@ -254,7 +255,7 @@ public final class ScheduleCases {
         for (int t = 0; t < want.length; t++) {
             got[t] = s.at(t);
         }
-        return CaseResult.of(List.of(compare("lrs", want, got, atol, rtol)));
+        return CaseResult.of(List.of(Tolerance.compare("lrs", want, got, atol, rtol)));
     }
 
     /** An Optax schedule by function name, with Optax's defaults for omitted arguments. */
@@ -317,41 +318,5 @@ public final class ScheduleCases {
             }
             default -> throw new UnsupportedOperationException("Optax schedule '" + fn + "' is not implemented");
         };
-    }
-
-    /** The golden tolerance rule on doubles (Tolerance.compare takes float actuals, which would round ours). */
-    private static Tolerance.Worst compare(String what, double[] expected, double[] actual, double atol,
-                                           double rtol) {
-        if (expected.length != actual.length) {
-            return new Tolerance.Worst(false, what + " (length " + actual.length + " vs expected "
-                    + expected.length + ")", 0, Double.NaN, Double.NaN, 0);
-        }
-        int worst = -1;
-        double worstExcess = Double.NEGATIVE_INFINITY;
-        boolean pass = true;
-        for (int i = 0; i < expected.length; i++) {
-            double e = expected[i];
-            double a = actual[i];
-            double excess;
-            if (Double.isNaN(e) || Double.isNaN(a)) {
-                excess = Double.isNaN(e) && Double.isNaN(a) ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-            } else if (Double.isInfinite(e) || Double.isInfinite(a)) {
-                excess = e == a ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-            } else {
-                excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
-            }
-            if (excess > 0) {
-                pass = false;
-            }
-            if (worst < 0 || excess > worstExcess) {
-                worst = i;
-                worstExcess = excess;
-            }
-        }
-        if (worst < 0) {
-            return new Tolerance.Worst(true, what, -1, 0, 0, 0);
-        }
-        return new Tolerance.Worst(pass, what, worst, expected[worst], actual[worst],
-                atol + rtol * Math.abs(expected[worst]));
     }
 }
