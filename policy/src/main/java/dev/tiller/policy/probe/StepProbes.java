@@ -1,0 +1,62 @@
+package dev.tiller.policy.probe;
+
+import dev.tiller.optim.ParamRef;
+import dev.tiller.policy.regime.ProbePlan;
+import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.task.Task;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The measurements a step takes beyond loss and gradient norm, called by the trainer at fixed points of every step;
+ * each probe acts only on the steps its {@link ProbePlan} interval makes due. A probe never
+ * disturbs the run: an extra forward, backward or Hessian-vector product restores dropout counters, batch-norm
+ * statistics and gradients, so a run with probes trains the same bits as one without.
+ */
+public interface StepProbes {
+    /** Before the step's first micro-batch (arm observers, read input statistics, fresh-batch loss). */
+    void beforeStep(long step, Task task, List<ParamRef> params);
+
+    /** After micro-batch micro's backward; gradients hold the sum over micro-batches 0..micro. */
+    void afterMicroBatch(long step, int micro, Task task, List<ParamRef> params);
+
+    /** After all micro-batches and before clipping and the update (per-layer norms, curvature). */
+    void afterBackward(long step, Task task, List<ParamRef> params);
+
+    /** After the update (or after a skipped one, with applied false). */
+    void afterUpdate(long step, boolean applied, List<ParamRef> params);
+
+    /** What this step measured, then forgets it; empty on steps no probe was due. */
+    Signals collect(long step);
+
+    /** Time each probe spent so far, in nanoseconds, by probe name, for the overhead report. */
+    Map<String, Long> costNanos();
+
+    /** No probes. */
+    static StepProbes none() {
+        return new StepProbes() {
+            @Override
+            public void beforeStep(long step, Task task, List<ParamRef> params) {}
+
+            @Override
+            public void afterMicroBatch(long step, int micro, Task task, List<ParamRef> params) {}
+
+            @Override
+            public void afterBackward(long step, Task task, List<ParamRef> params) {}
+
+            @Override
+            public void afterUpdate(long step, boolean applied, List<ParamRef> params) {}
+
+            @Override
+            public Signals collect(long step) {
+                return Signals.empty();
+            }
+
+            @Override
+            public Map<String, Long> costNanos() {
+                return Map.of();
+            }
+        };
+    }
+}
