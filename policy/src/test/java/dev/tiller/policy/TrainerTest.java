@@ -42,8 +42,8 @@ class TrainerTest {
     private static Trainer.Summary train(Task task, long steps, Path dir) {
         List<ParamRef> params = Trainer.paramRefs(task);
         AdamWHyper h = new AdamWHyper(1e-2f, 0.9f, 0.999f, 1e-8f, 0f, false, false);
-        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, GlobalNormClip.l2(1f),
-                new Trainer.Settings(steps, 1, 5));
+        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, KnobBinding.adamW(),
+                GlobalNormClip.l2(1f), new Trainer.Settings(steps, 1, 5));
         try (RunLog log = new RunLog(dir, Map.of("test", true))) {
             return t.run(log, null);
         }

@@ -14,6 +14,7 @@ import dev.tiller.optim.AdamW;
 import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.GlobalNormClip;
+import dev.tiller.policy.KnobBinding;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.Trainer;
 import dev.tiller.tensor.io.Json;
@@ -148,8 +149,8 @@ class ShiftingStreamTaskTest {
         ImageTask task = shapesTask(5, 3);
         List<ParamRef> params = Trainer.paramRefs(task);
         AdamWHyper h = new AdamWHyper(1e-2f, 0.9f, 0.999f, 1e-8f, 0f, false, false);
-        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, GlobalNormClip.l2(1f),
-                new Trainer.Settings(6, 2, 3));
+        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, KnobBinding.adamW(),
+                GlobalNormClip.l2(1f), new Trainer.Settings(6, 2, 3));
         try (RunLog log = new RunLog(dir, task.describe())) {
             t.run(log, null);
         }
