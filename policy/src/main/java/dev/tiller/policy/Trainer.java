@@ -282,6 +282,12 @@ public final class Trainer<H extends Record> {
                 used = binding.scaleLr(used, lrFactor);
             }
             H update = used;
+            double a = d.knobs().get(Knob.ANCHOR);
+            if (a > 0 && (s.anchor == null || before.get(Knob.ANCHOR) == 0)) {
+                s.anchor = anchorWeights(s);      // the weights before this step's update, or the ring's newest
+            } else if (a == 0) {
+                s.anchor = null;
+            }
             double clipScale = d.knobs().get(Knob.CLIP);
             if (d.rollback() || d.skip()) {
                 if (s.scaler != null) {
@@ -310,12 +316,6 @@ public final class Trainer<H extends Record> {
                     optimizer.step(update);
                     applied = true;
                 }
-            }
-            double a = d.knobs().get(Knob.ANCHOR);
-            if (a > 0 && (s.anchor == null || before.get(Knob.ANCHOR) == 0)) {
-                s.anchor = anchorWeights(s);
-            } else if (a == 0) {
-                s.anchor = null;
             }
             if (applied && a > 0) {
                 pull(params, s.anchor, (float) a);
