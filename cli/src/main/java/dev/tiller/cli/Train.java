@@ -300,8 +300,9 @@ final class Train {
         config.put("optimizer_state_bytes", opt.stateBytes());
         config.put("optimizer_state_bytes_per_param", (double) opt.stateBytes() / task.model().parameterCount());
         config.put("java", Runtime.version().toString());
-        out.printf("tiller train: %s, %,d parameters, %d steps, regime %s, run folder %s%n", task.name(),
-                task.model().parameterCount(), steps, o.regime(), dir);
+        out.printf("tiller train: %s, %,d parameters, %d steps, %srun folder %s%n", task.name(),
+                task.model().parameterCount(), steps, o.regime().equals("static") ? "" : "regime " + o.regime() + ", ",
+                dir);
         Trainer<AdamWHyper> trainer = new Trainer<>(task, opt, params,
                 t -> base.withLr((float) lrSchedule.at(t)), KnobBinding.adamW(), clip,
                 new Trainer.Settings(steps, o.microBatches(), o.evalEvery(), o.precision()))
