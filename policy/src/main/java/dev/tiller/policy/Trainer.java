@@ -13,6 +13,7 @@ import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.ClipReport;
 import dev.tiller.optim.clip.GradClipper;
+import dev.tiller.policy.state.SampleCursor;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.TensorPool;
@@ -96,6 +97,7 @@ public final class Trainer<H extends Record> {
         DynamicLossScaler scaler = precision == DType.F16
                 ? new DynamicLossScaler(new LossScaleHyper(65536f, 2.0, 0.5, 2000)) : null;
         ShiftingStream<?> shift = task.shift().orElse(null);
+        SampleCursor cursor = new SampleCursor(shift);
         try (TensorPool pool = new TensorPool()) {
             for (long step = 0; step < settings.steps(); step++) {
                 long t0 = System.nanoTime();
@@ -120,7 +122,7 @@ public final class Trainer<H extends Record> {
                     }
                     try (GradMode.Scope autocast = precision == DType.F32 ? () -> { } : Autocast.enable(precision)) {
                         for (int m = 0; m < settings.microBatches(); m++) {
-                            Variable l = task.trainLoss(step, m);
+                            Variable l = task.trainLoss(step, cursor.next(step));
                             loss += l.value().item() / settings.microBatches();
                             l.backward(seed);
                         }
