@@ -12,7 +12,7 @@ import dev.tiller.optim.clip.ZClip;
  * {@link Stateful} views of the gradient clippers and the loss scaler. ZClip (norm statistics, warm-up buffer,
  * counters), AutoClip (the norm history) and the dynamic loss scaler (scale, growth tracker, counters) carry state;
  * the global-norm, per-tensor, value and adaptive (AGC) clippers are records without state. Their snapshots are
- * small heap values, immutable.
+ * small heap values, immutable; their sizes count the payload fields.
  */
 public final class ClipStates {
     /** The snapshot of a component without state. */
