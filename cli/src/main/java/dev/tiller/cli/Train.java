@@ -423,8 +423,8 @@ final class Train {
         if (data.equals(FASHION_SHIFT)) {
             ShiftingStream<ShiftingStream.ImagePhase> stream = ShiftingStream.classSubsets(FASHION_SHIFT, train, val,
                     List.of(new int[] {0, 1, 2, 3, 4}, new int[] {5, 6, 7, 8, 9}), o.shiftAt());
-            return new ImageTask(name + "-" + FASHION_SHIFT, stream, model, forward, batch, o.seed(), o.microBatches());
+            return new ImageTask(name + "-" + FASHION_SHIFT, stream, model, forward, batch, o.seed());
         }
-        return new ImageTask(name + "-" + train.name(), train, val, model, forward, batch, o.seed(), o.microBatches());
+        return new ImageTask(name + "-" + train.name(), train, val, model, forward, batch, o.seed());
     }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
  * puts it all back. The step counter and the data cursor are not restored: they keep moving forward, so the batches
  * since the snapshot are skipped.
  */
-public interface RollbackStore {
+public interface RollbackStore extends AutoCloseable {
     /** Snapshots the run after step (0-based) under that index; the oldest snapshot goes when the ring is full. */
     void put(long step);
 
@@ -27,6 +27,15 @@ public interface RollbackStore {
     default Map<String, Tensor> newestParameters() {
         return Map.of();
     }
+
+    /** One line on the ring's memory, e.g. "rollback ring: 3 snapshots x 12.3 MB = 36.9 MB". */
+    default String describe() {
+        return "rollback ring: " + bytes() + " bytes";
+    }
+
+    /** Frees the snapshots' memory. */
+    @Override
+    default void close() {}
 
     /** A ring that holds nothing: every restore fails. */
     static RollbackStore none() {

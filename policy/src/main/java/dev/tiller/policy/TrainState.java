@@ -10,6 +10,7 @@ import dev.tiller.policy.probe.StepProbes;
 import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.RegimeSpec;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.SampleCursor;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.Tensor;
 import dev.tiller.tensor.TensorPool;
@@ -39,12 +40,12 @@ public final class TrainState<H extends Record> implements AutoCloseable {
     final TensorPool pool;
     final ShiftingStream<?> shift;
     final ProgressBar bar;
+    final SampleCursor cursor;
     final long started;
     RollbackStore ring = RollbackStore.none();
 
     long step;
     long itemsSeen;
-    long cursor;
     long skipped;
     long rollbacks;
     double lastLoss = Double.NaN;
@@ -69,6 +70,7 @@ public final class TrainState<H extends Record> implements AutoCloseable {
         this.log = log;
         this.bar = bar;
         this.shift = task.shift().orElse(null);
+        this.cursor = new SampleCursor(shift);
         this.pool = new TensorPool();
         this.started = System.nanoTime();
     }
@@ -85,7 +87,7 @@ public final class TrainState<H extends Record> implements AutoCloseable {
 
     /** Micro-batches consumed so far: the data position. */
     public long cursor() {
-        return cursor;
+        return cursor.position();
     }
 
     /** Steps whose update was not applied (non-finite values, regime skips), rollbacks not counted. */
@@ -117,6 +119,11 @@ public final class TrainState<H extends Record> implements AutoCloseable {
 
     public StepProbes probes() {
         return probes;
+    }
+
+    /** The data cursor (a ring snapshot holds its state). */
+    public SampleCursor dataCursor() {
+        return cursor;
     }
 
     public Task task() {
@@ -152,6 +159,7 @@ public final class TrainState<H extends Record> implements AutoCloseable {
 
     @Override
     public void close() {
+        ring.close();
         pool.close();
     }
 }

@@ -98,7 +98,7 @@ public final class Trainer<H extends Record> {
     private RegimeSpec regime = RegimeSpec.staticRegime();
     private Function<RegimeSpec, Decider> deciders = spec -> Decider.of(Regime.of(spec));
     private Function<ProbePlan, StepProbes> probes = plan -> StepProbes.none();
-    private BiFunction<TrainState<H>, RegimeSpec.RingSpec, RollbackStore> rings = (s, r) -> RollbackStore.none();
+    private BiFunction<TrainState<H>, RegimeSpec.RingSpec, RollbackStore> rings = RingStore::of;
     private Faults faults = Faults.none();
 
     /**
@@ -189,7 +189,7 @@ public final class Trainer<H extends Record> {
         long ringBytes = s.ring.bytes();
         s.log.event(new Event.RunEnd(s.step, total, s.skipped, ringBytes));
         if (progress != null && regime.ring().capacity() > 0) {
-            progress.printf(Locale.ROOT, "rollback ring: %s held at the end%n", mib(ringBytes));
+            progress.printf(Locale.ROOT, "%s at the end%n", s.ring.describe());
         }
         return new Summary(s.step, s.lastLoss, s.lastEval, s.skipped, total, s.itemsSeen / total,
                 s.poolReservedBytes());
@@ -246,7 +246,7 @@ public final class Trainer<H extends Record> {
             try (GradMode.Scope autocast = settings.precision() == DType.F32 ? () -> { }
                     : Autocast.enable(settings.precision())) {
                 for (int m = 0; m < k; m++) {
-                    Variable l = task.trainLoss(t, m);
+                    Variable l = task.trainLoss(t, s.cursor.next(t));
                     if (poison) {
                         l = F.scale(l, Faults.POISON_FACTOR);
                     }
@@ -336,7 +336,6 @@ public final class Trainer<H extends Record> {
             log.event(new Event.Snapshot(t + 1, s.ring.bytes()));
         }
         s.itemsSeen += task.itemsPerMicroBatch() * k;
-        s.cursor += k;
         double seconds = (System.nanoTime() - t0) / 1e9;
         s.lastLoss = loss;
         boolean evalNow = t + 1 == settings.steps()

@@ -85,7 +85,7 @@ class TrainerTest {
                 () -> {
                     ConvNet m = new ConvNet(new Init(7), 1, 28, 28, Shapes.CLASSES, 0.25);
                     return new ImageTask("convnet", Shapes.make(7, 0, 64, 28), Shapes.make(7, 1 << 20, 32, 28), m,
-                            m::forward, 16, 7, 1);
+                            m::forward, 16, 7);
                 },
                 () -> new GraphTask(GraphDataset.stochasticBlockModel(7, 2000, 4, 0.01, 0.001, 32, 0.5), 64, 2, 7));
     }
@@ -140,7 +140,7 @@ class TrainerTest {
             }
 
             @Override
-            public Variable trainLoss(long step, int micro) {
+            public Variable trainLoss(long step, long cursor) {
                 Variable w = m.namedParameters().get("w");
                 if (step == 0) {                               // zero gradient: AdamW leaves w at exactly 1
                     return F.sum(F.scale(w, 0f));

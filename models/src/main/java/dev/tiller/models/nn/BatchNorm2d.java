@@ -11,14 +11,14 @@ import dev.tiller.tensor.Tensor;
 public final class BatchNorm2d extends Module {
     private final Variable weight;
     private final Variable bias;
-    private final Tensor runningMean;   // (C), part of the model's state (not a parameter)
-    private final Tensor runningVar;    // (C)
+    private final Tensor runningMean;   // (C), a buffer: part of the model's state, not a parameter
+    private final Tensor runningVar;    // (C), a buffer
 
     public BatchNorm2d(Init init, int channels) {
         this.weight = param("weight", init.constant(1f, channels), false);
         this.bias = param("bias", init.constant(0f, channels), false);
-        this.runningMean = Tensor.zeros(channels);
-        this.runningVar = Tensor.ones(channels);
+        this.runningMean = buffer("running_mean", Tensor.zeros(channels));
+        this.runningVar = buffer("running_var", Tensor.ones(channels));
     }
 
     public Variable forward(Variable x) {
