@@ -123,9 +123,12 @@ public final class SignalBank {
     public record Stat(long n, double mean, double var, int excluded) {
         static final Stat EMPTY = new Stat(0, 0, 0, 0);
 
-        /** (x - mean) / std, with a tiny relative floor on std so a constant series gives a finite z. */
+        /**
+         * (x - mean) / std, with a relative floor of 1e-6 (|mean| + |x|) on std, so a constant series gives a finite,
+         * bounded z (at most 1e6) and a change far below any real noise level is no spike.
+         */
         double z(double x) {
-            double std = Math.sqrt(var) + 1e-9 * Math.abs(mean) + 1e-300;
+            double std = Math.sqrt(var) + 1e-6 * (Math.abs(mean) + Math.abs(x)) + 1e-300;
             return (x - mean) / std;
         }
 
@@ -341,7 +344,11 @@ public final class SignalBank {
             sharpProbes++;
             sharpOver = ratio > 1 ? sharpOver + 1 : 0;
             out.put(Derived.SHARPNESS_RATIO, ratio);
-            out.put(Derived.STABLE_LR, lam > 0 ? bound / lam : Double.POSITIVE_INFINITY);
+            if (lam > 0) {
+                out.put(Derived.STABLE_LR, bound / lam);
+            } else {
+                out.remove(Derived.STABLE_LR);      // no positive curvature: no bound on the LR from this probe
+            }
             out.put(Derived.SHARPNESS_OVER, (double) sharpOver);
             out.put(Derived.SHARPNESS_PROBES, (double) sharpProbes);
         }
