@@ -20,7 +20,10 @@ public final class Derived {
     public static final String LOSS_PROGRESS = "loss_progress";
     /** Robust z-score of the loss against its EMA mean and variance (outliers kept out of both). */
     public static final String LOSS_Z = "loss_z";
-    /** Short EMA of min(loss_z^2, 25), square-rooted: about 1 on stationary noise, above when variance rises. */
+    /**
+     * Upside rms of loss_z: sqrt of a short EMA of min(2 max(z, 0)^2, 25). About 1 on stationary noise, above 1 when
+     * the loss swings up more than its long-run variance says; a falling trend (negative z) does not raise it.
+     */
     public static final String LOSS_Z_RMS = "loss_z_rms";
     /** Robust z-score of the global gradient norm. */
     public static final String GRAD_NORM_Z = "grad_norm_z";

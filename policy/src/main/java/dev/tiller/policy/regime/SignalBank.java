@@ -14,8 +14,9 @@ import java.util.TreeMap;
  * <ul>
  *   <li>A missing or non-finite input never enters an EMA: the update is skipped and the derived value keeps its last
  *       value (pulses such as {@link Derived#ANOMALY} and {@link Derived#SHIFT} are recomputed every step).</li>
- *   <li>Loss and gradient-norm statistics are robust: a value whose |z| exceeds {@link Params#outlierZ} (after the
- *       warm-up) stays out of the mean, the variance and the loss EMAs, so a spike does not inflate them; after
+ *   <li>Loss and gradient-norm statistics are robust: a value whose z exceeds {@link Params#outlierZ} (after the
+ *       warm-up; upward only, since a value below the lagging mean is progress) stays out of the mean, the variance
+ *       and the loss EMAs, so a spike does not inflate them; after
  *       {@link Params#maxExcluded} consecutive outliers the next value is let in again, since a change that lasts
  *       is a new level, not a spike.</li>
  *   <li>Statistics are EMAs with rate max(1 - decay, 1/n) for the n-th value: a plain mean at first (no bias toward
@@ -25,7 +26,7 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class SignalBank {
-    private static final double Z_RMS_CLAMP = 25;       // z^2 cap in the rms, so one spike moves it by a bounded amount
+    private static final double Z_RMS_CLAMP = 25;       // cap of one value in the rms, so one spike moves it boundedly
 
     private final Params p;
 
@@ -55,7 +56,7 @@ public final class SignalBank {
      * @param slopeDecay       smoothing of the long EMA's relative change into loss_slope, 0.95 (about 20 steps)
      * @param statDecay        EMA decay of the mean and variance behind every z-score, 0.98 (about 50 values)
      * @param warmup           admitted values before a z-score, slope or detector is reported, 20
-     * @param outlierZ         |z| above which a value stays out of the statistics, 4 (a Gaussian tail of 6e-5)
+     * @param outlierZ         z above which a value stays out of the statistics, 4 (a Gaussian tail of 3e-5)
      * @param maxExcluded      consecutive outliers after which the next value is admitted anyway, 8
      * @param anomalyZ         loss_z or grad_norm_z above which a step is anomalous, 6 (OLMo-core's skip rule)
      * @param zRmsDecay        decay of the z-score rms, 0.9 (recent: about 10 values)
@@ -209,7 +210,7 @@ public final class SignalBank {
             boolean warm = loss.n() >= p.warmup;
             if (warm) {
                 out.put(Derived.LOSS_Z, z);
-                lossZRms = lossZRms.add(Math.min(z * z, Z_RMS_CLAMP), p.zRmsDecay);
+                lossZRms = lossZRms.add(upsideSquare(z), p.zRmsDecay);
                 out.put(Derived.LOSS_Z_RMS, Math.sqrt(lossZRms.value()));
                 zAnomaly |= z > p.anomalyZ;
             }
@@ -259,7 +260,7 @@ public final class SignalBank {
             boolean warm = grad.n() >= p.warmup;
             if (warm) {
                 out.put(Derived.GRAD_NORM_Z, z);
-                gradZRms = gradZRms.add(Math.min(z * z, Z_RMS_CLAMP), p.zRmsDecay);
+                gradZRms = gradZRms.add(upsideSquare(z), p.zRmsDecay);
                 out.put(Derived.GRAD_NORM_Z_RMS, Math.sqrt(gradZRms.value()));
                 zAnomaly |= z > p.anomalyZ;
             }
@@ -413,8 +414,15 @@ public final class SignalBank {
         return (2 + 2 * beta1) / (1 - beta1);
     }
 
+    /** Only upward outliers stay out: a loss or norm that falls faster than its EMA follows is progress, no spike. */
     private boolean admit(Stat st, double z, boolean warm) {
-        return !warm || Math.abs(z) <= p.outlierZ || st.excluded() >= p.maxExcluded;
+        return !warm || z <= p.outlierZ || st.excluded() >= p.maxExcluded;
+    }
+
+    /** The upside square of z, doubled so symmetric noise averages 1, capped so one spike moves the rms boundedly. */
+    private static double upsideSquare(double z) {
+        double u = Math.max(z, 0);
+        return Math.min(2 * u * u, Z_RMS_CLAMP);
     }
 
     private Detector detect(Detector d, double x, boolean twoSided) {

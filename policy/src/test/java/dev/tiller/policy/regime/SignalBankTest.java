@@ -78,6 +78,41 @@ class SignalBankTest {
     }
 
     @Test
+    void aFastFallIsNeverExcluded() {
+        SignalBank.State s = BANK.initial();
+        SplittableRandom rnd = new SplittableRandom(13);
+        double riskMax = 0;
+        for (int t = 0; t < 400; t++) {
+            double loss = 1 + 5 * Math.exp(-0.02 * t) + 0.001 * rnd.nextGaussian();
+            SignalBank.Result r = BANK.update(s, t, sig(Signals.LOSS, loss));
+            s = r.state();
+            assertEquals(0, s.loss().excluded(), "step " + t);
+            assertEquals(0.0, r.derived().get(Derived.ANOMALY), "step " + t);
+            riskMax = Math.max(riskMax, r.derived().finiteOr(Derived.LOSS_Z_RMS, 0));
+        }
+        assertTrue(riskMax < 1e-9, "a falling loss raises no upside rms, got " + riskMax);
+        assertEquals(1 + 5 * Math.exp(-0.02 * 399), s.lossShort().value(), 0.02);
+    }
+
+    @Test
+    void upsideRmsIsAboutOneOnStationaryNoise() {
+        SignalBank.State s = BANK.initial();
+        SplittableRandom rnd = new SplittableRandom(17);
+        double sum = 0;
+        int n = 0;
+        for (int t = 0; t < 20000; t++) {
+            SignalBank.Result r = BANK.update(s, t, sig(Signals.LOSS, 2 + 0.1 * rnd.nextGaussian()));
+            s = r.state();
+            if (t >= 1000) {
+                double v = r.derived().get(Derived.LOSS_Z_RMS);
+                sum += v * v;
+                n++;
+            }
+        }
+        assertEquals(1.0, sum / n, 0.1);
+    }
+
+    @Test
     void nonFiniteInputsNeverPoisonTheDerivedSignals() {
         SplittableRandom rnd = new SplittableRandom(11);
         int n = 200;
