@@ -34,7 +34,10 @@ public final class SignalBank {
         this.p = p;
     }
 
-    /** The bank for spec, with the default {@link Params}. */
+    /**
+     * The bank for spec, with the default {@link Params}: RegimeSpec carries no signals block yet; a regime file's
+     * block goes through {@link Params#fromMap} and {@link #of(Params)}.
+     */
     public static SignalBank of(RegimeSpec spec) {
         return new SignalBank(Params.defaults());
     }

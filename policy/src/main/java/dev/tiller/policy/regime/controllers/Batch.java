@@ -85,7 +85,7 @@ public final class Batch implements Controller<Batch.State> {
             return new Output<>(st, List.of());
         }
         double want = Math.min(c.maxMicro, Math.floor(noise / perMicro));     // batch never past noise_scale
-        double targetMicro = Math.floor(Math.min(want, micro * Math.exp(c.step)));
+        double targetMicro = Math.floor(Math.min(want, micro * StrictMath.exp(c.step)));
         if (targetMicro <= micro) {
             return new Output<>(st, List.of());
         }

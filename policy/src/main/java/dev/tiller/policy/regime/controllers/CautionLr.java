@@ -80,7 +80,7 @@ public final class CautionLr implements Controller<CautionLr.State> {
         double lr = knobs.get(Knob.LR);
         double reduced = st.reduced();
         if (Double.isFinite(st.pendingLr()) && lr < st.pendingLr()) {
-            reduced += Math.min(c.step, Math.log(st.pendingLr() / lr));
+            reduced += Math.min(c.step, StrictMath.log(st.pendingLr() / lr));
         }
         boolean haveLoss = Ctl.ok(s, Derived.LOSS_Z_RMS);
         boolean haveGrad = Ctl.ok(s, Derived.GRAD_NORM_Z_RMS);
@@ -90,9 +90,9 @@ public final class CautionLr implements Controller<CautionLr.State> {
         double risk = Math.max(haveLoss ? s.get(Derived.LOSS_Z_RMS) : 0, haveGrad ? s.get(Derived.GRAD_NORM_Z_RMS) : 0);
         long quietRun = risk < c.low ? st.quietRun() + 1 : 0;
         boolean cool = step - st.last() >= c.cooldown;
-        double room = -Math.log(c.floor) - reduced;
+        double room = -StrictMath.log(c.floor) - reduced;
         if (risk > c.high && cool && room > 1e-12) {
-            double target = lr * Math.exp(-Math.min(c.step, room));
+            double target = lr * StrictMath.exp(-Math.min(c.step, room));
             return new Output<>(new State(step, reduced, lr, quietRun), List.of(Proposal.set(c.name, Knob.LR, target,
                     c.priority, "loss/gradient-norm z-scores rising (rms " + Ctl.f(risk) + " above " + Ctl.f(c.high)
                             + "): smaller learning-rate steps",
@@ -102,8 +102,9 @@ public final class CautionLr implements Controller<CautionLr.State> {
         if (quietRun >= c.quiet && cool && reduced > 1e-12) {
             double up = Math.min(c.step, reduced);
             return new Output<>(new State(step, reduced - up, Double.NaN, 0), List.of(Proposal.set(c.name, Knob.LR,
-                    lr * Math.exp(up), c.priority, "calm again for " + quietRun + " steps (rms " + Ctl.f(risk)
-                            + " below " + Ctl.f(c.low) + "): give back " + Ctl.f(Math.exp(up)) + "x of the caution",
+                    lr * StrictMath.exp(up), c.priority, "calm again for " + quietRun + " steps (rms " + Ctl.f(risk)
+                            + " below " + Ctl.f(c.low) + "): give back " + Ctl.f(StrictMath.exp(up))
+                            + "x of the caution",
                     Ctl.ev("risk", risk, "low", c.low, "quiet_steps", quietRun, "reduced", reduced))));
         }
         return new Output<>(new State(st.last(), reduced, Double.NaN, quietRun), List.of());

@@ -106,7 +106,7 @@ public final class Momentum implements Controller<Momentum.State> {
             return new Output<>(new State(st.last(), calmSince), List.of());
         }
         if (osc) {
-            double target = Math.max(c.minScale, knob * Math.exp(-c.step));
+            double target = Math.max(c.minScale, knob * StrictMath.exp(-c.step));
             if (target < knob) {
                 return propose(step, calmSince, target, "the loss oscillates (" + Ctl.f(s.get(
                         Derived.SLOPE_SIGN_CHANGES)) + " sign changes in " + Ctl.f(s.get(Derived.SIGN_WINDOW))
@@ -116,7 +116,7 @@ public final class Momentum implements Controller<Momentum.State> {
                                 s.get(Signals.UPDATE_COS), "cos_threshold", c.cosThreshold));
             }
         } else if (sat) {
-            double target = Math.min(c.maxScale, knob * Math.exp(c.step));
+            double target = Math.min(c.maxScale, knob * StrictMath.exp(c.step));
             if (target > knob && stableWith(s, knob, target)) {
                 return propose(step, calmSince, target, "activations saturate (saturation "
                         + Ctl.f(s.get(Signals.SATURATION)) + ", dead ReLU " + Ctl.f(s.get(Signals.DEAD_RELU))
@@ -126,8 +126,9 @@ public final class Momentum implements Controller<Momentum.State> {
                                 "sat_high", c.satHigh, "entropy_low", c.entropyLow,
                                 Derived.SHARPNESS_RATIO, s.get(Derived.SHARPNESS_RATIO)));
             }
-        } else if (step - calmSince >= c.relax && Math.abs(Math.log(knob)) > 1e-12) {
-            double target = knob > 1 ? Math.max(1, knob * Math.exp(-c.step)) : Math.min(1, knob * Math.exp(c.step));
+        } else if (step - calmSince >= c.relax && Math.abs(StrictMath.log(knob)) > 1e-12) {
+            double target = knob > 1 ? Math.max(1, knob * StrictMath.exp(-c.step))
+                    : Math.min(1, knob * StrictMath.exp(c.step));
             if (target < knob || stableWith(s, knob, target)) {
                 return propose(step, calmSince, target, "no oscillation or saturation for " + (step - calmSince)
                         + " steps: momentum back toward the recipe's", Ctl.ev("calm_steps", step - calmSince,

@@ -98,7 +98,7 @@ public final class PlateauLr implements Controller<PlateauLr.State> {
         double lr = knobs.get(Knob.LR);
         double decel = st.decel();
         if (Double.isFinite(st.pendingLr()) && lr < st.pendingLr()) {
-            decel += Math.min(c.decelStep, Math.log(st.pendingLr() / lr));    // never more than it asked for
+            decel += Math.min(c.decelStep, StrictMath.log(st.pendingLr() / lr));    // never more than it asked for
         }
         State keep = new State(st.last(), decel, Double.NaN);
         double tau = s.finiteOr(Derived.LOSS_EMA_TAU, 0);
@@ -109,18 +109,18 @@ public final class PlateauLr implements Controller<PlateauLr.State> {
         List<Proposal> out = new ArrayList<>();
         double slope = s.get(Derived.LOSS_SLOPE);
         if (Ctl.ok(s, Derived.PLATEAU) && s.get(Derived.PLATEAU) == 1.0) {
-            double target = Math.max(c.minScale, lr * Math.exp(-c.downStep));
+            double target = Math.max(c.minScale, lr * StrictMath.exp(-c.downStep));
             if (target < lr) {
                 out.add(Proposal.set(c.name, Knob.LR, target, c.priority, "validation loss on a plateau for "
                         + Ctl.f(s.get(Derived.PLATEAU_EVALS)) + " evaluations (" + Ctl.f(s.get(Derived.PLATEAU_STEPS))
-                        + " steps): lower the learning rate by " + Ctl.f(Math.exp(c.downStep)) + "x",
+                        + " steps): lower the learning rate by " + Ctl.f(StrictMath.exp(c.downStep)) + "x",
                         Ctl.ev(Derived.PLATEAU, 1, Derived.PLATEAU_STEPS, s.get(Derived.PLATEAU_STEPS),
                                 Derived.PLATEAU_EVALS, s.get(Derived.PLATEAU_EVALS), "down_step", c.downStep)));
                 return new Output<>(new State(step, decel, Double.NaN), out);
             }
         }
         if (stalledFar(s) && (!Ctl.ok(s, Derived.PLATEAU) || s.get(Derived.PLATEAU) == 0.0)) {
-            double target = Math.min(c.maxScale, lr * Math.exp(c.upStep));
+            double target = Math.min(c.maxScale, lr * StrictMath.exp(c.upStep));
             if (target > lr) {
                 Map<String, Double> ev = Ctl.ev(Derived.LOSS_SLOPE, slope, "stall_slope", c.stallSlope,
                         Derived.LOSS_PROGRESS, s.get(Derived.LOSS_PROGRESS), "far", c.far, Derived.LOSS_Z_RMS,
@@ -128,14 +128,14 @@ public final class PlateauLr implements Controller<PlateauLr.State> {
                 out.add(new Proposal(c.name, Proposal.Action.SET, Knob.LR, target, c.priority, c.upTrial,
                         "progress stalled far from convergence (slope " + Ctl.f(slope) + "/step, loss at "
                                 + Ctl.f(s.get(Derived.LOSS_PROGRESS)) + " of its start, calm): try a "
-                                + Ctl.f(Math.exp(c.upStep)) + "x higher learning rate", ev));
+                                + Ctl.f(StrictMath.exp(c.upStep)) + "x higher learning rate", ev));
                 return new Output<>(new State(step, decel, Double.NaN), out);
             }
         }
         if (Ctl.ok(s, Derived.LOSS_SLOPE)) {
-            double room = -Math.log(c.decelFloor) - decel;
+            double room = -StrictMath.log(c.decelFloor) - decel;
             if (slope < -c.rapidSlope && room > 1e-12) {
-                double target = Math.max(c.minScale, lr * Math.exp(-Math.min(c.decelStep, room)));
+                double target = Math.max(c.minScale, lr * StrictMath.exp(-Math.min(c.decelStep, room)));
                 if (target < lr) {
                     out.add(Proposal.set(c.name, Knob.LR, target, c.priority, "very rapid progress (slope "
                             + Ctl.f(slope) + "/step below -" + Ctl.f(c.rapidSlope) + "): decelerate slightly",
@@ -144,9 +144,9 @@ public final class PlateauLr implements Controller<PlateauLr.State> {
                 }
             }
             if (slope > -c.rapidSlope / 2 && decel > 1e-12) {
-                double target = Math.min(c.maxScale, lr * Math.exp(decel));
+                double target = Math.min(c.maxScale, lr * StrictMath.exp(decel));
                 out.add(Proposal.set(c.name, Knob.LR, target, c.priority, "rapid progress is over (slope "
-                        + Ctl.f(slope) + "/step): give back the deceleration of " + Ctl.f(Math.exp(decel)) + "x",
+                        + Ctl.f(slope) + "/step): give back the deceleration of " + Ctl.f(StrictMath.exp(decel)) + "x",
                         Ctl.ev(Derived.LOSS_SLOPE, slope, "rapid_slope", -c.rapidSlope, "decel", decel)));
                 return new Output<>(new State(step, 0, Double.NaN), out);
             }

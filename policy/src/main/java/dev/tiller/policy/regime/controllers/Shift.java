@@ -90,14 +90,14 @@ public final class Shift implements Controller<Shift.State> {
             double before = st.active() ? st.lrBefore() : lr;
             double boost = c.boost;
             if (Ctl.ok(s, Derived.SHARPNESS_RATIO) && s.get(Derived.SHARPNESS_RATIO) > 0) {
-                boost = Math.min(boost, Math.log(c.maxSharpness / s.get(Derived.SHARPNESS_RATIO)));
+                boost = Math.min(boost, StrictMath.log(c.maxSharpness / s.get(Derived.SHARPNESS_RATIO)));
             }
-            double target = before * Math.exp(boost);
+            double target = before * StrictMath.exp(boost);
             var ev = Ctl.ev(Derived.SHIFT_PH, s.get(Derived.SHIFT_PH), "boost", boost, "anchor", c.anchor,
                     Derived.SHARPNESS_RATIO, s.get(Derived.SHARPNESS_RATIO));
             if (target > lr) {
                 out.add(Proposal.set(c.name, Knob.LR, target, c.priority, "distribution shift detected (Page-Hinkley "
-                        + Ctl.f(s.get(Derived.SHIFT_PH)) + "): raise the learning rate " + Ctl.f(Math.exp(boost))
+                        + Ctl.f(s.get(Derived.SHIFT_PH)) + "): raise the learning rate " + Ctl.f(StrictMath.exp(boost))
                         + "x for the new data", ev));
             }
             out.add(Proposal.set(c.name, Knob.ANCHOR, c.anchor, c.priority, "distribution shift detected: pull toward"
@@ -112,12 +112,12 @@ public final class Shift implements Controller<Shift.State> {
             return new Output<>(new State(false, st.since(), Double.NaN, st.last()), out);
         }
         if (lrHigh) {
-            double t = Math.max(st.lrBefore(), lr * Math.exp(-c.release));
+            double t = Math.max(st.lrBefore(), lr * StrictMath.exp(-c.release));
             out.add(Proposal.set(c.name, Knob.LR, t, c.priority, "shift episode: release the raised learning rate"
                     + " toward its pre-shift value", Ctl.ev("lr_before", st.lrBefore(), "release", c.release)));
         }
         if (anchor > 0) {
-            double a = anchor * Math.exp(-c.anchorRelease);
+            double a = anchor * StrictMath.exp(-c.anchorRelease);
             out.add(Proposal.set(c.name, Knob.ANCHOR, a < c.anchorFloor ? 0 : a, c.priority, "shift episode: release"
                     + " the anchor pull", Ctl.ev("anchor", anchor, "anchor_release", c.anchorRelease)));
         }

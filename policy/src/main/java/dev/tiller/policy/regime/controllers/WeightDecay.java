@@ -43,7 +43,7 @@ public final class WeightDecay implements Controller<WeightDecay.State> {
 
         /** The gap that counts as overfitting for this model. */
         public double target() {
-            return paramCount > 0 ? gapTarget * Math.pow(paramCount / referenceParams, paramExponent) : gapTarget;
+            return paramCount > 0 ? gapTarget * StrictMath.pow(paramCount / referenceParams, paramExponent) : gapTarget;
         }
     }
 
@@ -87,7 +87,7 @@ public final class WeightDecay implements Controller<WeightDecay.State> {
         double wd = knobs.get(Knob.WEIGHT_DECAY);
         double target = c.target();
         if (gap > target && (Double.isNaN(st.gapLast()) || gap > st.gapLast())) {
-            double t = Math.min(c.maxScale, wd * Math.exp(c.step));
+            double t = Math.min(c.maxScale, wd * StrictMath.exp(c.step));
             if (t > wd) {
                 return new Output<>(new State(step, gap), List.of(Proposal.set(c.name, Knob.WEIGHT_DECAY, t,
                         c.priority, "validation gap " + Ctl.f(gap) + " above " + Ctl.f(target)
@@ -96,7 +96,7 @@ public final class WeightDecay implements Controller<WeightDecay.State> {
             }
         }
         if (gap < target / 2 && wd > 1) {
-            double t = Math.max(1, wd * Math.exp(-c.step));
+            double t = Math.max(1, wd * StrictMath.exp(-c.step));
             return new Output<>(new State(step, Double.NaN), List.of(Proposal.set(c.name, Knob.WEIGHT_DECAY, t,
                     c.priority, "validation gap " + Ctl.f(gap) + " below half of " + Ctl.f(target)
                             + ": weight decay back toward the recipe's",

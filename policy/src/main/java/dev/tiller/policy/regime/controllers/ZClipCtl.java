@@ -129,7 +129,7 @@ public final class ZClipCtl implements Controller<ZClipCtl.State> {
             return new Output<>(next, List.of());
         }
         double target = thr / base;
-        if (Math.abs(Math.log(target / knob)) <= c.minChange) {
+        if (Math.abs(StrictMath.log(target / knob)) <= c.minChange) {
             return new Output<>(next, List.of());
         }
         return new Output<>(new State(next.warmup(), true, next.mean(), next.var(), step), List.of(Proposal.set(
