@@ -29,6 +29,8 @@ public final class Derived {
     public static final String GRAD_NORM_Z = "grad_norm_z";
     /** As {@link #LOSS_Z_RMS}, for the gradient norm. */
     public static final String GRAD_NORM_Z_RMS = "grad_norm_z_rms";
+    /** Time constant of the z rms EMAs in steps, 1 / (1 - decay). */
+    public static final String Z_RMS_TAU = "z_rms_tau";
     /** Coefficient of variation of the gradient norm: sqrt(EMA variance) / EMA mean. */
     public static final String GRAD_NORM_CV = "grad_norm_cv";
     /** Prefix of per-layer gradient-norm z-scores: "grad_norm_z/NAME" for the measured "grad_norm/NAME". */

@@ -190,6 +190,7 @@ public final class SignalBank {
         Map<String, Double> out = new TreeMap<>(s.derived().asMap());
         out.put(Derived.LOSS_EMA_TAU, p.longTau());
         out.put(Derived.SIGN_WINDOW, (double) p.signWindow);
+        out.put(Derived.Z_RMS_TAU, 1 / (1 - p.zRmsDecay));
 
         boolean nonFinite = measured.has(Signals.FINITE) && !(measured.get(Signals.FINITE) == 1.0);
         nonFinite |= measured.has(Signals.LOSS) && !Double.isFinite(measured.get(Signals.LOSS));

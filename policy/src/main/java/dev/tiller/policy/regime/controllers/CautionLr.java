@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * "caution_lr": more conservative learning-rate steps while the run is noisier than usual. Risk is the larger of
  * loss_z_rms and grad_norm_z_rms (about 1 on stationary noise: the recent variance over the long-run variance). Above
- * high: LR down by step, at most once per cooldown, the total reduction at most -ln(floor). After quiet consecutive
+ * high: LR down by step, at most once per cooldown (never shorter than the rms EMA's time constant z_rms_tau), the
+ * total reduction at most -ln(floor). After quiet consecutive
  * steps with risk below low, the reduction that took effect is given back one step at a time. Missing risk signals:
  * no proposal.
  */
@@ -89,7 +90,8 @@ public final class CautionLr implements Controller<CautionLr.State> {
         }
         double risk = Math.max(haveLoss ? s.get(Derived.LOSS_Z_RMS) : 0, haveGrad ? s.get(Derived.GRAD_NORM_Z_RMS) : 0);
         long quietRun = risk < c.low ? st.quietRun() + 1 : 0;
-        boolean cool = step - st.last() >= c.cooldown;
+        long cooldown = Math.max(c.cooldown, (long) Math.ceil(s.finiteOr(Derived.Z_RMS_TAU, 0)));
+        boolean cool = step - st.last() >= cooldown;       // the rms must have seen the last change's effect
         double room = -StrictMath.log(c.floor) - reduced;
         if (risk > c.high && cool && room > 1e-12) {
             double target = lr * StrictMath.exp(-Math.min(c.step, room));

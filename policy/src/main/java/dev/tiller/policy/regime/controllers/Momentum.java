@@ -15,7 +15,7 @@ import java.util.Set;
 
 /**
  * "momentum": the momentum knob (which multiplies 1 - beta1: below 1 is more momentum) against oscillation and
- * activation saturation, at most one change per cooldown.
+ * activation saturation, at most one change per cooldown (never shorter than the sign-change window).
  * <ul>
  *   <li>Oscillation (slope_sign_changes at least oscFraction of the window, where white noise gives about 2/3; or
  *       update_cos below cosThreshold when measured): more momentum, knob x exp(-step). A larger beta1 raises the
@@ -102,7 +102,8 @@ public final class Momentum implements Controller<Momentum.State> {
                 || (Ctl.ok(s, Signals.DEAD_RELU) && s.get(Signals.DEAD_RELU) > c.satHigh)
                 || (Ctl.ok(s, Signals.ATTN_ENTROPY) && s.get(Signals.ATTN_ENTROPY) < c.entropyLow);
         long calmSince = osc || sat ? step + 1 : st.calmSince();
-        if (step - st.last() < c.cooldown) {
+        long cooldown = Math.max(c.cooldown, (long) s.finiteOr(Derived.SIGN_WINDOW, 0));
+        if (step - st.last() < cooldown) {               // the sign window must refill after a change
             return new Output<>(new State(st.last(), calmSince), List.of());
         }
         if (osc) {

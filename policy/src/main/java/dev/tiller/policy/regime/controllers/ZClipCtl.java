@@ -20,7 +20,8 @@ import java.util.Set;
  * mean = alpha mean + (1 - alpha) x, var = alpha var + (1 - alpha) (x - mean)^2 with the new mean. The knob's target
  * is the level above which ZClip clips, (mean + zThresh std) x clipFactor, divided by the recipe's threshold
  * (eff_clip / knob when eff_clip is measured, else base_clip). Proposed only when it differs from the knob by more
- * than minChange (log units), at most once per cooldown. Non-finite norms change nothing.
+ * than minChange (log units), at most once per cooldown, never shorter than the EMA's time constant 1 / (1 - alpha).
+ * Non-finite norms change nothing.
  */
 public final class ZClipCtl implements Controller<ZClipCtl.State> {
     public static final String TYPE = "zclip";
@@ -125,7 +126,8 @@ public final class ZClipCtl implements Controller<ZClipCtl.State> {
         double base = Ctl.ok(s, Signals.EFF_CLIP) && s.get(Signals.EFF_CLIP) > 0 && knob > 0
                 ? s.get(Signals.EFF_CLIP) / knob : c.baseClip;
         double thr = threshold(next);
-        if (!next.initialized() || step - st.last() < c.cooldown || !(thr > 0)) {
+        long cooldown = Math.max(c.cooldown, (long) Math.ceil(1 / (1 - c.alpha)));    // the EMA's time constant
+        if (!next.initialized() || step - st.last() < cooldown || !(thr > 0)) {
             return new Output<>(next, List.of());
         }
         double target = thr / base;

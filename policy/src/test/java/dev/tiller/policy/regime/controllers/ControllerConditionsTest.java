@@ -200,6 +200,30 @@ class ControllerConditionsTest {
     }
 
     @Test
+    void cooldownsAreNeverShorterThanTheTimeConstantOfWhatTheControllerWatches() {
+        // Each controller is configured with cooldown 0 and fed a trigger every step; its changes must still be
+        // spaced by the time constant of the signal it reacts to.
+        Sim<CautionLr.State> caution = new Sim<>(CautionLr.create(Map.of("cooldown", 0, "floor", 0.01), "test"));
+        Sim<Momentum.State> momentum = new Sim<>(Momentum.create(Map.of("cooldown", 0, "min_scale", 1e-3), "test"));
+        ZClipCtl zc = ZClipCtl.create(Map.of("cooldown", 0, "min_change", 0.0), "test");
+        Sim<ZClipCtl.State> zclip = new Sim<>(zc);
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int t = 0; t < 600; t++) {
+            caution.decide(t, sig(Derived.LOSS_Z_RMS, 3.0, Derived.Z_RMS_TAU, 10));
+            momentum.decide(t, sig(Derived.SLOPE_SIGN_CHANGES, 20, Derived.SIGN_WINDOW, 20));
+            zclip.decide(t, sig(Signals.GRAD_NORM, 1 + t * 0.01 + 0.1 * rnd.nextGaussian()));
+        }
+        for (var sim : List.of(caution, momentum, zclip)) {
+            double tau = sim == caution ? 10 : sim == momentum ? 20 : Math.ceil(1 / (1 - zc.config().alpha()));
+            assertTrue(sim.steps.size() > 3, sim.ctl.name() + " acted " + sim.steps.size() + " times");
+            for (int i = 1; i < sim.steps.size(); i++) {
+                assertTrue(sim.steps.get(i) - sim.steps.get(i - 1) >= tau, sim.ctl.name() + ": changes at "
+                        + sim.steps.get(i - 1) + " and " + sim.steps.get(i));
+            }
+        }
+    }
+
+    @Test
     void momentumRaisesTheBoundOnOscillationAndNeverLowersItPastSharpness() {
         Momentum ctl = Momentum.create(Map.of(), "test");
         Sim<Momentum.State> sim = new Sim<>(ctl);
