@@ -55,10 +55,6 @@ public final class Signals {
     public static final String INPUT_STD = "input_std";
     /** Loss of a fresh (not yet trained on) batch, measured before the update. */
     public static final String FRESH_LOSS = "fresh_loss";
-    /** The effective learning rate of the step's update (schedule x the regime's scale). */
-    public static final String EFF_LR = "eff_lr";
-    /** The effective first-moment / momentum coefficient beta1 of the step's update. */
-    public static final String EFF_BETA1 = "eff_beta1";
     /** The effective clip threshold (global norm) of the step, when the recipe clips; optional. */
     public static final String EFF_CLIP = "eff_clip";
     /** The micro-batches accumulated in the step (the recipe's times the regime's scale, rounded); optional. */
