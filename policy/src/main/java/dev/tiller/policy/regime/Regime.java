@@ -72,7 +72,8 @@ public final class Regime implements Stateful<Regime.State> {
 
     /**
      * Everything the regime carries between steps: the last decided step (-1 before the first), the restorable
-     * core, the arbiter's memory, the snapshots kept (oldest first), the last rollback's step and the ramp under way.
+     * core, the arbiter's memory, the snapshots kept (oldest first), the last rollback's step (-1 for none) and the
+     * ramp under way (null for none).
      */
     public record State(long step, Core core, Arbiter.State arbiter, List<Saved> ring, long lastRollback,
                         Ramp ramp) {
@@ -101,7 +102,7 @@ public final class Regime implements Stateful<Regime.State> {
             states.add(c.initial());
         }
         Core core = new Core(initialKnobs(spec), bank.initial(), states, List.of(), List.of());
-        this.state = new State(-1, core, arbiter.initial(), List.of(), Long.MIN_VALUE, null);
+        this.state = new State(-1, core, arbiter.initial(), List.of(), -1, null);
     }
 
     /** The regime spec describes, its controllers built by the registry. */
@@ -185,7 +186,7 @@ public final class Regime implements Stateful<Regime.State> {
         Saved target = null;
         if (rollback != null) {
             String instead = null;
-            if (step - s.lastRollback() < spec.recovery().cooldown()) {
+            if (s.lastRollback() >= 0 && step - s.lastRollback() < spec.recovery().cooldown()) {
                 instead = "rollback cooldown: last rollback at step " + s.lastRollback() + ", cooldown "
                         + spec.recovery().cooldown() + " steps; skipped instead";
             } else {
