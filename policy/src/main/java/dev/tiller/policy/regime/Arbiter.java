@@ -21,7 +21,9 @@ import java.util.Map;
  *       ("cooldown"), when the knob is frozen by the oscillation guard (it reversed direction maxReversals times
  *       within the last oscillationWindow steps; it thaws as those reversals leave the window), when clamping to the
  *       bounds and the maximum step ({@link KnobSpec#limit}) leaves nothing to change, or when the change is below
- *       the hysteresis (|log(new/old)|, absolute for the anchor) so tiny moves do not churn the log.</li>
+ *       the hysteresis, so tiny moves do not churn the log: |log(new/old)| < hysteresis, and for the additive
+ *       anchor (where a log means nothing at 0) |new - old| < hysteresis x (max - min), the same fraction of its
+ *       range.</li>
  * </ol>
  * A change is a reversal when its direction differs from the knob's previous change.
  */
@@ -167,8 +169,9 @@ public final class Arbiter {
         if (delta == 0) {
             return now == p.target() ? "already at target" : "at bound " + k.key() + " = " + now;
         }
-        if (Math.abs(delta) < spec.hysteresis()) {
-            return "below hysteresis: |change| " + Math.abs(delta) + " < " + spec.hysteresis();
+        double threshold = ks.multiplicative() ? spec.hysteresis() : spec.hysteresis() * (ks.max() - ks.min());
+        if (Math.abs(delta) < threshold) {
+            return "below hysteresis: |change| " + Math.abs(delta) + " < " + threshold;
         }
         return null;
     }

@@ -42,7 +42,8 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
 
     /**
      * The arbiter's guards: a knob that reversed direction maxReversals times within oscillationWindow steps is
-     * frozen for that window; a change smaller than hysteresis (log units) is not worth making.
+     * frozen for that window; a change smaller than hysteresis (log units; for the additive anchor, that fraction of
+     * its range) is not worth making.
      */
     public record ArbiterSpec(long oscillationWindow, int maxReversals, double hysteresis) {}
 
