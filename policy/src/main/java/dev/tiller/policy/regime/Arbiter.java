@@ -165,7 +165,7 @@ public final class Arbiter {
                     + spec.oscillationWindow() + " steps";
         }
         double now = ks.limit(old, p.target());
-        double delta = ks.multiplicative() ? Math.log(now / old) : now - old;
+        double delta = ks.multiplicative() ? StrictMath.log(now / old) : now - old;
         if (delta == 0) {
             return now == p.target() ? "already at target" : "at bound " + k.key() + " = " + now;
         }

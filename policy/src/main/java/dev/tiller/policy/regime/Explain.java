@@ -138,7 +138,7 @@ public final class Explain {
     private static double effect(Knob k, Logged e) {
         double old = num(e, "old");
         double now = num(e, "new");
-        double v = k == Knob.ANCHOR ? Math.abs(now - old) : Math.abs(Math.log(now / old));
+        double v = k == Knob.ANCHOR ? Math.abs(now - old) : Math.abs(StrictMath.log(now / old));
         return Double.isNaN(v) ? 0 : v;
     }
 

@@ -149,7 +149,7 @@ public final class Regime implements Stateful<Regime.State> {
         if (ramp != null) {
             long done = step - ramp.start() + 1;
             double target = done >= ramp.steps() ? ramp.to()
-                    : ramp.from() * Math.pow(ramp.to() / ramp.from(), (double) done / ramp.steps());
+                    : ramp.from() * StrictMath.pow(ramp.to() / ramp.from(), (double) done / ramp.steps());
             if (target > before.get(Knob.LR)) {
                 proposals.add(new Proposal(ROLLBACK, Proposal.Action.SET, Knob.LR, target, Integer.MAX_VALUE, 0,
                         "reintroduce the learning rate after a rollback", Map.of("from", ramp.from(), "to",

@@ -29,8 +29,8 @@ final class Adversary {
                 double max = 0.001 + r.nextDouble() * 0.05;
                 knobs.put(k, new KnobSpec(k, 0, max, 0, max * (0.05 + r.nextDouble()), r.nextInt(0, 20)));
             } else {
-                double min = Math.exp(-r.nextDouble() * 3);
-                double max = Math.exp(r.nextDouble() * 3);
+                double min = StrictMath.exp(-r.nextDouble() * 3);
+                double max = StrictMath.exp(r.nextDouble() * 3);
                 knobs.put(k, new KnobSpec(k, min, max, 1, 0.005 + r.nextDouble() * 0.5, r.nextInt(0, 20)));
             }
         }
@@ -72,7 +72,7 @@ final class Adversary {
                     }
                     case 4 -> {                                       // a step change
                         if (i == 0) {
-                            level *= Math.exp(r.nextDouble() * 4 - 2);
+                            level *= StrictMath.exp(r.nextDouble() * 4 - 2);
                         }
                         loss = level;
                         grad = 1 + r.nextDouble();
@@ -124,7 +124,7 @@ final class Adversary {
                     Knob k = Knob.values()[r.nextInt(Knob.values().length)];
                     double now = knobs.get(k);
                     double target = k == Knob.ANCHOR ? now + (r.nextDouble() - 0.4) * 0.02
-                            : now * Math.exp((r.nextDouble() - 0.5) * 3);
+                            : now * StrictMath.exp((r.nextDouble() - 0.5) * 3);
                     if (r.nextInt(30) == 0) {
                         target = new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0, -1}[r.nextInt(4)];
                     }

@@ -71,7 +71,7 @@ class ArbiterTest {
         Arbiter a = arbiter(10, 2, 0);
         Arbiter.Result down = a.decide(0, List.of(set("a", Knob.LR, 0.1, 0)), Knobs.neutral(),
                 Arbiter.State.initial());
-        assertEquals(Math.exp(-0.1), down.knobs().get(Knob.LR), 1e-15);
+        assertEquals(StrictMath.exp(-0.1), down.knobs().get(Knob.LR), 1e-15);
         Arbiter.Result up = a.decide(0, List.of(set("a", Knob.LR, 5, 0)), Knobs.neutral(), Arbiter.State.initial());
         assertEquals(1.05, up.knobs().get(Knob.LR));       // max step allows e^0.1 = 1.105, the bound 1.05
         Arbiter.Result anchor = a.decide(0, List.of(set("a", Knob.ANCHOR, 1, 0)), Knobs.neutral(),

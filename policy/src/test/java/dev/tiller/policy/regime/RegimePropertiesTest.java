@@ -157,7 +157,7 @@ class RegimePropertiesTest {
                 assertEquals(v, c.now(), "step " + t + ": change's new value");
                 assertTrue(c.now() != c.old(), "step " + t + ": a change that changes nothing");
                 if (!d.rollback()) {
-                    double size = ks.multiplicative() ? Math.abs(Math.log(c.now() / c.old()))
+                    double size = ks.multiplicative() ? Math.abs(StrictMath.log(c.now() / c.old()))
                             : Math.abs(c.now() - c.old());
                     assertTrue(size <= ks.maxStep() * (1 + 1e-12), "step " + t + ": " + k + " moved " + size
                             + " > max step " + ks.maxStep() + " by " + c.controller());

@@ -77,7 +77,7 @@ class RegimeRecoveryTest {
             ramp[t - 11] = regime.decide(t, loss(3)).knobs().get(Knob.LR);
         }
         for (int i = 0; i < 4; i++) {
-            assertEquals(0.6 * Math.pow(2, (i + 1) / 4.0), ramp[i], 1e-12, "ramp step " + i);
+            assertEquals(0.6 * StrictMath.pow(2, (i + 1) / 4.0), ramp[i], 1e-12, "ramp step " + i);
         }
         assertEquals(1.2, ramp[3]);
         regime.decide(15, loss(3));
@@ -86,7 +86,7 @@ class RegimeRecoveryTest {
         assertFalse(again.rollback());
         assertTrue(again.skip());
         assertTrue(again.why().contains("rollback cooldown: last rollback at step 10"), again.why());
-        assertEquals(0.5 / 1.2 < Math.exp(-0.2) ? 1.2 * Math.exp(-0.2) : 0.5, again.knobs().get(Knob.LR),
+        assertEquals(0.5 / 1.2 < StrictMath.exp(-0.2) ? 1.2 * StrictMath.exp(-0.2) : 0.5, again.knobs().get(Knob.LR),
                 1e-15, "a skip still lets other proposals through the arbiter");
     }
 
