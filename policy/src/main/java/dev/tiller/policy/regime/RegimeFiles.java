@@ -37,15 +37,17 @@ import java.util.function.DoublePredicate;
  *  "arbiter": {"oscillation_window": 400, "max_reversals": 2, "hysteresis": 0.01},
  *  "ring": {"every": 25, "capacity": 4, "good_window": 25},
  *  "recovery": {"lr_factor": 0.5, "ramp_steps": 100, "cooldown": 100},
- *  "trials": {"window": 50, "tolerance": 0}}
+ *  "trials": {"window": 50, "tolerance": 0},
+ *  "signals": {...the signal bank's parameters}}
  * </pre>
+ * The signals block is kept as read; the signal bank checks its fields when the regime is built.
  */
 final class RegimeFiles {
     /** The presets, in the order error messages list them. */
     static final List<String> PRESETS = List.of("static", "adaptive", "conservative");
 
     private static final Set<String> TOP = Set.of("name", "knobs", "probes", "controllers", "arbiter", "ring",
-            "recovery", "trials");
+            "recovery", "trials", "signals");
     private static final Set<String> KNOB = Set.of("min", "max", "initial", "max_step", "cooldown");
     private static final Set<String> PROBES = Set.of("layer_norms", "update_ratio", "noise", "hessian",
             "hessian_iterations", "saturation", "input_stats", "fresh_loss");
@@ -195,7 +197,15 @@ final class RegimeFiles {
         }
         TrialSpec trials = new TrialSpec((int) window,
                 w.number(tm, "trials", "tolerance", td.tolerance(), v -> v >= 0, "a number >= 0"));
-        return new RegimeSpec(name, knobs, probes, controllers, arbiter, ring, recovery, trials);
+
+        Map<String, Object> signals = new LinkedHashMap<>();
+        w.object(m, "", "signals").forEach((k, v) -> {
+            if (v == null) {
+                throw w.error("signals." + k, "must not be null");
+            }
+            signals.put(String.valueOf(k), v);
+        });
+        return new RegimeSpec(name, knobs, probes, controllers, arbiter, ring, recovery, trials, signals);
     }
 
     private static KnobSpec knob(Where w, Knob k, Map<?, ?> m) {
@@ -255,6 +265,7 @@ final class RegimeFiles {
         m.put("recovery", ordered("lr_factor", s.recovery().lrFactor(), "ramp_steps", s.recovery().rampSteps(),
                 "cooldown", s.recovery().cooldown()));
         m.put("trials", ordered("window", s.trials().window(), "tolerance", s.trials().tolerance()));
+        m.put("signals", new TreeMap<>(s.signals()));
         return m;
     }
 

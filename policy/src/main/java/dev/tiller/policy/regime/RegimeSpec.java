@@ -14,12 +14,15 @@ import java.util.Map;
  *                 ring.goodWindow steps after it passed with no anomaly
  * @param recovery what a rollback does to the learning rate afterwards, and how soon another may follow
  * @param trials   how a provisional change is judged against the loss trend from before it
+ * @param signals  the signal bank's parameters as read from JSON (empty: its defaults); the bank checks them
  */
 public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probes, List<ControllerSpec> controllers,
-                         ArbiterSpec arbiter, RingSpec ring, RecoverySpec recovery, TrialSpec trials) {
+                         ArbiterSpec arbiter, RingSpec ring, RecoverySpec recovery, TrialSpec trials,
+                         Map<String, Object> signals) {
     public RegimeSpec {
         knobs = Map.copyOf(new EnumMap<>(knobs));
         controllers = List.copyOf(controllers);
+        signals = Map.copyOf(signals);
         for (Knob k : Knob.values()) {
             if (!knobs.containsKey(k)) {
                 throw new IllegalArgumentException("regime " + name + ": no rules for knob " + k.key());
@@ -27,7 +30,13 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
         }
     }
 
-    /** A regime with the default recovery and trial rules. */
+    /** A regime with the signal bank's default parameters. */
+    public RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probes, List<ControllerSpec> controllers,
+                      ArbiterSpec arbiter, RingSpec ring, RecoverySpec recovery, TrialSpec trials) {
+        this(name, knobs, probes, controllers, arbiter, ring, recovery, trials, Map.of());
+    }
+
+    /** A regime with the default recovery and trial rules and the signal bank's default parameters. */
     public RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probes, List<ControllerSpec> controllers,
                       ArbiterSpec arbiter, RingSpec ring) {
         this(name, knobs, probes, controllers, arbiter, ring, RecoverySpec.defaults(), TrialSpec.defaults());

@@ -42,7 +42,7 @@ class RegimeFilesTest {
         assertEquals("adaptive.json: knobs.lr.step: unknown field; fields here are cooldown, initial, max, max_step,"
                 + " min", error("{\"knobs\": {\"lr\": {\"step\": 1}}}"));
         assertEquals("adaptive.json: knbos: unknown field; fields here are arbiter, controllers, knobs, name, probes,"
-                + " recovery, ring, trials", error("{\"knbos\": {}, \"knobs\": {" + LR + "}}"));
+                + " recovery, ring, signals, trials", error("{\"knbos\": {}, \"knobs\": {" + LR + "}}"));
         assertEquals("adaptive.json: ring.capacity: must be an integer >= 0, got \"four\"",
                 error("{\"ring\": {\"capacity\": \"four\"}}"));
         assertEquals("adaptive.json: recovery.lr_factor: must be a number in (0, 1], got 2",
@@ -68,6 +68,10 @@ class RegimeFilesTest {
         assertEquals("mine", spec.name());
         assertEquals(new KnobSpec(Knob.LR, 0.01, 2, 1, 0.1, 5), spec.knobs().get(Knob.LR));
         assertEquals(RegimeSpec.fixedKnobs().get(Knob.CLIP), spec.knobs().get(Knob.CLIP));
+        Files.writeString(file, "{\"signals\": {\"warmup\": 30, \"family\": \"sgd\"}}");
+        RegimeSpec withSignals = RegimeSpec.load(file);
+        assertEquals(Map.of("warmup", 30.0, "family", "sgd"), withSignals.signals());
+        assertEquals(withSignals, reread(withSignals));
         Files.writeString(file, "{\"ring\": {\"every\": 0}}");
         String msg = assertThrows(IllegalArgumentException.class, () -> RegimeSpec.load(file)).getMessage();
         assertEquals(file + ": ring.every: must be an integer >= 1, got 0", msg);
