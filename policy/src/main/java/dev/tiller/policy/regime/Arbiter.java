@@ -25,7 +25,8 @@ import java.util.Map;
  *       anchor (where a log means nothing at 0) |new - old| < hysteresis x (max - min), the same fraction of its
  *       range.</li>
  * </ol>
- * A change is a reversal when its direction differs from the knob's previous change.
+ * A change is a reversal when its direction differs from the knob's previous change by the arbiter. Step numbers in
+ * the reasons are 1-based (steps finished), as in the logs.
  */
 public final class Arbiter {
     private final Map<Knob, KnobSpec> knobs;
@@ -157,7 +158,7 @@ public final class Arbiter {
         }
         Long last = state.lastChange().get(k);
         if (last != null && step - last < ks.cooldown()) {
-            return "cooldown: " + k.key() + " changed at step " + last + ", cooldown " + ks.cooldown() + " steps";
+            return "cooldown: " + k.key() + " changed at step " + (last + 1) + ", cooldown " + ks.cooldown() + " steps";
         }
         int reversals = state.reversals(k, step, spec.oscillationWindow());
         if (reversals >= spec.maxReversals()) {
@@ -177,10 +178,18 @@ public final class Arbiter {
     }
 
     /**
-     * Notes that knob k moved from old to now at step, whoever moved it (the arbiter, or the regime's recovery and
-     * trial rules), so cooldowns and the oscillation guard count every real movement of the knob.
+     * Notes that the regime's own rules (rollback, ramp, trial revert) moved knob k at step: its cooldown starts,
+     * but the move is not a direction for the oscillation guard, which watches the controllers' changes.
      */
-    public State record(State state, Knob k, long step, double old, double now) {
+    public State recordForced(State state, Knob k, long step) {
+        Map<Knob, Long> last = new EnumMap<>(Knob.class);
+        last.putAll(state.lastChange());
+        last.put(k, step);
+        return new State(last, state.moves());
+    }
+
+    /** Notes that the arbiter moved knob k from old to now at step: its cooldown starts and the move is counted. */
+    private State record(State state, Knob k, long step, double old, double now) {
         if (now == old) {
             return state;
         }

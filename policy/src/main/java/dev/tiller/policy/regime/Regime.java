@@ -28,17 +28,22 @@ import java.util.Map;
  *       last rollback, the step is skipped instead and {@link Decision#why()} says so. Every knob goes back to its
  *       snapshot value and the learning rate further x recovery.lrFactor (not below its min): these changes, logged
  *       by controller "rollback", are exempt from the maximum step since they undo what the snapshot does not
- *       contain. The learning rate then climbs back to its snapshot value over recovery.rampSteps steps through
- *       the arbiter (controller "rollback", within the maximum step and the cooldown; it stops at the ramp's end,
- *       reached or not, and the controllers take over). The arbiter's memory is not restored: cooldowns and the
- *       oscillation guard count the knob's real movements, and a rollback does not undo time.</li>
+ *       contain. The learning rate then climbs back to its snapshot value (controller "rollback"): toward the
+ *       geometric path from the lowered value to the snapshot value over recovery.rampSteps steps, one move at a
+ *       time within the knob's maximum step, cooldown and the hysteresis, until it is back; a step where a
+ *       controller proposes a learning rate is the controller's (through the arbiter), and once a controller has
+ *       changed it the ramp ends, the controllers having taken over. The
+ *       arbiter's memory is not restored, since a rollback does not undo time: cooldowns count every movement of a
+ *       knob. The oscillation guard counts the arbiter's changes only: a recovery (rollback, ramp, trial revert)
+ *       is the regime's own rule, not a controller dithering.</li>
  *   <li>Trials: a SET with trialSteps > 0 that the arbiter applies is provisional. The regime fits a line to the last
  *       trials.window finite losses before it; after trialSteps steps it keeps the change when the mean loss over
  *       the trial is at most the line's mean over the same steps plus trials.tolerance x |that mean|, else it puts
  *       the knob back (controller "trial"; within the maximum step, since it undoes one step, and exempt from the
  *       cooldown). While a trial runs, other proposals for its knob are rejected. A rollback cancels all trials.</li>
  * </ul>
- * Non-finite inputs never make the regime throw: they are anomalies and are left out of the loss history.
+ * Non-finite inputs never make the regime throw: they are anomalies and are left out of the loss history. Step
+ * numbers in reasons and rejections are 1-based (steps finished), as in metrics.jsonl and events.jsonl.
  */
 public final class Regime implements Stateful<Regime.State> {
     /** Name of the regime's own rules in changes, rejections and verdicts. */
@@ -145,20 +150,6 @@ public final class Regime implements Stateful<Regime.State> {
         Knobs before = core.knobs();
 
         List<Proposal> proposals = new ArrayList<>();
-        Ramp ramp = s.ramp();
-        if (ramp != null) {
-            long done = step - ramp.start() + 1;
-            double target = done >= ramp.steps() ? ramp.to()
-                    : ramp.from() * StrictMath.pow(ramp.to() / ramp.from(), (double) done / ramp.steps());
-            if (target > before.get(Knob.LR)) {
-                proposals.add(new Proposal(ROLLBACK, Proposal.Action.SET, Knob.LR, target, Integer.MAX_VALUE, 0,
-                        "reintroduce the learning rate after a rollback", Map.of("from", ramp.from(), "to",
-                        ramp.to())));
-            }
-            if (done >= ramp.steps()) {
-                ramp = null;
-            }
-        }
         List<Object> controllerStates = new ArrayList<>();
         for (int i = 0; i < controllers.size(); i++) {
             Controller.Output<?> out = call(controllers.get(i), step, seen, before, core.controllers().get(i));
@@ -187,7 +178,7 @@ public final class Regime implements Stateful<Regime.State> {
         if (rollback != null) {
             String instead = null;
             if (s.lastRollback() >= 0 && step - s.lastRollback() < spec.recovery().cooldown()) {
-                instead = "rollback cooldown: last rollback at step " + s.lastRollback() + ", cooldown "
+                instead = "rollback cooldown: last rollback at step " + (s.lastRollback() + 1) + ", cooldown "
                         + spec.recovery().cooldown() + " steps; skipped instead";
             } else {
                 for (Saved sv : ring) {
@@ -220,13 +211,13 @@ public final class Regime implements Stateful<Regime.State> {
         if (rollback != null) {
             decision = rollBack(step, s, ring, target, rollback, proposals, rejections, banked.derived());
         } else {
-            decision = advance(step, s, core, ring, ramp, banked, controllerStates, proposals, rejections, why, loss);
+            decision = advance(step, s, core, ring, banked, controllerStates, proposals, rejections, why, loss);
         }
         return decision;
     }
 
     /** The regime's step when nothing rolls back: trials end or go on, the arbiter decides, a snapshot may follow. */
-    private Decision advance(long step, State s, Core core, List<Saved> ring, Ramp ramp, SignalBank.Result banked,
+    private Decision advance(long step, State s, Core core, List<Saved> ring, SignalBank.Result banked,
                              List<Object> controllerStates, List<Proposal> proposals, List<Rejection> rejections,
                              List<String> why, double loss) {
         Knobs knobs = core.knobs();
@@ -267,20 +258,50 @@ public final class Regime implements Stateful<Regime.State> {
                 changes.add(new Change(TRIAL, t.knob(), old, t.before(), "trial of " + t.controller() + " reverted: "
                         + reason, evidence));
                 knobs = knobs.with(t.knob(), t.before());
-                arb = arbiter.record(arb, t.knob(), step, old, t.before());
+                arb = arbiter.recordForced(arb, t.knob(), step);
             }
         }
         List<Proposal> judged = new ArrayList<>();
+        boolean lrWanted = false;
         for (Proposal p : proposals) {
             if (p.action() == Proposal.Action.SET && locked.contains(p.knob())) {
                 rejections.add(new Rejection(p, "trial in progress on " + p.knob().key()));
             } else {
                 judged.add(p);
+                lrWanted |= p.action() == Proposal.Action.SET && p.knob() == Knob.LR;
+            }
+        }
+        Ramp ramp = s.ramp();
+        if (ramp != null && !lrWanted && !locked.contains(Knob.LR)) {
+            KnobSpec lrSpec = spec.knobs().get(Knob.LR);
+            Long last = arb.lastChange().get(Knob.LR);
+            double old = knobs.get(Knob.LR);
+            if (old >= ramp.to()) {
+                ramp = null;                            // back where it was (a controller may have got there first)
+            } else if (last == null || step - last >= lrSpec.cooldown()) {
+                long done = step - ramp.start() + 1;
+                double target = done >= ramp.steps() ? ramp.to()
+                        : ramp.from() * StrictMath.pow(ramp.to() / ramp.from(), (double) done / ramp.steps());
+                double now = Math.min(ramp.to(), lrSpec.limit(old, target));
+                if (now > old && (now == ramp.to() || StrictMath.log(now / old) >= spec.arbiter().hysteresis())) {
+                    changes.add(new Change(ROLLBACK, Knob.LR, old, now, "reintroduce the learning rate after a"
+                            + " rollback", Map.of("from", ramp.from(), "to", ramp.to())));
+                    knobs = knobs.with(Knob.LR, now);
+                    arb = arbiter.recordForced(arb, Knob.LR, step);
+                    if (now >= ramp.to()) {
+                        ramp = null;
+                    }
+                }
             }
         }
         Arbiter.Result r = arbiter.decide(step, judged, knobs, arb);
         rejections.addAll(r.rejections());
         changes.addAll(r.changes());
+        for (Change c : r.changes()) {
+            if (c.knob() == Knob.LR) {
+                ramp = null;                            // a controller moved the rate: it takes over from the ramp
+            }
+        }
         List<Point> losses = new ArrayList<>(core.losses());
         for (Proposal p : r.accepted()) {
             if (p.action() == Proposal.Action.SKIP) {
@@ -326,13 +347,14 @@ public final class Regime implements Stateful<Regime.State> {
         List<Change> changes = new ArrayList<>();
         Arbiter.State arb = s.arbiter();
         Map<String, Double> evidence = new LinkedHashMap<>(rollback.evidence());
-        evidence.put("snapshot_step", (double) target.step());
+        evidence.put("snapshot_step", (double) (target.step() + 1));
         for (Knob k : Knob.values()) {
             if (knobs.get(k) != old.get(k)) {
-                String reason = "rolled back to the snapshot after step " + target.step() + " (" + rollback.reason()
-                        + ")" + (k == Knob.LR ? "; learning rate x " + spec.recovery().lrFactor() : "");
+                String reason = "rolled back to the snapshot after step " + (target.step() + 1) + " ("
+                        + rollback.reason() + ")" + (k == Knob.LR ? "; learning rate x " + spec.recovery().lrFactor()
+                        : "");
                 changes.add(new Change(ROLLBACK, k, old.get(k), knobs.get(k), reason, evidence));
-                arb = arbiter.record(arb, k, step, old.get(k), knobs.get(k));
+                arb = arbiter.recordForced(arb, k, step);
             }
         }
         List<Verdict> verdicts = new ArrayList<>();
@@ -349,7 +371,7 @@ public final class Regime implements Stateful<Regime.State> {
         }
         state = new State(step, next, arb, ring, step, ramp);
         return new Decision(step, knobs, changes, rejections, false, target.step(), snapshot, verdicts, derived,
-                "rollback to the snapshot after step " + target.step() + ": " + rollback.controller() + ": "
+                "rollback to the snapshot after step " + (target.step() + 1) + ": " + rollback.controller() + ": "
                         + rollback.reason());
     }
 

@@ -93,7 +93,7 @@ class ArbiterTest {
                 Arbiter.State.initial());
         Arbiter.Result early = a.decide(14, List.of(set("a", Knob.LR, 0.9, 0)), first.knobs(), first.state());
         assertTrue(early.changes().isEmpty());
-        assertEquals("cooldown: lr changed at step 10, cooldown 5 steps", early.rejections().get(0).why());
+        assertEquals("cooldown: lr changed at step 11, cooldown 5 steps", early.rejections().get(0).why());
         Arbiter.Result later = a.decide(15, List.of(set("a", Knob.LR, 0.9, 0)), first.knobs(), first.state());
         assertEquals(0.9, later.knobs().get(Knob.LR));
     }

@@ -125,9 +125,10 @@ class RegimePropertiesTest {
 
     /**
      * Bounds at every step; one change per knob per decision and knob values that move only by logged changes; no
-     * move beyond the maximum step outside a rollback decision; the arbiter's changes (not a rollback's restore, not a
-     * trial's revert) keep the cooldown since the knob's last change and are never made while the knob has reversed
-     * maxReversals times within the oscillation window; snapshots exactly every ring.every steps.
+     * move beyond the maximum step outside a rollback decision; every change but a rollback's restore and a trial's
+     * revert keeps the cooldown since the knob's last change of any kind; the controllers' changes are never made
+     * while their earlier changes of the knob reversed direction maxReversals times within the oscillation window
+     * (recovery moves are the regime's own and do not count); snapshots exactly every ring.every steps.
      */
     static void checkRules(RegimeSpec spec, List<Signals> signals, List<Decision> ds) {
         Knobs prev = Regime.of(spec, List.of()).knobs();
@@ -162,11 +163,14 @@ class RegimePropertiesTest {
                     assertTrue(size <= ks.maxStep() * (1 + 1e-12), "step " + t + ": " + k + " moved " + size
                             + " > max step " + ks.maxStep() + " by " + c.controller());
                 }
-                boolean exempt = d.rollback() || c.controller().equals(Regime.TRIAL);
-                if (!exempt) {
+                boolean recovery = d.rollback() || c.controller().equals(Regime.TRIAL)
+                        || c.controller().equals(Regime.ROLLBACK);
+                if (!d.rollback() && !c.controller().equals(Regime.TRIAL)) {
                     Long l = last.get(k);
                     assertTrue(l == null || t - l >= ks.cooldown(), "step " + t + ": " + k + " changed at " + l
-                            + " and again within cooldown " + ks.cooldown());
+                            + " and again within cooldown " + ks.cooldown() + " by " + c.controller());
+                }
+                if (!recovery) {
                     int reversals = 0;
                     List<long[]> ms = moves.getOrDefault(k, List.of());
                     for (int i = 1; i < ms.size(); i++) {
@@ -178,7 +182,9 @@ class RegimePropertiesTest {
                             + reversals + " reversals within " + window + " steps");
                 }
                 last.put(k, (long) t);
-                moves.computeIfAbsent(k, x -> new ArrayList<>()).add(new long[] {t, c.now() > c.old() ? 1 : -1});
+                if (!recovery) {
+                    moves.computeIfAbsent(k, x -> new ArrayList<>()).add(new long[] {t, c.now() > c.old() ? 1 : -1});
+                }
             }
             prev = d.knobs();
         }

@@ -37,10 +37,14 @@ class RegimeRecoveryTest {
 
     /** lr in [0.1, 2], max log-step 0.2, no cooldown; snapshots every 2 steps, 3 kept, good after 2 quiet steps. */
     private static RegimeSpec spec() {
+        return spec(0, 4);
+    }
+
+    private static RegimeSpec spec(long lrCooldown, long rampSteps) {
         Map<Knob, KnobSpec> knobs = new EnumMap<>(RegimeSpec.fixedKnobs());
-        knobs.put(Knob.LR, new KnobSpec(Knob.LR, 0.1, 2, 1, 0.2, 0));
+        knobs.put(Knob.LR, new KnobSpec(Knob.LR, 0.1, 2, 1, 0.2, lrCooldown));
         return new RegimeSpec("test", knobs, ProbePlan.none(), List.of(), new ArbiterSpec(100, 3, 0),
-                new RingSpec(2, 3, 2), new RecoverySpec(0.5, 4, 10), new TrialSpec(50, 0));
+                new RingSpec(2, 3, 2), new RecoverySpec(0.5, rampSteps, 10), new TrialSpec(50, 0));
     }
 
     private static Signals loss(double v) {
@@ -67,8 +71,8 @@ class RegimeRecoveryTest {
         assertEquals(7, d.rollbackTo());
         assertEquals(0.6, d.knobs().get(Knob.LR));                   // 1.2 at the snapshot, x 0.5
         assertEquals(List.of(new Decision.Change(Regime.ROLLBACK, Knob.LR, 1.4, 0.6,
-                "rolled back to the snapshot after step 7 (spike); learning rate x 0.5",
-                Map.of("snapshot_step", 7.0))), d.changes());
+                "rolled back to the snapshot after step 8 (spike); learning rate x 0.5",
+                Map.of("snapshot_step", 8.0))), d.changes());
         assertEquals("vetoed by rollback (script)", d.rejections().get(0).why());
         assertEquals(8, (Integer) regime.snapshot().core().controllers().get(0), "controller state of step 7");
 
@@ -85,9 +89,42 @@ class RegimeRecoveryTest {
         Decision again = regime.decide(16, loss(30));               // within the rollback cooldown of 10 steps
         assertFalse(again.rollback());
         assertTrue(again.skip());
-        assertTrue(again.why().contains("rollback cooldown: last rollback at step 10"), again.why());
-        assertEquals(0.5 / 1.2 < StrictMath.exp(-0.2) ? 1.2 * StrictMath.exp(-0.2) : 0.5, again.knobs().get(Knob.LR),
-                1e-15, "a skip still lets other proposals through the arbiter");
+        assertTrue(again.why().contains("rollback cooldown: last rollback at step 11"), again.why());
+        assertEquals(1.2 * StrictMath.exp(-0.2), again.knobs().get(Knob.LR), 1e-15,
+                "a skip still lets other proposals through the arbiter (0.5 is beyond one maximum step)");
+    }
+
+    @Test
+    void theRampWaitsForTheCooldownAndGoesOnUntilTheRateIsBack() {
+        Regime regime = Regime.of(spec(3, 2), List.of(new Script(t -> t == 2 ? List.of(lr(1.2))
+                : t == 10 ? List.of(Proposal.rollback("script", "spike", Map.of())) : List.of())));
+        double[] lr = new double[25];
+        for (int t = 0; t < 25; t++) {
+            lr[t] = regime.decide(t, loss(3)).knobs().get(Knob.LR);
+        }
+        assertEquals(0.6, lr[10]);
+        double e = StrictMath.exp(0.2);
+        double[] expected = {0.6, 0.6, 0.6 * e, 0.6 * e, 0.6 * e, 0.6 * e * e, 0.6 * e * e, 0.6 * e * e,
+            0.6 * e * e * e, 0.6 * e * e * e, 0.6 * e * e * e, 1.2, 1.2, 1.2};
+        for (int t = 11; t < 25; t++) {
+            assertEquals(expected[t - 11], lr[t], 1e-12, "step " + t);
+        }
+        assertEquals(null, regime.snapshot().ramp());
+    }
+
+    @Test
+    void aControllerThatMovesTheRateEndsTheRamp() {
+        Regime regime = Regime.of(spec(0, 10), List.of(new Script(t -> t == 2 ? List.of(lr(1.2))
+                : t == 10 ? List.of(Proposal.rollback("script", "spike", Map.of()))
+                : t == 12 ? List.of(lr(0.55)) : List.of())));
+        for (int t = 0; t < 12; t++) {
+            regime.decide(t, loss(3));
+        }
+        Decision d = regime.decide(12, loss(3));
+        assertEquals(0.55, d.knobs().get(Knob.LR));
+        assertEquals("script", d.changes().get(0).controller());
+        assertEquals(null, regime.snapshot().ramp());
+        assertEquals(0.55, regime.decide(13, loss(3)).knobs().get(Knob.LR));
     }
 
     @Test
