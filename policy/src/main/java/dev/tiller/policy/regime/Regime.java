@@ -28,11 +28,11 @@ import java.util.Map;
  *       last rollback, the step is skipped instead and {@link Decision#why()} says so. Every knob goes back to its
  *       snapshot value and the learning rate further x recovery.lrFactor (not below its min): these changes, logged
  *       by controller "rollback", are exempt from the maximum step since they undo what the snapshot does not
- *       contain. The learning rate then climbs back to its snapshot value (controller "rollback"): toward the
- *       geometric path from the lowered value to the snapshot value over recovery.rampSteps steps, one move at a
- *       time within the knob's maximum step, cooldown and the hysteresis, until it is back; a step where a
- *       controller proposes a learning rate is the controller's (through the arbiter), and once a controller has
- *       changed it the ramp ends, the controllers having taken over. The
+ *       contain. The ramp then gives the cut back (controller "rollback"): it multiplies the learning rate by the
+ *       inverse of what the recovery took (plus what an earlier ramp had not given back yet), along a geometric
+ *       path over recovery.rampSteps steps, one move at a time within the knob's maximum step, bounds, cooldown
+ *       and hysteresis, until all is given back. The controllers' own changes of the rate stand: a step where one
+ *       proposes a learning rate is the controller's (through the arbiter) and the ramp waits. The
  *       arbiter's memory is not restored, since a rollback does not undo time: cooldowns count every movement of a
  *       knob. The oscillation guard counts the arbiter's changes only: a recovery (rollback, ramp, trial revert)
  *       is the regime's own rule, not a controller dithering.</li>
@@ -58,7 +58,12 @@ public final class Regime implements Stateful<Regime.State> {
                         double intercept, double slope, double lossSum, double predictedSum, long count) {}
 
     /** The learning rate's climb back after a rollback, from..to over steps steps beginning at start. */
-    public record Ramp(double from, double to, long start, long steps) {}
+    /**
+     * The learning rate's climb back after a rollback, in log units: total to give back (the recovery's cut, plus
+     * what an earlier ramp had not yet given back), repaid so far, along a straight path over steps steps from
+     * start.
+     */
+    public record Ramp(double total, double repaid, long start, long steps) {}
 
     /** The part of the regime's state that a snapshot saves and a rollback restores. */
     public record Core(Knobs knobs, SignalBank.State bank, List<Object> controllers, List<Trial> trials,
@@ -276,32 +281,27 @@ public final class Regime implements Stateful<Regime.State> {
             KnobSpec lrSpec = spec.knobs().get(Knob.LR);
             Long last = arb.lastChange().get(Knob.LR);
             double old = knobs.get(Knob.LR);
-            if (old >= ramp.to()) {
-                ramp = null;                            // back where it was (a controller may have got there first)
-            } else if (last == null || step - last >= lrSpec.cooldown()) {
-                long done = step - ramp.start() + 1;
-                double target = done >= ramp.steps() ? ramp.to()
-                        : ramp.from() * StrictMath.pow(ramp.to() / ramp.from(), (double) done / ramp.steps());
-                double now = Math.min(ramp.to(), lrSpec.limit(old, target));
-                if (now > old && (now == ramp.to() || StrictMath.log(now / old) >= spec.arbiter().hysteresis())) {
+            if (last == null || step - last >= lrSpec.cooldown()) {
+                double path = ramp.total() * Math.min(1, (double) (step - ramp.start() + 1) / ramp.steps());
+                double left = ramp.total() - ramp.repaid();
+                double move = Math.min(Math.min(path - ramp.repaid(), left), lrSpec.maxStep());
+                double now = Math.min(lrSpec.max(), old * StrictMath.exp(move));
+                if (now > old && (move >= spec.arbiter().hysteresis() || move == left)) {
+                    double repaid = ramp.repaid() + StrictMath.log(now / old);
                     changes.add(new Change(ROLLBACK, Knob.LR, old, now, "reintroduce the learning rate after a"
-                            + " rollback", Map.of("from", ramp.from(), "to", ramp.to())));
+                            + " rollback", Map.of("total", ramp.total(), "repaid", repaid)));
                     knobs = knobs.with(Knob.LR, now);
                     arb = arbiter.recordForced(arb, Knob.LR, step);
-                    if (now >= ramp.to()) {
-                        ramp = null;
-                    }
+                    ramp = new Ramp(ramp.total(), repaid, ramp.start(), ramp.steps());
+                }
+                if (ramp.total() - ramp.repaid() < 1e-12 || knobs.get(Knob.LR) >= lrSpec.max()) {
+                    ramp = null;                        // given back (to rounding), or as high as the knob goes
                 }
             }
         }
         Arbiter.Result r = arbiter.decide(step, judged, knobs, arb);
         rejections.addAll(r.rejections());
         changes.addAll(r.changes());
-        for (Change c : r.changes()) {
-            if (c.knob() == Knob.LR) {
-                ramp = null;                            // a controller moved the rate: it takes over from the ramp
-            }
-        }
         List<Point> losses = new ArrayList<>(core.losses());
         for (Proposal p : r.accepted()) {
             if (p.action() == Proposal.Action.SKIP) {
@@ -361,8 +361,9 @@ public final class Regime implements Stateful<Regime.State> {
         for (Trial t : s.core().trials()) {
             verdicts.add(new Verdict(t.controller(), t.knob(), false, "cancelled by rollback", Map.of()));
         }
-        Ramp ramp = lr < lrSaved && spec.recovery().rampSteps() > 0
-                ? new Ramp(lr, lrSaved, step + 1, spec.recovery().rampSteps()) : null;
+        double owed = StrictMath.log(lrSaved / lr) + (s.ramp() == null ? 0 : s.ramp().total() - s.ramp().repaid());
+        Ramp ramp = owed > 0 && spec.recovery().rampSteps() > 0
+                ? new Ramp(owed, 0, step + 1, spec.recovery().rampSteps()) : null;
         Core t = target.core();
         Core next = new Core(knobs, t.bank(), t.controllers(), List.of(), t.losses());
         boolean snapshot = snapshotDue(step);
@@ -371,8 +372,7 @@ public final class Regime implements Stateful<Regime.State> {
         }
         state = new State(step, next, arb, ring, step, ramp);
         return new Decision(step, knobs, changes, rejections, false, target.step(), snapshot, verdicts, derived,
-                "rollback to the snapshot after step " + (target.step() + 1) + ": " + rollback.controller() + ": "
-                        + rollback.reason());
+                rollback.controller() + ": " + rollback.reason());
     }
 
     private boolean snapshotDue(long step) {

@@ -83,7 +83,7 @@ class RegimeRecoveryTest {
         for (int i = 0; i < 4; i++) {
             assertEquals(0.6 * StrictMath.pow(2, (i + 1) / 4.0), ramp[i], 1e-12, "ramp step " + i);
         }
-        assertEquals(1.2, ramp[3]);
+        assertEquals(1.2, ramp[3], 1e-12);
         regime.decide(15, loss(3));
 
         Decision again = regime.decide(16, loss(30));               // within the rollback cooldown of 10 steps
@@ -113,18 +113,22 @@ class RegimeRecoveryTest {
     }
 
     @Test
-    void aControllerThatMovesTheRateEndsTheRamp() {
+    void aControllersChangeStandsAndTheRampGivesBackOnlyTheCut() {
         Regime regime = Regime.of(spec(0, 10), List.of(new Script(t -> t == 2 ? List.of(lr(1.2))
                 : t == 10 ? List.of(Proposal.rollback("script", "spike", Map.of()))
                 : t == 12 ? List.of(lr(0.55)) : List.of())));
         for (int t = 0; t < 12; t++) {
             regime.decide(t, loss(3));
         }
-        Decision d = regime.decide(12, loss(3));
+        Decision d = regime.decide(12, loss(3));                   // the ramp gave back 1/10 of the cut at 11
         assertEquals(0.55, d.knobs().get(Knob.LR));
-        assertEquals("script", d.changes().get(0).controller());
+        assertEquals(List.of("script"), d.changes().stream().map(Decision.Change::controller).toList());
+        double lr = 0;
+        for (int t = 13; t < 40; t++) {
+            lr = regime.decide(t, loss(3)).knobs().get(Knob.LR);
+        }
+        assertEquals(0.55 * StrictMath.pow(2, 0.9), lr, 1e-12, "the other 9/10 of the x 0.5 come back");
         assertEquals(null, regime.snapshot().ramp());
-        assertEquals(0.55, regime.decide(13, loss(3)).knobs().get(Knob.LR));
     }
 
     @Test
