@@ -18,6 +18,9 @@ public final class Main {
         new Command("help", "./tiller help", "list the commands"),
         new Command("train", "./tiller train [--model M ...]", "train a model (default: the GPT on the JDK's java.util"
                 + " sources); ./tiller train --help for the flags"),
+        new Command("replay", "./tiller replay RUN", "re-run the regime over RUN's recorded signals and check every"
+                + " decision and knob value (exit 0 only with no mismatch)"),
+        new Command("explain", "./tiller explain RUN", "what the regime did in RUN and why, largest effects first"),
         new Command("info", "./tiller info", "show the JDK, the SIMD kernel path and the thread count"),
         new Command("test", "./tiller test [all]", "run the test suite (all: also tests tagged soak)"),
         new Command("conform", "./tiller conform [FILE...]", "check the shipped PyTorch/Optax reference cases, or the"
@@ -36,6 +39,8 @@ public final class Main {
             case "train" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
                     ? usage(Train.USAGE) : Train.run(rest, System.out, System.err);
             case "conform" -> Conform.standard().run(Arrays.asList(rest), System.out);
+            case "replay" -> RunCommands.replay(rest, System.out, System.err);
+            case "explain" -> RunCommands.explain(rest, System.out, System.err);
             default -> {
                 System.err.println("tiller: unknown command '" + cmd + "'");
                 help(System.err);

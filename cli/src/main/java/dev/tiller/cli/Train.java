@@ -81,17 +81,6 @@ final class Train {
     private static final List<String> WITH_CONFIG = List.of("--config", "--out", "--regime", "--inject",
             "--threads");
 
-    /**
-     * How a --regime value (a preset name or a regime file) becomes a regime; static is the only preset until regime
-     * files and the other presets exist.
-     */
-    static Function<String, RegimeSpec> regimes = name -> {
-        if (name.equals("static")) {
-            return RegimeSpec.staticRegime();
-        }
-        throw new IllegalArgumentException("--regime " + name + ": unknown regime; presets: static");
-    };
-
     private Train() {}
 
     /** A parsed command line: the run and its folder (null: a new folder under runs/). */
@@ -189,6 +178,26 @@ final class Train {
     }
 
     /** The run of a config.json (its "run" object) or of a file that is a run object itself. */
+    /**
+     * The run's regime: with --config and no --regime, the spec config.json embeds (so the run reproduces even when
+     * its regime file has changed or gone); else the preset or file --regime names.
+     */
+    static RegimeSpec regime(String[] args, RunConfig run) {
+        Map<String, String> m = flags(args);
+        if (m.containsKey("--config") && !m.containsKey("--regime")) {
+            Path file = Path.of(m.get("--config"));
+            try {
+                if (Json.parse(Files.readString(file), file.toString()) instanceof Map<?, ?> top
+                        && top.get("regime") instanceof Map<?, ?> spec) {
+                    return RegimeSpec.fromJson(spec, file + ": regime");
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--config " + file + ": cannot read it (" + e.getMessage() + ")");
+            }
+        }
+        return RegimeSpec.resolve(run.regime());
+    }
+
     static RunConfig readConfig(Path file) {
         String text;
         try {
@@ -251,7 +260,7 @@ final class Train {
         RegimeSpec regime;
         try {
             p = parse(args);
-            regime = regimes.apply(p.run().regime());
+            regime = regime(args, p.run());
         } catch (IllegalArgumentException e) {
             String msg = e.getMessage();
             err.println(msg.startsWith("train:") ? msg : "tiller train: " + msg);
@@ -291,6 +300,7 @@ final class Train {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("command", "train");
         config.put("run", o.toJson());
+        config.put("regime", regime.toJson());
         config.put("task", task.name());
         config.putAll(task.describe());
         config.put("optimizer", "AdamW");

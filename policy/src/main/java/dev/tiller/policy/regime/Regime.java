@@ -1,30 +1,132 @@
 package dev.tiller.policy.regime;
 
+import dev.tiller.policy.regime.Decision.Change;
+import dev.tiller.policy.regime.Decision.Rejection;
+import dev.tiller.policy.regime.Decision.Verdict;
 import dev.tiller.policy.state.Stateful;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The regime of a run: derives signals from the trainer's measurements, asks every controller, and lets the arbiter
  * decide, once per step and before that step's update. Pure given its inputs, so {@code ./tiller replay} re-runs it
  * over the signals a run logged and must reach the same decisions. A rollback decision also restores the regime's own
- * state (derived signals, controllers, arbiter, knobs) to the snapshot's step before the recovery rules apply; the
- * trainer restores everything else.
+ * state (derived signals, controllers, knobs, loss history) to the snapshot's step before the recovery rules apply;
+ * the trainer restores everything else.
+ *
+ * <p>Rules the regime adds to the {@link Arbiter}'s:
+ * <ul>
+ *   <li>Snapshots: {@link Decision#snapshot()} every ring.every steps when ring.capacity > 0; the regime keeps its
+ *       own state at each, oldest out beyond capacity, as the trainer's ring does. A snapshot taken after step s is
+ *       known-good once max(1, ring.goodWindow) steps after it passed with no anomaly; an anomaly (a ROLLBACK or
+ *       SKIP proposal, or a non-finite loss or gradient norm) in that window marks it bad for good.</li>
+ *   <li>Rollback: to the newest known-good snapshot still kept; with none, or within recovery.cooldown steps of the
+ *       last rollback, the step is skipped instead and {@link Decision#why()} says so. Every knob goes back to its
+ *       snapshot value and the learning rate further x recovery.lrFactor (not below its min): these changes, logged
+ *       by controller "rollback", are exempt from the maximum step since they undo what the snapshot does not
+ *       contain. The ramp then gives the cut back (controller "rollback"): it multiplies the learning rate by the
+ *       inverse of what the recovery took (plus what an earlier ramp had not given back yet), along a geometric
+ *       path over recovery.rampSteps steps, one move at a time within the knob's maximum step, bounds, cooldown
+ *       and hysteresis, until all is given back. The controllers' own changes of the rate stand: a step where one
+ *       proposes a learning rate is the controller's (through the arbiter) and the ramp waits. The
+ *       arbiter's memory is not restored, since a rollback does not undo time: cooldowns count every movement of a
+ *       knob. The oscillation guard counts the arbiter's changes only: a recovery (rollback, ramp, trial revert)
+ *       is the regime's own rule, not a controller dithering.</li>
+ *   <li>Trials: a SET with trialSteps > 0 that the arbiter applies is provisional. The regime fits a line to the last
+ *       trials.window finite losses before it; after trialSteps steps it keeps the change when the mean loss over
+ *       the trial is at most the line's mean over the same steps plus trials.tolerance x |that mean|, else it puts
+ *       the knob back (controller "trial"; within the maximum step, since it undoes one step, and exempt from the
+ *       cooldown). While a trial runs, other proposals for its knob are rejected. A rollback cancels all trials.</li>
+ * </ul>
+ * Non-finite inputs never make the regime throw: they are anomalies and are left out of the loss history. Step
+ * numbers in reasons and rejections are 1-based (steps finished), as in metrics.jsonl and events.jsonl.
  */
 public final class Regime implements Stateful<Regime.State> {
-    /** Everything the regime carries between steps. */
-    public record State(Knobs knobs, long step) {}
+    /** Name of the regime's own rules in changes, rejections and verdicts. */
+    public static final String ROLLBACK = "rollback";
+    public static final String TRIAL = "trial";
 
-    private final RegimeSpec spec;
-    private State state;
+    /** One finite loss and its step, for trial trends. */
+    public record Point(long step, double loss) {}
 
-    private Regime(RegimeSpec spec) {
-        this.spec = spec;
-        this.state = new State(initialKnobs(spec), -1);
+    /** A provisional change: what it was, when it ends, the trend from before it and the losses seen since. */
+    public record Trial(String controller, Knob knob, double before, double after, long start, long end,
+                        double intercept, double slope, double lossSum, double predictedSum, long count) {}
+
+    /** The learning rate's climb back after a rollback, from..to over steps steps beginning at start. */
+    /**
+     * The learning rate's climb back after a rollback, in log units: total to give back (the recovery's cut, plus
+     * what an earlier ramp had not yet given back), repaid so far, along a straight path over steps steps from
+     * start.
+     */
+    public record Ramp(double total, double repaid, long start, long steps) {}
+
+    /** The part of the regime's state that a snapshot saves and a rollback restores. */
+    public record Core(Knobs knobs, SignalBank.State bank, List<Object> controllers, List<Trial> trials,
+                       List<Point> losses) {
+        public Core {
+            controllers = Collections.unmodifiableList(new ArrayList<>(controllers));   // states may be null
+            trials = List.copyOf(trials);
+            losses = List.copyOf(losses);
+        }
     }
 
+    public enum Status { PENDING, GOOD, BAD }
+
+    /** The regime's state saved with the trainer's snapshot after step. */
+    public record Saved(long step, Core core, Status status) {}
+
+    /**
+     * Everything the regime carries between steps: the last decided step (-1 before the first), the restorable
+     * core, the arbiter's memory, the snapshots kept (oldest first), the last rollback's step (-1 for none) and the
+     * ramp under way (null for none).
+     */
+    public record State(long step, Core core, Arbiter.State arbiter, List<Saved> ring, long lastRollback,
+                        Ramp ramp) {
+        public State {
+            ring = List.copyOf(ring);
+        }
+
+        public Knobs knobs() {
+            return core.knobs();
+        }
+    }
+
+    private final RegimeSpec spec;
+    private final List<Controller<?>> controllers;
+    private final SignalBank bank;
+    private final Arbiter arbiter;
+    private State state;
+
+    private Regime(RegimeSpec spec, List<? extends Controller<?>> controllers) {
+        this.spec = spec;
+        this.controllers = List.copyOf(controllers);
+        this.bank = SignalBank.of(spec);
+        this.arbiter = Arbiter.of(spec);
+        List<Object> states = new ArrayList<>();
+        for (Controller<?> c : this.controllers) {
+            states.add(c.initial());
+        }
+        Core core = new Core(initialKnobs(spec), bank.initial(), states, List.of(), List.of());
+        this.state = new State(-1, core, arbiter.initial(), List.of(), -1, null);
+    }
+
+    /** The regime spec describes, its controllers built by the registry. */
     public static Regime of(RegimeSpec spec) {
-        return new Regime(spec);
+        List<Controller<?>> cs = new ArrayList<>();
+        for (int i = 0; i < spec.controllers().size(); i++) {
+            cs.add(Controllers.create(spec.controllers().get(i), "regime " + spec.name() + ": controllers[" + i + "]"));
+        }
+        return new Regime(spec, cs);
+    }
+
+    /** A regime with the given controllers (in priority-tie order) instead of those spec lists. */
+    public static Regime of(RegimeSpec spec, List<? extends Controller<?>> controllers) {
+        return new Regime(spec, controllers);
     }
 
     private static Knobs initialKnobs(RegimeSpec spec) {
@@ -46,10 +148,295 @@ public final class Regime implements Stateful<Regime.State> {
 
     /** Decides step (0-based, the step about to be applied) from what the trainer measured in it. */
     public Decision decide(long step, Signals measured) {
-        boolean snapshot = spec.ring().capacity() > 0 && (step + 1) % spec.ring().every() == 0;
-        state = new State(state.knobs(), step);
-        return new Decision(step, state.knobs(), List.of(), List.of(), false, -1, snapshot, List.of(), Signals.empty(),
-                "");
+        State s = state;
+        Core core = s.core();
+        SignalBank.Result banked = bank.update(core.bank(), step, measured);
+        Signals seen = measured.merge(banked.derived());
+        Knobs before = core.knobs();
+
+        List<Proposal> proposals = new ArrayList<>();
+        List<Object> controllerStates = new ArrayList<>();
+        for (int i = 0; i < controllers.size(); i++) {
+            Controller.Output<?> out = call(controllers.get(i), step, seen, before, core.controllers().get(i));
+            controllerStates.add(out.state());
+            proposals.addAll(out.proposals());
+        }
+
+        double loss = measured.get(Signals.LOSS);
+        boolean anomaly = !finiteIfPresent(measured, Signals.LOSS) || !finiteIfPresent(measured, Signals.GRAD_NORM)
+                || (measured.has(Signals.FINITE) && measured.get(Signals.FINITE) != 1);
+        for (Proposal p : proposals) {
+            anomaly |= p.action() != Proposal.Action.SET;
+        }
+        List<Saved> ring = judgeSnapshots(s.ring(), step, anomaly);
+
+        List<Rejection> rejections = new ArrayList<>();
+        List<String> why = new ArrayList<>();
+        Proposal rollback = null;
+        for (Proposal p : proposals) {
+            if (p.action() == Proposal.Action.ROLLBACK) {
+                rollback = p;
+                break;
+            }
+        }
+        Saved target = null;
+        if (rollback != null) {
+            String instead = null;
+            if (s.lastRollback() >= 0 && step - s.lastRollback() < spec.recovery().cooldown()) {
+                instead = "rollback cooldown: last rollback at step " + (s.lastRollback() + 1) + ", cooldown "
+                        + spec.recovery().cooldown() + " steps; skipped instead";
+            } else {
+                for (Saved sv : ring) {
+                    if (sv.status() == Status.GOOD) {
+                        target = sv;          // the ring is oldest first: the last GOOD one is the newest
+                    }
+                }
+                if (target == null) {
+                    instead = "no known-good snapshot to roll back to; skipped instead";
+                }
+            }
+            if (instead != null) {
+                List<Proposal> replaced = new ArrayList<>();
+                for (Proposal p : proposals) {
+                    if (p.action() == Proposal.Action.ROLLBACK) {
+                        rejections.add(new Rejection(p, instead));
+                        replaced.add(new Proposal(p.controller(), Proposal.Action.SKIP, null, Double.NaN,
+                                p.priority(), 0, p.reason(), p.evidence()));
+                    } else {
+                        replaced.add(p);
+                    }
+                }
+                proposals = replaced;
+                why.add(rollback.controller() + " asked to roll back (" + rollback.reason() + "): " + instead);
+                rollback = null;
+            }
+        }
+
+        Decision decision;
+        if (rollback != null) {
+            decision = rollBack(step, s, ring, target, rollback, proposals, rejections, banked.derived());
+        } else {
+            decision = advance(step, s, core, ring, banked, controllerStates, proposals, rejections, why, loss);
+        }
+        return decision;
+    }
+
+    /** The regime's step when nothing rolls back: trials end or go on, the arbiter decides, a snapshot may follow. */
+    private Decision advance(long step, State s, Core core, List<Saved> ring, SignalBank.Result banked,
+                             List<Object> controllerStates, List<Proposal> proposals, List<Rejection> rejections,
+                             List<String> why, double loss) {
+        Knobs knobs = core.knobs();
+        Arbiter.State arb = s.arbiter();
+        List<Change> changes = new ArrayList<>();
+        List<Verdict> verdicts = new ArrayList<>();
+        List<Trial> trials = new ArrayList<>();
+        List<Knob> locked = new ArrayList<>();
+        for (Trial t : core.trials()) {
+            if (Double.isFinite(loss) && step > t.start()) {
+                double predicted = t.intercept() + t.slope() * step;
+                t = new Trial(t.controller(), t.knob(), t.before(), t.after(), t.start(), t.end(), t.intercept(),
+                        t.slope(), t.lossSum() + loss, t.predictedSum() + predicted, t.count() + 1);
+            }
+            locked.add(t.knob());
+            if (step < t.end()) {
+                trials.add(t);
+                continue;
+            }
+            double observed = t.lossSum() / t.count();
+            double predicted = t.predictedSum() / t.count();
+            boolean kept = t.count() > 0 && Double.isFinite(predicted)
+                    && observed <= predicted + spec.trials().tolerance() * Math.abs(predicted);
+            Map<String, Double> evidence = new LinkedHashMap<>();
+            evidence.put("observed_loss", observed);
+            evidence.put("predicted_loss", predicted);
+            evidence.put("trend_slope", t.slope());
+            evidence.put("tolerance", spec.trials().tolerance());
+            evidence.put("before", t.before());
+            evidence.put("after", t.after());
+            String reason = t.count() == 0 ? "no finite loss during the trial; reverted"
+                    : !Double.isFinite(predicted) ? "no loss trend from before the trial; reverted"
+                    : kept ? "mean loss " + observed + " <= trend " + predicted + " (+ tolerance); kept"
+                    : "mean loss " + observed + " > trend " + predicted + " (+ tolerance); reverted";
+            verdicts.add(new Verdict(t.controller(), t.knob(), kept, reason, evidence));
+            if (!kept && knobs.get(t.knob()) != t.before()) {
+                double old = knobs.get(t.knob());
+                changes.add(new Change(TRIAL, t.knob(), old, t.before(), "trial of " + t.controller() + " reverted: "
+                        + reason, evidence));
+                knobs = knobs.with(t.knob(), t.before());
+                arb = arbiter.recordForced(arb, t.knob(), step);
+            }
+        }
+        List<Proposal> judged = new ArrayList<>();
+        boolean lrWanted = false;
+        for (Proposal p : proposals) {
+            if (p.action() == Proposal.Action.SET && locked.contains(p.knob())) {
+                rejections.add(new Rejection(p, "trial in progress on " + p.knob().key()));
+            } else {
+                judged.add(p);
+                lrWanted |= p.action() == Proposal.Action.SET && p.knob() == Knob.LR;
+            }
+        }
+        Ramp ramp = s.ramp();
+        if (ramp != null && !lrWanted && !locked.contains(Knob.LR)) {
+            KnobSpec lrSpec = spec.knobs().get(Knob.LR);
+            Long last = arb.lastChange().get(Knob.LR);
+            double old = knobs.get(Knob.LR);
+            if (last == null || step - last >= lrSpec.cooldown()) {
+                double path = ramp.total() * Math.min(1, (double) (step - ramp.start() + 1) / ramp.steps());
+                double left = ramp.total() - ramp.repaid();
+                double move = Math.min(Math.min(path - ramp.repaid(), left), lrSpec.maxStep());
+                double now = Math.min(lrSpec.max(), old * StrictMath.exp(move));
+                if (now > old && (move >= spec.arbiter().hysteresis() || move == left)) {
+                    double repaid = ramp.repaid() + StrictMath.log(now / old);
+                    changes.add(new Change(ROLLBACK, Knob.LR, old, now, "reintroduce the learning rate after a"
+                            + " rollback", Map.of("total", ramp.total(), "repaid", repaid)));
+                    knobs = knobs.with(Knob.LR, now);
+                    arb = arbiter.recordForced(arb, Knob.LR, step);
+                    ramp = new Ramp(ramp.total(), repaid, ramp.start(), ramp.steps());
+                }
+                if (ramp.total() - ramp.repaid() < 1e-12 || knobs.get(Knob.LR) >= lrSpec.max()) {
+                    ramp = null;                        // given back (to rounding), or as high as the knob goes
+                }
+            }
+        }
+        Arbiter.Result r = arbiter.decide(step, judged, knobs, arb);
+        rejections.addAll(r.rejections());
+        changes.addAll(r.changes());
+        List<Point> losses = new ArrayList<>(core.losses());
+        for (Proposal p : r.accepted()) {
+            if (p.action() == Proposal.Action.SKIP) {
+                why.add("skip: " + p.controller() + ": " + p.reason());
+            }
+            if (p.action() != Proposal.Action.SET || p.trialSteps() <= 0) {
+                continue;
+            }
+            for (Change c : r.changes()) {
+                if (c.knob() == p.knob() && c.controller().equals(p.controller())) {
+                    double[] line = fit(losses, step);
+                    trials.add(new Trial(p.controller(), p.knob(), c.old(), c.now(), step, step + p.trialSteps(),
+                            line[0], line[1], 0, 0, 0));
+                }
+            }
+        }
+        if (Double.isFinite(loss)) {
+            losses.add(new Point(step, loss));
+            while (losses.size() > spec.trials().window()) {
+                losses.remove(0);
+            }
+        }
+        Core next = new Core(r.knobs(), banked.state(), controllerStates, trials, losses);
+        boolean snapshot = snapshotDue(step);
+        if (snapshot) {
+            ring = push(ring, new Saved(step, next, Status.PENDING));
+        }
+        state = new State(step, next, r.state(), ring, s.lastRollback(), ramp);
+        return new Decision(step, r.knobs(), changes, rejections, r.skip(), -1, snapshot, verdicts, banked.derived(),
+                String.join("; ", why));
+    }
+
+    /** Restores the regime's core from target, lowers the learning rate and starts its ramp back. */
+    private Decision rollBack(long step, State s, List<Saved> ring, Saved target, Proposal rollback,
+                              List<Proposal> proposals, List<Rejection> rejections, Signals derived) {
+        Arbiter.Result vetoed = arbiter.decide(step, proposals, s.knobs(), s.arbiter());
+        rejections.addAll(vetoed.rejections());
+        Knobs old = s.knobs();
+        Knobs restored = target.core().knobs();
+        double lrSaved = restored.get(Knob.LR);
+        double lr = Math.max(spec.knobs().get(Knob.LR).min(), lrSaved * spec.recovery().lrFactor());
+        Knobs knobs = restored.with(Knob.LR, lr);
+        List<Change> changes = new ArrayList<>();
+        Arbiter.State arb = s.arbiter();
+        Map<String, Double> evidence = new LinkedHashMap<>(rollback.evidence());
+        evidence.put("snapshot_step", (double) (target.step() + 1));
+        for (Knob k : Knob.values()) {
+            if (knobs.get(k) != old.get(k)) {
+                String reason = "rolled back to the snapshot after step " + (target.step() + 1) + " ("
+                        + rollback.reason() + ")" + (k == Knob.LR ? "; learning rate x " + spec.recovery().lrFactor()
+                        : "");
+                changes.add(new Change(ROLLBACK, k, old.get(k), knobs.get(k), reason, evidence));
+                arb = arbiter.recordForced(arb, k, step);
+            }
+        }
+        List<Verdict> verdicts = new ArrayList<>();
+        for (Trial t : s.core().trials()) {
+            verdicts.add(new Verdict(t.controller(), t.knob(), false, "cancelled by rollback", Map.of()));
+        }
+        double owed = StrictMath.log(lrSaved / lr) + (s.ramp() == null ? 0 : s.ramp().total() - s.ramp().repaid());
+        Ramp ramp = owed > 0 && spec.recovery().rampSteps() > 0
+                ? new Ramp(owed, 0, step + 1, spec.recovery().rampSteps()) : null;
+        Core t = target.core();
+        Core next = new Core(knobs, t.bank(), t.controllers(), List.of(), t.losses());
+        boolean snapshot = snapshotDue(step);
+        if (snapshot) {
+            ring = push(ring, new Saved(step, next, Status.PENDING));
+        }
+        state = new State(step, next, arb, ring, step, ramp);
+        return new Decision(step, knobs, changes, rejections, false, target.step(), snapshot, verdicts, derived,
+                rollback.controller() + ": " + rollback.reason());
+    }
+
+    private boolean snapshotDue(long step) {
+        return spec.ring().capacity() > 0 && (step + 1) % spec.ring().every() == 0;
+    }
+
+    private List<Saved> push(List<Saved> ring, Saved saved) {
+        List<Saved> r = new ArrayList<>(ring);
+        r.add(saved);
+        while (r.size() > spec.ring().capacity()) {
+            r.remove(0);
+        }
+        return r;
+    }
+
+    /** Pending snapshots become bad on an anomaly, good once the window after them passed without one. */
+    private List<Saved> judgeSnapshots(List<Saved> ring, long step, boolean anomaly) {
+        long window = Math.max(1, spec.ring().goodWindow());
+        List<Saved> r = new ArrayList<>(ring.size());
+        for (Saved sv : ring) {
+            if (sv.status() == Status.PENDING && step > sv.step()) {
+                if (anomaly) {
+                    sv = new Saved(sv.step(), sv.core(), Status.BAD);
+                } else if (step - sv.step() >= window) {
+                    sv = new Saved(sv.step(), sv.core(), Status.GOOD);
+                }
+            }
+            r.add(sv);
+        }
+        return r;
+    }
+
+    private static boolean finiteIfPresent(Signals s, String name) {
+        return !s.has(name) || Double.isFinite(s.get(name));
+    }
+
+    /** Least-squares line loss = a + b * step through the points, as {a, b}; flat through the mean when too few. */
+    static double[] fit(List<Point> points, long step) {
+        int n = points.size();
+        if (n == 0) {
+            return new double[] {Double.NaN, 0};
+        }
+        double mx = 0;
+        double my = 0;
+        for (Point p : points) {
+            mx += p.step();
+            my += p.loss();
+        }
+        mx /= n;
+        my /= n;
+        double sxy = 0;
+        double sxx = 0;
+        for (Point p : points) {
+            sxy += (p.step() - mx) * (p.loss() - my);
+            sxx += (p.step() - mx) * (p.step() - mx);
+        }
+        double b = n < 2 || sxx == 0 ? 0 : sxy / sxx;
+        return new double[] {my - b * mx, b};
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S> Controller.Output<S> call(Controller<S> c, long step, Signals signals, Knobs knobs,
+                                                 Object state) {
+        return c.decide(step, signals, knobs, (S) state);   // the state came from this controller's initial or decide
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tiller.policy.regime;
 
+import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -9,19 +10,36 @@ import java.util.Map;
  * guards and the rollback ring. Read from a JSON regime file or a preset ("static", "adaptive", "conservative") and
  * written back into config.json, so a run's regime is part of the record that reproduces it.
  *
- * @param ring snapshot every ring.every steps, keep the newest ring.capacity; a snapshot is known-good once
- *             ring.goodWindow steps after it passed with no anomaly
+ * @param ring     snapshot every ring.every steps, keep the newest ring.capacity; a snapshot is known-good once
+ *                 ring.goodWindow steps after it passed with no anomaly
+ * @param recovery what a rollback does to the learning rate afterwards, and how soon another may follow
+ * @param trials   how a provisional change is judged against the loss trend from before it
+ * @param signals  the signal bank's parameters as read from JSON (empty: its defaults); the bank checks them
  */
 public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probes, List<ControllerSpec> controllers,
-                         ArbiterSpec arbiter, RingSpec ring) {
+                         ArbiterSpec arbiter, RingSpec ring, RecoverySpec recovery, TrialSpec trials,
+                         Map<String, Object> signals) {
     public RegimeSpec {
         knobs = Map.copyOf(new EnumMap<>(knobs));
         controllers = List.copyOf(controllers);
+        signals = Map.copyOf(signals);
         for (Knob k : Knob.values()) {
             if (!knobs.containsKey(k)) {
                 throw new IllegalArgumentException("regime " + name + ": no rules for knob " + k.key());
             }
         }
+    }
+
+    /** A regime with the signal bank's default parameters. */
+    public RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probes, List<ControllerSpec> controllers,
+                      ArbiterSpec arbiter, RingSpec ring, RecoverySpec recovery, TrialSpec trials) {
+        this(name, knobs, probes, controllers, arbiter, ring, recovery, trials, Map.of());
+    }
+
+    /** A regime with the default recovery and trial rules and the signal bank's default parameters. */
+    public RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probes, List<ControllerSpec> controllers,
+                      ArbiterSpec arbiter, RingSpec ring) {
+        this(name, knobs, probes, controllers, arbiter, ring, RecoverySpec.defaults(), TrialSpec.defaults());
     }
 
     /** One controller: its type (the registry's name for it) and its parameters as read from JSON. */
@@ -33,7 +51,8 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
 
     /**
      * The arbiter's guards: a knob that reversed direction maxReversals times within oscillationWindow steps is
-     * frozen for that window; a change smaller than hysteresis (log units) is not worth making.
+     * frozen for that window; a change smaller than hysteresis (log units; for the additive anchor, that fraction of
+     * its range) is not worth making.
      */
     public record ArbiterSpec(long oscillationWindow, int maxReversals, double hysteresis) {}
 
@@ -42,6 +61,41 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
             if (every < 1 || capacity < 0 || goodWindow < 0) {
                 throw new IllegalArgumentException("ring: every >= 1, capacity >= 0, goodWindow >= 0 required");
             }
+        }
+    }
+
+    /**
+     * After a rollback the learning-rate knob restarts at its snapshot value x lrFactor (never below the knob's min),
+     * then climbs back to the snapshot value over rampSteps steps within the knob's maximum step and cooldown; a
+     * rollback asked for within cooldown steps of the last one becomes a skip, so a run cannot loop on rollbacks.
+     */
+    public record RecoverySpec(double lrFactor, long rampSteps, long cooldown) {
+        public RecoverySpec {
+            if (!(lrFactor > 0 && lrFactor <= 1) || rampSteps < 0 || cooldown < 0) {
+                throw new IllegalArgumentException("recovery: 0 < lr_factor <= 1, ramp_steps >= 0, cooldown >= 0"
+                        + " required");
+            }
+        }
+
+        /** Halve the learning rate, ramp back over 100 steps, at most one rollback per 100 steps. */
+        public static RecoverySpec defaults() {
+            return new RecoverySpec(0.5, 100, 100);
+        }
+    }
+
+    /**
+     * A provisional change is kept when the mean loss over its trial is at most the mean of the linear trend fitted
+     * to the last window finite losses before it, plus tolerance x |that mean|; otherwise the knob goes back.
+     */
+    public record TrialSpec(int window, double tolerance) {
+        public TrialSpec {
+            if (window < 2 || !(tolerance >= 0)) {
+                throw new IllegalArgumentException("trials: window >= 2 and tolerance >= 0 required");
+            }
+        }
+
+        public static TrialSpec defaults() {
+            return new TrialSpec(50, 0);
         }
     }
 
@@ -60,5 +114,35 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
     public static RegimeSpec staticRegime() {
         return new RegimeSpec("static", fixedKnobs(), ProbePlan.none(), List.of(), new ArbiterSpec(1, 1, 0),
                 new RingSpec(1, 0, 0));
+    }
+
+    /** The preset called name: "static", "adaptive" or "conservative"; an error lists them otherwise. */
+    public static RegimeSpec preset(String name) {
+        return RegimeFiles.preset(name);
+    }
+
+    /** Reads a regime file; errors name the file, the field and what is allowed. */
+    public static RegimeSpec load(Path file) {
+        return RegimeFiles.load(file);
+    }
+
+    /** A preset when presetOrPath names one, else the regime file at that path. */
+    public static RegimeSpec resolve(String presetOrPath) {
+        return RegimeFiles.resolve(presetOrPath);
+    }
+
+    /** Parses regime JSON text; source (a file name) starts every error message. */
+    public static RegimeSpec parse(String text, String source) {
+        return RegimeFiles.parse(text, source);
+    }
+
+    /** Reads the map {@link #toJson()} writes (e.g. config.json's "regime"); where starts every error message. */
+    public static RegimeSpec fromJson(Map<?, ?> json, String where) {
+        return RegimeFiles.fromJson(json, where);
+    }
+
+    /** The JSON form, every section written out, so that {@link #fromJson} gives back an equal spec. */
+    public Map<String, Object> toJson() {
+        return RegimeFiles.toJson(this);
     }
 }

@@ -39,7 +39,7 @@ public final class SignalBank {
      * block goes through {@link Params#fromMap} and {@link #of(Params)}.
      */
     public static SignalBank of(RegimeSpec spec) {
-        return new SignalBank(Params.defaults());
+        return new SignalBank(Params.fromMap(spec.signals(), "regime " + spec.name() + ": signals"));
     }
 
     /** The bank with explicit params (a regime file's "signals" block read by {@link Params#fromMap}). */
