@@ -36,7 +36,8 @@ final class RunCommands {
             return 2;
         }
         try {
-            out.print(Explain.run(dir));
+            String text = Explain.run(dir);
+            out.print(text.endsWith("\n") ? text : text + "\n");
             return 0;
         } catch (IllegalArgumentException | UncheckedIOException e) {
             err.println("tiller explain: " + e.getMessage());
