@@ -86,6 +86,12 @@ public final class Gpt extends Module {
         return F.dropout(x, config.dropout(), true, seed, 0x0D20, start);
     }
 
+    @Override
+    protected void captureOwnBuffers(List<Runnable> restore) {
+        long saved = dropoutCounter;
+        restore.add(() -> dropoutCounter = saved);
+    }
+
     /** Pre-LN block: x + attn(ln1(x)), then x + mlp(ln2(x)). */
     static final class Block extends Module {
         private final LayerNorm ln1;

@@ -2,7 +2,11 @@ package dev.tiller.models.nn;
 
 import dev.tiller.autograd.F;
 import dev.tiller.autograd.Variable;
+import dev.tiller.tensor.Allocators;
+import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
+
+import java.util.List;
 
 /**
  * Batch norm over (N, H, W) per channel: batch statistics in training (running mean and unbiased variance updated
@@ -23,6 +27,18 @@ public final class BatchNorm2d extends Module {
 
     public Variable forward(Variable x) {
         return F.batchNorm2d(x, weight, bias, runningMean, runningVar, isTraining(), 0.1f, 1e-5f);
+    }
+
+    @Override
+    protected void captureOwnBuffers(List<Runnable> restore) {
+        Tensor mean = Tensor.allocate(Allocators.auto(), DType.F32, runningMean.shape());   // outlives any scope
+        Tensor var = Tensor.allocate(Allocators.auto(), DType.F32, runningVar.shape());
+        mean.copyFrom(runningMean);
+        var.copyFrom(runningVar);
+        restore.add(() -> {
+            runningMean.copyFrom(mean);
+            runningVar.copyFrom(var);
+        });
     }
 
     /** The running mean (C), updated in place in training mode. */

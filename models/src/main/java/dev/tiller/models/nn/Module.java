@@ -90,6 +90,26 @@ public abstract class Module {
         return training;
     }
 
+    /**
+     * Saves the non-parameter state of this module and its children that a forward in training mode changes
+     * (batch-norm running statistics, dropout mask counters); running the returned action puts it back bitwise, so
+     * a probe's extra forward leaves the run as it was.
+     */
+    public final Runnable captureBuffers() {
+        List<Runnable> restore = new ArrayList<>();
+        captureTree(restore);
+        return () -> restore.forEach(Runnable::run);
+    }
+
+    private void captureTree(List<Runnable> restore) {
+        captureOwnBuffers(restore);
+        children.values().forEach(m -> m.captureTree(restore));
+    }
+
+    /** Adds to restore an action that puts back this module's own forward-changed state (not its children's). */
+    protected void captureOwnBuffers(List<Runnable> restore) {
+    }
+
     /** Zeroes every parameter's gradient. */
     public final void zeroGrad() {
         namedParameters().values().forEach(Variable::zeroGrad);
