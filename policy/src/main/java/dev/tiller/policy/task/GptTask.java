@@ -27,6 +27,7 @@ public final class GptTask implements Task {
     private final Gpt model;
     private final ByteWindows[] train;      // (P) one window stream per phase
     private final ByteWindows[] val;        // (P)
+    private final ByteWindows[] probe;      // (P) windows of the training split that training never draws
     private final int batch;
     private final int evalBatches;
 
@@ -42,10 +43,12 @@ public final class GptTask implements Task {
         this.evalBatches = evalBatches;
         this.train = new ByteWindows[data.phases()];
         this.val = new ByteWindows[data.phases()];
+        this.probe = new ByteWindows[data.phases()];
         for (int p = 0; p < data.phases(); p++) {
             long s = ShiftingStream.phaseSeed(seed, p);
             train[p] = new ByteWindows(data.phase(p).train(), batch, config.context(), s, 1);
             val[p] = new ByteWindows(data.phase(p).validation(), batch, config.context(), s, 2);
+            probe[p] = new ByteWindows(data.phase(p).train(), batch, config.context(), s, 3);
         }
     }
 
@@ -68,6 +71,17 @@ public final class GptTask implements Task {
     public Variable trainLoss(long step, int micro) {
         ByteWindows.Batch b = trainBatch(step, micro);
         return model.loss(b.inputs(), b.targets());
+    }
+
+    @Override
+    public Optional<Variable> probeLoss(long step, long index) {
+        ByteWindows.Batch b = probe[data.phaseAt(step)].batch(index);
+        return Optional.of(model.loss(b.inputs(), b.targets()));
+    }
+
+    @Override
+    public Optional<double[]> inputStats(long step, int micro) {
+        return Optional.of(Moments.of(trainBatch(step, micro).inputs().toIntArray()));
     }
 
     @Override

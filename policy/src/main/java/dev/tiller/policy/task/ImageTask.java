@@ -22,6 +22,7 @@ import java.util.function.Function;
  * validation reports the active phase's held-out classes plus every phase's.
  */
 public final class ImageTask implements Task {
+    private static final long PROBE_SALT = 0x9E3779B97F4A7C15L;
     private final String name;
     private final ShiftingStream<ImagePhase> data;
     private final Module model;
@@ -84,6 +85,20 @@ public final class ImageTask implements Task {
     public Variable trainLoss(long step, int micro) {
         ImageDataset.Batch b = trainBatch(step, micro);
         return F.crossEntropy(forward.apply(Variable.constant(b.inputs())), b.labels());
+    }
+
+    @Override
+    public Optional<Variable> probeLoss(long step, long index) {
+        int p = data.phaseAt(step);
+        // its own permutation walk of the phase's training set (the training walk's seed with a salt)
+        ImageDataset.Batch b = data.phase(p).train().nthBatch(ShiftingStream.phaseSeed(seed, p) ^ PROBE_SALT, batch,
+                index);
+        return Optional.of(F.crossEntropy(forward.apply(Variable.constant(b.inputs())), b.labels()));
+    }
+
+    @Override
+    public Optional<double[]> inputStats(long step, int micro) {
+        return Optional.of(Moments.of(trainBatch(step, micro).inputs().toFloatArray()));
     }
 
     @Override

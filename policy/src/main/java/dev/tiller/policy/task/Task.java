@@ -38,6 +38,24 @@ public interface Task {
         return Optional.empty();
     }
 
+    /**
+     * Loss (graph recorded) of batch index of the task's probe stream at step: training data of the phase active at
+     * step, from a stream the training batches never draw on, sized like a training micro-batch. Probes use it for a
+     * fresh-batch loss, an extra gradient for the noise scale, and a fixed batch for curvature. Empty when the task
+     * has no such stream (full-batch tasks).
+     */
+    default Optional<Variable> probeLoss(long step, long index) {
+        return Optional.empty();
+    }
+
+    /**
+     * {count, mean, population variance} of the inputs of training micro-batch (step, micro): pixel values for
+     * images, token ids for text. Empty when the task does not expose its inputs.
+     */
+    default Optional<double[]> inputStats(long step, int micro) {
+        return Optional.empty();
+    }
+
     /** Samples (or tokens, see {@link #unit}) one micro-batch holds. */
     long itemsPerMicroBatch();
 
