@@ -74,10 +74,10 @@ public final class ActivationTally implements ActivationObserver {
                 for (int j = 0; j <= i; j++) {
                     double q = p.get(row + j);
                     if (q > 0) {
-                        h -= q * Math.log(q);
+                        h -= q * StrictMath.log(q);
                     }
                 }
-                entropySum += h / Math.log(i + 1);
+                entropySum += h / StrictMath.log(i + 1);
                 rows++;
             }
         }

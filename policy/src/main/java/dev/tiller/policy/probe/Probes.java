@@ -45,7 +45,7 @@ import java.util.function.Supplier;
  * <li>fresh_loss (before the step): the loss of probe-stream batch step + 1, without gradients.</li>
  * </ul>
  * Every extra forward runs in training mode, as the step's own, and puts back the model's buffers (batch-norm
- * statistics, dropout counters: {@link dev.tiller.models.nn.Module#captureBuffers}); extra gradients go to side
+ * statistics, dropout counters: Module.captureBuffers); extra gradients go to side
  * buffers, leaving the step's gradient tensors (and whether they count, {@link Variable#gradDiscarded}) untouched;
  * the curvature probe moves the weights and puts the saved bits back. So a run trains the same bits with or without
  * probes. Probes are stateless between steps (the start vector and probe batches are functions of the step), so a
@@ -118,6 +118,10 @@ public final class Probes implements StepProbes {
 
     @Override
     public void beforeStep(long step, Task task, List<ParamRef> params) {
+        if (observing != null) {             // a step that ended early never reached afterBackward
+            observing.close();
+            observing = null;
+        }
         pending.clear();
         micros = 0;
         microSq = 0;

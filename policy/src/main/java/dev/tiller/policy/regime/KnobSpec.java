@@ -24,8 +24,8 @@ public record KnobSpec(Knob knob, double min, double max, double initial, double
     public double limit(double old, double proposed) {
         double v;
         if (multiplicative()) {
-            double lo = old * Math.exp(-maxStep);
-            double hi = old * Math.exp(maxStep);
+            double lo = old * StrictMath.exp(-maxStep);
+            double hi = old * StrictMath.exp(maxStep);
             v = Math.min(hi, Math.max(lo, proposed));
         } else {
             v = Math.min(old + maxStep, Math.max(old - maxStep, proposed));
