@@ -52,9 +52,8 @@ import java.util.function.Supplier;
  * restored snapshot measures the same values again.
  *
  * <p>Assumes the trainer's contract: micro-batch losses are back-propagated with seed 1/k (gradients of the mean), so
- * after micro-batch m the gradients hold (1/k) times the sum of micro-batch gradients 0..m. Under f16 loss scaling
- * the gradients the noise probe reads carry the loss scale S, so gns_g2 and gns_trace are S^2 times larger (their
- * ratio is not).
+ * after micro-batch m the gradients hold (1/k) times the sum of micro-batch gradients 0..m, times the factor told
+ * by {@link #gradientScale} (the f16 loss scale), which the probes divide out.
  */
 public final class Probes implements StepProbes {
     public static final String LAYER_NORMS = "layer_norms";
@@ -76,6 +75,7 @@ public final class Probes implements StepProbes {
     private GradMode.Scope observing;
     private UpdateStats sink;
     private final double[] input = new double[3];      // count, sum, sum of squares over this step's micro-batches
+    private double gradScale = 1;                       // factor of this step's gradients (f16 loss scale)
     private int micros;                                 // micro-batches seen this step (noise)
     private double microSq;                             // sum over micro-batches of |running sum difference|^2
     private float[][] before;                           // running gradient sum before the current micro-batch
@@ -123,6 +123,7 @@ public final class Probes implements StepProbes {
             observing = null;
         }
         pending.clear();
+        gradScale = 1;
         micros = 0;
         microSq = 0;
         input[0] = 0;
@@ -143,6 +144,11 @@ public final class Probes implements StepProbes {
             tally = new ActivationTally();
             observing = ActivationObserver.observe(tally);
         }
+    }
+
+    @Override
+    public void gradientScale(long step, float scale) {
+        gradScale = scale;
     }
 
     @Override
@@ -201,7 +207,7 @@ public final class Probes implements StepProbes {
         if (due(LAYER_NORMS, step)) {
             long t0 = System.nanoTime();
             for (ParamRef p : params) {
-                pending.put(Signals.LAYER_GRAD_NORM + p.name(), Math.sqrt(squares(p)));
+                pending.put(Signals.LAYER_GRAD_NORM + p.name(), Math.sqrt(squares(p)) / gradScale);
             }
             charge(LAYER_NORMS, t0);
         }
@@ -281,14 +287,15 @@ public final class Probes implements StepProbes {
 
     private void noise(long step, Task task, List<ParamRef> params) {
         double b = task.itemsPerMicroBatch();
+        double s2 = gradScale * gradScale;
         double bigSq = 0;
         for (ParamRef p : params) {
-            bigSq += squares(p);              // the mean of the micro-batch gradients: the step's gradient
+            bigSq += squares(p) / s2;         // the mean of the micro-batch gradients: the step's gradient
         }
         NoiseScale.Estimate e;
         if (micros >= 2) {
             // micro-batch gradient m is k times the m-th difference of running sums: mean of squares k * microSq
-            e = NoiseScale.estimate(micros * microSq, b, bigSq, micros * b);
+            e = NoiseScale.estimate(micros * microSq / s2, b, bigSq, micros * b);
         } else {
             float[][] fresh = buffers(params);
             if (!sideGradient(task, params, () -> task.probeLoss(step, step + 1), fresh)) {
@@ -303,7 +310,7 @@ public final class Probes implements StepProbes {
                 long off = p.grad().offset();
                 float[] f = fresh[i];
                 for (int j = 0; j < f.length; j++) {
-                    double g = none ? 0 : seg.getAtIndex(ValueLayout.JAVA_FLOAT, off + j);
+                    double g = none ? 0 : seg.getAtIndex(ValueLayout.JAVA_FLOAT, off + j) / gradScale;
                     freshSq += (double) f[j] * f[j];
                     double m = 0.5 * (g + f[j]);
                     meanSq += m * m;

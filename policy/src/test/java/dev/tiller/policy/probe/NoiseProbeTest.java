@@ -67,6 +67,22 @@ class NoiseProbeTest {
     }
 
     @Test
+    void aToldGradientScaleIsDividedOut() {
+        ProbePlan plan = new ProbePlan(1, 0, 1, 0, 1, 0, 0, 0);
+        for (int k = 1; k <= 2; k++) {
+            Signals plain = ProbesLeaveRunUnchangedTest.train(ProbesLeaveRunUnchangedTest.gpt(0f), Probes.of(plan), 1,
+                    k).signals().get(0);
+            Signals scaled = ProbesLeaveRunUnchangedTest.train(ProbesLeaveRunUnchangedTest.gpt(0f), Probes.of(plan),
+                    1, k, 1024f).signals().get(0);
+            assertEquals(plain.asMap().keySet(), scaled.asMap().keySet());
+            for (String name : plain.asMap().keySet()) {
+                // a power-of-two scale is exact on every gradient element: equal up to the division's rounding
+                assertEquals(plain.get(name), scaled.get(name), 1e-9 * Math.abs(plain.get(name)), name + " k=" + k);
+            }
+        }
+    }
+
+    @Test
     void oneMicroBatchAddsAFreshProbeBatch() {
         GptTask reference = ProbesLeaveRunUnchangedTest.gpt(0f);
         List<ParamRef> rp = Trainer.paramRefs(reference);

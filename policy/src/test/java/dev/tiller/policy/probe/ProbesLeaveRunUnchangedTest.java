@@ -39,14 +39,22 @@ class ProbesLeaveRunUnchangedTest {
 
     /** The trainer's order of hook calls, AdamW, k micro-batches seeded 1/k. */
     static Run train(Task task, StepProbes probes, int steps, int k) {
+        return train(task, probes, steps, k, 1f);
+    }
+
+    /** As {@link #train(Task, StepProbes, int, int)} with gradients scaled by scale (told to the probes). */
+    static Run train(Task task, StepProbes probes, int steps, int k, float scale) {
         List<ParamRef> params = Trainer.paramRefs(task);
         AdamW opt = new AdamW(params);
         AdamWHyper h = AdamWHyper.defaults().withLr(3e-3f).withWeightDecay(0.1f);
-        Tensor seed = Tensor.full(1f / k);
+        Tensor seed = Tensor.full(scale / k);
         List<Float> losses = new ArrayList<>();
         List<Signals> signals = new ArrayList<>();
         for (long step = 0; step < steps; step++) {
             probes.beforeStep(step, task, params);
+            if (scale != 1f) {
+                probes.gradientScale(step, scale);
+            }
             params.forEach(ParamRef::clearGrad);
             for (int m = 0; m < k; m++) {
                 Variable l = task.trainLoss(step, m);
