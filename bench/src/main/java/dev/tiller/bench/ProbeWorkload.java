@@ -70,7 +70,7 @@ final class ProbeWorkload {
         }
 
         @Override
-        public Variable trainLoss(long step, int micro) {
+        public Variable trainLoss(long step, long cursor) {
             return model.loss(train[0], train[1]);
         }
 
@@ -80,7 +80,7 @@ final class ProbeWorkload {
         }
 
         @Override
-        public Optional<double[]> inputStats(long step, int micro) {
+        public Optional<double[]> lastInputStats() {
             int[] x = train[0].toIntArray();
             double sum = 0;
             for (int v : x) {
@@ -140,9 +140,9 @@ final class ProbeWorkload {
                 Map<String, Long> before = probes.costNanos();
                 long t0 = System.nanoTime();
                 try (TensorScope scope = TensorScope.open(pool)) {
-                    probes.beforeStep(step, task, params);
                     params.forEach(ParamRef::clearGrad);
-                    task.trainLoss(step, 0).backward();
+                    probes.beforeStep(step, task, params);
+                    task.trainLoss(step, step).backward();
                     probes.afterMicroBatch(step, 0, task, params);
                     params.forEach(ParamRef::settleGrad);
                     probes.afterBackward(step, task, params);

@@ -20,18 +20,22 @@ import dev.tiller.optim.ParamGroup;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.StatePrecision;
 import dev.tiller.optim.clip.GlobalNormClip;
-import dev.tiller.optim.schedule.CosineAnnealingLr;
-import dev.tiller.optim.schedule.LinearLr;
 import dev.tiller.optim.schedule.Schedule;
+import dev.tiller.policy.KnobBinding;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.Trainer;
+import dev.tiller.policy.recipe.Recipe;
+import dev.tiller.policy.recipe.RunConfig;
+import dev.tiller.policy.regime.RegimeSpec;
 import dev.tiller.policy.task.GptTask;
 import dev.tiller.policy.task.GraphTask;
 import dev.tiller.policy.task.ImageTask;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Parallel;
+import dev.tiller.tensor.io.Json;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,39 +50,129 @@ import java.util.function.Function;
 
 /**
  * {@code ./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic] [--steps N] [--batch N]
- * [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR] [--shift-at N]}. With no arguments: the
- * byte-level GPT on the JDK's java.util sources (jdk-util) with the recipe of docs/workloads.md (AdamW betas 0.9/0.95,
- * decay 0.1 on matrices only, linear warm-up then cosine to 10%, global-norm clip 1.0), a few minutes on 2 cores, then
- * a generated sample and the run folder's path. The shifting datasets change domain at step --shift-at (default: half
- * the steps): fashion-mnist-shift (classes 0-4, then 5-9) for the image models, jdk-shift (java.util, then java.sql)
- * for the GPT.
+ * [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR] [--shift-at N] [--regime PRESET|FILE]
+ * [--inject SPEC] [--config FILE]}. With no arguments: the byte-level GPT on the JDK's java.util sources (jdk-util)
+ * with the recipe of docs/workloads.md (AdamW betas 0.9/0.95, decay 0.1 on matrices only, linear warm-up then cosine
+ * to 10%, global-norm clip 1.0), a few minutes on 2 cores, then a generated sample and the run folder's path. The
+ * flags resolve into a {@link RunConfig} (the model's {@link Recipe} filling what they leave out), which config.json
+ * holds as "run"; {@code --config FILE} reads that back and trains the same bits. A flag that does not apply to the
+ * model or data is an error that says what applies. The shifting datasets change domain at step --shift-at (default:
+ * half the steps): fashion-mnist-shift (classes 0-4, then 5-9) for the image models, jdk-shift (java.util, then
+ * java.sql) for the GPT.
  */
 final class Train {
     static final String USAGE = "./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic]"
             + " [--steps N] [--batch N] [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]"
             + " [--micro N] [--eval-every N] [--precision f32|bf16|f16] [--state-precision f32|bf16|q8]"
-            + " [--shift-at N]; shifting data: --data fashion-mnist-shift (classes 0-4, then 5-9) or jdk-shift"
-            + " (java.util, then java.sql), shifting at --shift-at (default steps / 2)";
+            + " [--shift-at N] [--regime PRESET|FILE] [--inject SPEC] [--config FILE]; shifting data: --data"
+            + " fashion-mnist-shift (classes 0-4, then 5-9) or jdk-shift (java.util, then java.sql), shifting at"
+            + " --shift-at (default steps / 2); --inject nan-grad@S,lr-spike@SxF,poison@S injects faults at steps S"
+            + " (as numbered in metrics.jsonl); --config FILE trains the run a config.json describes (with it, only"
+            + " --out, --regime, --inject and --threads may be given)";
 
     /** Named datasets whose domain shifts once, at --shift-at. */
-    static final String FASHION_SHIFT = "fashion-mnist-shift";
-    static final String JDK_SHIFT = "jdk-shift";
+    static final String FASHION_SHIFT = RunConfig.FASHION_SHIFT;
+    static final String JDK_SHIFT = RunConfig.JDK_SHIFT;
+
+    private static final List<String> KNOWN = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth",
+            "--lr", "--seed", "--threads", "--out", "--micro", "--eval-every", "--precision", "--state-precision",
+            "--shift-at", "--regime", "--inject", "--config");
+    /** The flags that may come with --config: they change where the run goes or what steers it, not the recipe. */
+    private static final List<String> WITH_CONFIG = List.of("--config", "--out", "--regime", "--inject",
+            "--threads");
+
+    /**
+     * How a --regime value (a preset name or a regime file) becomes a regime; static is the only preset until regime
+     * files and the other presets exist.
+     */
+    static Function<String, RegimeSpec> regimes = name -> {
+        if (name.equals("static")) {
+            return RegimeSpec.staticRegime();
+        }
+        throw new IllegalArgumentException("--regime " + name + ": unknown regime; presets: static");
+    };
 
     private Train() {}
 
-    /** Parsed flags; each absent flag is null and takes the model's default. */
-    record Options(String model, String data, Long steps, Integer batch, Double width, Double depth, Double lr,
-                   long seed, Integer threads, String out, int micro, Long evalEvery, DType precision,
-                   StatePrecision statePrecision, Long shiftAt) {}
+    /** A parsed command line: the run and its folder (null: a new folder under runs/). */
+    record Parsed(RunConfig run, String out) {}
 
-    static Options parse(String[] args) {
+    static Parsed parse(String[] args) {
+        Map<String, String> m = flags(args);
+        if (m.containsKey("--config")) {
+            for (String k : m.keySet()) {
+                if (!WITH_CONFIG.contains(k)) {
+                    throw new IllegalArgumentException("train: --config FILE trains the run FILE describes; with it"
+                            + " only --out, --regime, --inject and --threads may be given, got " + k);
+                }
+            }
+            RunConfig base = readConfig(Path.of(m.get("--config")));
+            RunConfig run = new RunConfig(base.model(), base.data(), base.steps(), base.batch(), base.width(),
+                    base.depth(), base.seed(), base.microBatches(), base.evalEvery(), base.precision(),
+                    base.statePrecision(), base.shiftAt(),
+                    m.containsKey("--threads") ? intOpt(m, "--threads", 1) : base.threads(),
+                    m.getOrDefault("--regime", base.regime()), m.getOrDefault("--inject", base.inject()),
+                    base.recipe());
+            return new Parsed(run, m.get("--out"));
+        }
+        String model = m.getOrDefault("--model", "gpt");
+        if (!RunConfig.MODELS.contains(model)) {
+            throw new IllegalArgumentException("train: --model must be gpt, mlp, convnet, resnet or gcn, got '" + model
+                    + "'");
+        }
+        String data = m.get("--data");
+        if (JDK_SHIFT.equals(data) && !model.equals("gpt")) {
+            throw new IllegalArgumentException("train: --data " + JDK_SHIFT + " is text; use it with --model gpt");
+        }
+        if (FASHION_SHIFT.equals(data) && !RunConfig.IMAGE_MODELS.contains(model)) {
+            throw new IllegalArgumentException("train: --data " + FASHION_SHIFT + " is images; use it with --model mlp,"
+                    + " convnet or resnet");
+        }
+        boolean shifting = FASHION_SHIFT.equals(data) || JDK_SHIFT.equals(data);
+        if (m.containsKey("--shift-at") && !shifting) {
+            throw new IllegalArgumentException("train: --shift-at needs a shifting dataset (--data " + FASHION_SHIFT
+                    + " or " + JDK_SHIFT + "), got --data " + (data == null ? "(default)" : data));
+        }
+        DType precision = RunConfig.precision(m.getOrDefault("--precision", "f32"));
+        StatePrecision state = RunConfig.statePrecision(m.getOrDefault("--state-precision", "f32"));
+        Long stepsOpt = longOpt(m, "--steps", 1);
+        long steps = stepsOpt != null ? stepsOpt : model.equals("gpt") || model.equals("gcn") ? 200 : 500;
+        Integer batch = intOpt(m, "--batch", 1);
+        if (batch == null && !model.equals("gcn")) {
+            batch = model.equals("gpt") ? 16 : 64;
+        }
+        Double width = doubleOpt(m, "--width");
+        Double depth = doubleOpt(m, "--depth");
+        Long evalEvery = longOpt(m, "--eval-every", 0);
+        Long shiftAt = longOpt(m, "--shift-at", 0);
+        if (shifting && shiftAt == null) {
+            shiftAt = steps / 2;
+        }
+        Integer threads = intOpt(m, "--threads", 1);
+        Integer micro = intOpt(m, "--micro", 1);
+        Long seed = longOpt(m, "--seed", 0);
+        RunConfig run = new RunConfig(model, data != null ? data : defaultData(model), steps, batch,
+                width == null ? 1 : width, depth == null ? 1 : depth, seed == null ? 0 : seed,
+                micro == null ? 1 : micro, evalEvery != null ? evalEvery : Math.max(1, steps / 5), precision, state,
+                shiftAt, threads != null ? threads : Parallel.threads(), m.getOrDefault("--regime", "static"),
+                m.getOrDefault("--inject", ""), Recipe.defaults(model, steps, doubleOpt(m, "--lr")));
+        return new Parsed(run, m.get("--out"));
+    }
+
+    private static String defaultData(String model) {
+        return switch (model) {
+            case "gpt" -> "jdk-util";
+            case "gcn" -> "synthetic";
+            default -> "fashion-mnist";
+        };
+    }
+
+    private static Map<String, String> flags(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
-        List<String> known = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth", "--lr", "--seed",
-                "--threads", "--out", "--micro", "--eval-every", "--precision", "--state-precision", "--shift-at");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            if (!known.contains(key)) {
+            if (!KNOWN.contains(key)) {
                 throw new IllegalArgumentException("train: unknown option '" + a + "'; usage: " + USAGE);
             }
             String value;
@@ -91,42 +185,30 @@ final class Train {
             }
             m.put(key, value);
         }
-        String model = m.getOrDefault("--model", "gpt");
-        if (!List.of("gpt", "mlp", "convnet", "resnet", "gcn").contains(model)) {
-            throw new IllegalArgumentException("train: --model must be gpt, mlp, convnet, resnet or gcn, got '" + model
-                    + "'");
+        return m;
+    }
+
+    /** The run of a config.json (its "run" object) or of a file that is a run object itself. */
+    static RunConfig readConfig(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--config " + file + ": cannot read it (" + e.getMessage() + ")");
         }
-        String data = m.get("--data");
-        if (JDK_SHIFT.equals(data) && !model.equals("gpt")) {
-            throw new IllegalArgumentException("train: --data " + JDK_SHIFT + " is text; use it with --model gpt");
+        Object json;
+        try {
+            json = Json.parse(text, file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--config " + file + ": not JSON: " + e.getMessage());
         }
-        if (FASHION_SHIFT.equals(data) && !List.of("mlp", "convnet", "resnet").contains(model)) {
-            throw new IllegalArgumentException("train: --data " + FASHION_SHIFT + " is images; use it with --model mlp,"
-                    + " convnet or resnet");
+        if (!(json instanceof Map<?, ?> top)) {
+            throw new IllegalArgumentException("--config " + file + ": must hold a JSON object");
         }
-        if (m.containsKey("--shift-at") && !FASHION_SHIFT.equals(data) && !JDK_SHIFT.equals(data)) {
-            throw new IllegalArgumentException("train: --shift-at needs a shifting dataset (--data " + FASHION_SHIFT
-                    + " or " + JDK_SHIFT + "), got --data " + (data == null ? "(default)" : data));
+        if (top.get("run") instanceof Map<?, ?> run) {
+            return RunConfig.fromJson(run, file + ": run");
         }
-        DType precision = switch (m.getOrDefault("--precision", "f32")) {
-            case "f32" -> DType.F32;
-            case "bf16" -> DType.BF16;
-            case "f16" -> DType.F16;
-            default -> throw new IllegalArgumentException("train: --precision must be f32, bf16 or f16, got '"
-                    + m.get("--precision") + "'");
-        };
-        StatePrecision state = switch (m.getOrDefault("--state-precision", "f32")) {
-            case "f32" -> StatePrecision.F32;
-            case "bf16" -> StatePrecision.BF16;
-            case "q8" -> StatePrecision.Q8;
-            default -> throw new IllegalArgumentException("train: --state-precision must be f32, bf16 or q8, got '"
-                    + m.get("--state-precision") + "'");
-        };
-        return new Options(model, m.get("--data"), longOpt(m, "--steps", 1), intOpt(m, "--batch", 1),
-                doubleOpt(m, "--width"), doubleOpt(m, "--depth"), doubleOpt(m, "--lr"),
-                m.containsKey("--seed") ? longOpt(m, "--seed", 0) : 0L, intOpt(m, "--threads", 1), m.get("--out"),
-                m.containsKey("--micro") ? intOpt(m, "--micro", 1) : 1, longOpt(m, "--eval-every", 0), precision, state,
-                longOpt(m, "--shift-at", 0));
+        return RunConfig.fromJson(top, file.toString());
     }
 
     private static Long longOpt(Map<String, String> m, String k, long min) {
@@ -165,112 +247,66 @@ final class Train {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        Options o;
+        Parsed p;
+        RegimeSpec regime;
         try {
-            o = parse(args);
+            p = parse(args);
+            regime = regimes.apply(p.run().regime());
         } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
+            String msg = e.getMessage();
+            err.println(msg.startsWith("train:") ? msg : "tiller train: " + msg);
             return 2;
         }
-        if (o.threads() != null) {
-            Parallel.setThreads(o.threads());
-        }
+        RunConfig o = p.run();
+        Parallel.setThreads(o.threads());
         Task task;
-        long steps;
-        double lr;
-        int warmup;
-        float weightDecay;
-        float beta2;
         try {
-            switch (o.model()) {
-                case "gpt" -> {
-                    GptConfig cfg = GptConfig.reference().scaled(o.width() == null ? 1 : o.width(),
-                            o.depth() == null ? 1 : o.depth());
-                    steps = o.steps() == null ? 200 : o.steps();
-                    int batch = o.batch() == null ? 16 : o.batch();
-                    int evalBatches = steps >= 1000 ? 32 : 8;
-                    task = JDK_SHIFT.equals(o.data())
-                            ? new GptTask(ShiftingStream.jdkModules(JDK_SHIFT, List.of("java.base/java/util/",
-                                    "java.sql/"), shiftAt(o, steps)), cfg, batch, o.seed(), evalBatches)
-                            : new GptTask(textCorpus(o.data()), cfg, batch, o.seed(), evalBatches);
-                    lr = o.lr() == null ? 1e-3 : o.lr();
-                    warmup = (int) Math.min(100, Math.max(1, steps / 10));
-                    weightDecay = 0.1f;
-                    beta2 = 0.95f;
-                }
-                case "gcn" -> {
-                    GraphDataset g = GraphDataset.stochasticBlockModel(o.seed(), 600, 4, 0.05, 0.005, 16, 0.2);
-                    int w = (int) Math.round(32 * (o.width() == null ? 1 : o.width()));
-                    task = new GraphTask(g, w, (int) Math.max(2, Math.round(2 * (o.depth() == null ? 1 : o.depth()))),
-                            o.seed());
-                    steps = o.steps() == null ? 200 : o.steps();
-                    lr = o.lr() == null ? 1e-2 : o.lr();
-                    warmup = 1;
-                    weightDecay = 5e-4f;
-                    beta2 = 0.999f;
-                }
-                default -> {
-                    steps = o.steps() == null ? 500 : o.steps();
-                    task = imageTask(o, steps);
-                    lr = o.lr() == null ? 1e-3 : o.lr();
-                    warmup = (int) Math.min(100, Math.max(1, steps / 20));
-                    weightDecay = 0.01f;
-                    beta2 = 0.999f;
-                }
-            }
+            task = task(o);
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("tiller train: " + e.getMessage());
             return 2;
         }
+        Recipe recipe = o.recipe();
+        long steps = o.steps();
 
         List<ParamRef> params = Trainer.paramRefs(task);
         List<String> decayed = task.model().decayed();
         List<ParamRef> decay = new ArrayList<>();
         List<ParamRef> noDecay = new ArrayList<>();
-        for (ParamRef p : params) {
-            (decayed.contains(p.name()) ? decay : noDecay).add(p);
+        for (ParamRef r : params) {
+            (decayed.contains(r.name()) ? decay : noDecay).add(r);
         }
         // One record drives both groups; the no_decay group derives its own with weight decay 0.
-        AdamWHyper base = new AdamWHyper((float) lr, 0.9f, beta2, 1e-8f, weightDecay, false, false);
+        AdamWHyper base = recipe.hyper();
         AdamW opt = new AdamW(List.of(ParamGroup.of("decay", decay),
                 new ParamGroup<>("no_decay", noDecay, h -> h.withWeightDecay(0f))),
                 Map.of("exp_avg", o.statePrecision(), "exp_avg_sq", o.statePrecision()), null, o.seed(),
                 Amsgrad.WITHOUT_MAX_STATE);
-        // Linear warm-up from 1% then cosine to 10% of the peak by the last step (the recipe of docs/workloads.md).
-        Schedule lrSchedule = Schedule.sequence(List.of(new LinearLr(lr, 0.01, 1.0, warmup),
-                new CosineAnnealingLr(lr, Math.max(1, steps - warmup), lr * 0.1)), warmup);
-        GlobalNormClip clip = GlobalNormClip.l2(1f);
+        Schedule lrSchedule = recipe.lrSchedule(steps);
+        GlobalNormClip clip = recipe.clipper();
 
-        Path dir = o.out() != null ? Path.of(o.out())
+        Path dir = p.out() != null ? Path.of(p.out())
                 : Path.of("runs", task.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
                         "yyyyMMdd-HHmmss")));
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("command", "train");
+        config.put("run", o.toJson());
         config.put("task", task.name());
         config.putAll(task.describe());
-        config.put("steps", steps);
-        config.put("micro_batches", o.micro());
         config.put("optimizer", "AdamW");
-        config.put("lr", lr);
-        config.put("betas", new double[] {0.9, beta2});
-        config.put("weight_decay", weightDecay);
         config.put("decayed_tensors", decay.size());
-        config.put("warmup_steps", warmup);
-        config.put("schedule", "linear warm-up from 1% then cosine to 10%");
-        config.put("clip_norm", 1.0);
-        config.put("precision", o.precision().shortName());
-        config.put("state_precision", o.statePrecision().name().toLowerCase(Locale.ROOT));
+        config.put("schedule", "linear warm-up from " + pct(recipe.warmupStart()) + " over " + recipe.warmup()
+                + " steps, then cosine to " + pct(recipe.finalFraction()));
         config.put("optimizer_state_bytes", opt.stateBytes());
         config.put("optimizer_state_bytes_per_param", (double) opt.stateBytes() / task.model().parameterCount());
-        config.put("seed", o.seed());
-        config.put("threads", Parallel.threads());
         config.put("java", Runtime.version().toString());
-        long evalEvery = o.evalEvery() != null ? o.evalEvery() : Math.max(1, steps / 5);
-        out.printf("tiller train: %s, %,d parameters, %d steps, run folder %s%n", task.name(),
-                task.model().parameterCount(), steps, dir);
+        out.printf("tiller train: %s, %,d parameters, %d steps, %srun folder %s%n", task.name(),
+                task.model().parameterCount(), steps, o.regime().equals("static") ? "" : "regime " + o.regime() + ", ",
+                dir);
         Trainer<AdamWHyper> trainer = new Trainer<>(task, opt, params,
-                t -> base.withLr((float) lrSchedule.at(t)), clip,
-                new Trainer.Settings(steps, o.micro(), evalEvery, o.precision()));
+                t -> base.withLr((float) lrSchedule.at(t)), KnobBinding.adamW(), clip,
+                new Trainer.Settings(steps, o.microBatches(), o.evalEvery(), o.precision()))
+                .regime(regime).faults(o.faults());
         Trainer.Summary s;
         try (RunLog log = new RunLog(dir, config)) {
             s = trainer.run(log, err);
@@ -287,6 +323,10 @@ final class Train {
         return 0;
     }
 
+    private static String pct(double f) {
+        return String.format(Locale.ROOT, "%.4g%%", f * 100).replaceAll("\\.?0+%$", "%");
+    }
+
     private static String format(Map<String, Double> m) {
         StringBuilder b = new StringBuilder();
         m.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ')
@@ -294,18 +334,28 @@ final class Train {
         return b.toString();
     }
 
-    /** The step at which a shifting dataset changes domain: --shift-at, else half the run. */
-    private static long shiftAt(Options o, long steps) {
-        long at = o.shiftAt() == null ? steps / 2 : o.shiftAt();
-        if (at >= steps) {
-            throw new IllegalArgumentException("--shift-at " + at + " is not below --steps " + steps
-                    + ": the data would never shift");
-        }
-        return at;
+    /** The task a run trains: its model on its data. */
+    static Task task(RunConfig o) {
+        return switch (o.model()) {
+            case "gpt" -> {
+                GptConfig cfg = GptConfig.reference().scaled(o.width(), o.depth());
+                int evalBatches = o.recipe().evalBatches();
+                yield JDK_SHIFT.equals(o.data())
+                        ? new GptTask(ShiftingStream.jdkModules(JDK_SHIFT, List.of("java.base/java/util/",
+                                "java.sql/"), o.shiftAt()), cfg, o.batch(), o.seed(), evalBatches)
+                        : new GptTask(textCorpus(o.data()), cfg, o.batch(), o.seed(), evalBatches);
+            }
+            case "gcn" -> {
+                GraphDataset g = GraphDataset.stochasticBlockModel(o.seed(), 600, 4, 0.05, 0.005, 16, 0.2);
+                yield new GraphTask(g, (int) Math.round(32 * o.width()), (int) Math.max(2, Math.round(2 * o.depth())),
+                        o.seed());
+            }
+            default -> imageTask(o);
+        };
     }
 
     private static TextCorpus textCorpus(String data) {
-        if (data == null || data.equals("jdk-util")) {
+        if (data.equals("jdk-util")) {
             return TextCorpus.jdkUtil();
         }
         if (data.equals("synthetic")) {
@@ -319,8 +369,8 @@ final class Train {
         return TextCorpus.fromPath(p);
     }
 
-    private static ImageTask imageTask(Options o, long steps) {
-        String data = o.data() == null ? "fashion-mnist" : o.data();
+    private static ImageTask imageTask(RunConfig o) {
+        String data = o.data();
         ImageDataset train;
         ImageDataset val;
         switch (data) {
@@ -342,10 +392,10 @@ final class Train {
                 val = ImageDataset.idx(p.getFileName().toString(), p, "t10k", 10);
             }
         }
-        double w = o.width() == null ? 1 : o.width();
-        double d = o.depth() == null ? 1 : o.depth();
+        double w = o.width();
+        double d = o.depth();
         Init init = new Init(o.seed());
-        int batch = o.batch() == null ? 64 : o.batch();
+        int batch = o.batch();
         Function<Variable, Variable> forward;
         Module model;
         String name;
@@ -372,9 +422,9 @@ final class Train {
         }
         if (data.equals(FASHION_SHIFT)) {
             ShiftingStream<ShiftingStream.ImagePhase> stream = ShiftingStream.classSubsets(FASHION_SHIFT, train, val,
-                    List.of(new int[] {0, 1, 2, 3, 4}, new int[] {5, 6, 7, 8, 9}), shiftAt(o, steps));
-            return new ImageTask(name + "-" + FASHION_SHIFT, stream, model, forward, batch, o.seed(), o.micro());
+                    List.of(new int[] {0, 1, 2, 3, 4}, new int[] {5, 6, 7, 8, 9}), o.shiftAt());
+            return new ImageTask(name + "-" + FASHION_SHIFT, stream, model, forward, batch, o.seed());
         }
-        return new ImageTask(name + "-" + train.name(), train, val, model, forward, batch, o.seed(), o.micro());
+        return new ImageTask(name + "-" + train.name(), train, val, model, forward, batch, o.seed());
     }
 }

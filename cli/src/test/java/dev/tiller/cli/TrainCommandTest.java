@@ -1,5 +1,6 @@
 package dev.tiller.cli;
 
+import dev.tiller.tensor.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,8 +10,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainCommandTest {
@@ -71,5 +75,68 @@ class TrainCommandTest {
         assertEquals(5, Files.readAllLines(out.resolve("metrics.jsonl")).size());
         String config = Files.readString(out.resolve("config.json"));
         assertTrue(config.contains("\"optimizer\":\"AdamW\"") && config.contains("\"seed\":3"), config);
+    }
+
+    @Test
+    void flagsThatDoNotApplySayWhatApplies() {
+        assertFails("gcn trains on the synthetic graph (--data synthetic); fashion-mnist applies to mlp, convnet,"
+                + " resnet", "--model", "gcn", "--data", "fashion-mnist");
+        assertFails("--batch does not apply to gcn (it trains on the whole graph); it applies to gpt, mlp, convnet,"
+                + " resnet", "--model", "gcn", "--batch", "8");
+        assertFails("--depth does not apply to convnet", "--model", "convnet", "--depth", "2");
+        assertFails("gpt trains on text", "--data", "shapes");
+        assertFails("--regime fancy: unknown regime", "--model", "gcn", "--regime", "fancy");
+        assertFails("--inject: cannot read 'nan@3'", "--model", "gcn", "--inject", "nan@3");
+        assertFails("step 9 is past the last step 5", "--model", "gcn", "--steps", "5", "--inject", "poison@9");
+        assertFails("with it only --out, --regime, --inject and --threads may be given, got --steps", "--config",
+                "x.json", "--steps", "5");
+        assertFails("--config /no/such.json: cannot read it", "--config", "/no/such.json");
+    }
+
+    /** The rows without their wall-clock field (items per second); every other field must match exactly. */
+    private static List<String> withoutRates(Path file) throws IOException {
+        return Files.readAllLines(file).stream().map(r -> r.replaceAll(",?\"[a-z]+_per_s\":[^,}]*", "")
+                .replaceAll(",?\"seconds\":[^,}]*", "")).toList();
+    }
+
+    @Test
+    void aConfigJsonReproducesItsRunBitForBit(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a");
+        Result r = run("--model", "gcn", "--steps", "6", "--eval-every", "3", "--seed", "4", "--lr", "0.02",
+                "--width", "0.5", "--inject", "lr-spike@4x10", "--out", a.toString());
+        assertEquals(0, r.status(), r.err());
+        Path b = dir.resolve("b");
+        Result s = run("--config", a.resolve("config.json").toString(), "--out", b.toString());
+        assertEquals(0, s.status(), s.err());
+        List<String> first = withoutRates(a.resolve("metrics.jsonl"));
+        assertEquals(6, first.size());
+        assertTrue(first.get(2).contains("val_loss"), first.get(2));
+        Map<?, ?> spiked = (Map<?, ?>) Json.parse(first.get(3), "row 4");
+        double eff = (Double) ((Map<?, ?>) spiked.get("signals")).get("eff_lr");
+        assertEquals(10, (Double) spiked.get("lr") / eff, 1e-6, "lr-spike@4x10 " + first.get(3));
+        assertEquals(first, withoutRates(b.resolve("metrics.jsonl")));
+        assertEquals(withoutRates(a.resolve("events.jsonl")), withoutRates(b.resolve("events.jsonl")));
+        Map<?, ?> ca = (Map<?, ?>) Json.parse(Files.readString(a.resolve("config.json")), "a");
+        Map<?, ?> cb = (Map<?, ?>) Json.parse(Files.readString(b.resolve("config.json")), "b");
+        assertEquals(ca.get("run"), cb.get("run"));
+        Result c = run("--config", a.resolve("config.json").toString(), "--inject", "", "--out",
+                dir.resolve("c").toString());
+        assertEquals(0, c.status(), c.err());
+        assertNotEquals(first, withoutRates(dir.resolve("c").resolve("metrics.jsonl")),
+                "--inject with --config replaces the recorded faults");
+    }
+
+    @Test
+    void injectedFaultsAreReportedUnderTheStaticRegime(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("run");
+        Result r = run("--model", "gcn", "--steps", "5", "--inject", "nan-grad@2,poison@4", "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("1 skipped steps"), r.out());
+        String events = Files.readString(out.resolve("events.jsonl"));
+        assertTrue(events.contains("{\"step\":2,\"event\":\"inject\",\"fault\":\"nan-grad\",\"spec\":"
+                + "\"nan-grad@2\"}"), events);
+        assertTrue(events.contains("{\"step\":2,\"event\":\"skipped_step\",\"reason\":\"non-finite gradient"
+                + " norm NaN\""), events);
+        assertTrue(events.contains("{\"step\":4,\"event\":\"inject\",\"fault\":\"poison\""), events);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tiller.policy;
 
+import dev.tiller.policy.log.Event;
+import dev.tiller.policy.log.StepMetrics;
 import dev.tiller.tensor.io.Json;
 
 import java.io.BufferedWriter;
@@ -16,22 +18,33 @@ import java.util.Map;
 /**
  * A run folder {@code runs/<name>/}: config.json (written atomically: a temporary file moved into place),
  * metrics.jsonl and events.jsonl (one JSON object a line, flushed as written, so a crash loses at most the line
- * being written). Each metrics row has at least step and train_loss.
+ * being written). Each metrics row has at least step and train_loss. A log opened to append (a resumed run) keeps
+ * the rows and events already there.
  */
 public final class RunLog implements AutoCloseable {
     private final Path dir;
     private final BufferedWriter metrics;
     private final BufferedWriter events;
 
+    /** A new log: config.json written, metrics.jsonl and events.jsonl started empty. */
     public RunLog(Path dir, Map<String, Object> config) {
+        this(dir, config, false);
+    }
+
+    /**
+     * Opens the run folder dir and writes config.json; with append, metrics.jsonl and events.jsonl keep what they
+     * hold and new lines go after it (a resumed run keeps its history), else they start empty.
+     */
+    public RunLog(Path dir, Map<String, Object> config, boolean append) {
         this.dir = dir;
+        StandardOpenOption mode = append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
         try {
             Files.createDirectories(dir);
             writeAtomically(dir.resolve("config.json"), Json.write(config) + "\n");
             this.metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                    StandardOpenOption.CREATE, mode, StandardOpenOption.WRITE);
             this.events = Files.newBufferedWriter(dir.resolve("events.jsonl"), StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                    StandardOpenOption.CREATE, mode, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the run folder " + dir, e);
         }
@@ -44,6 +57,16 @@ public final class RunLog implements AutoCloseable {
     /** Appends a metrics row. */
     public void metrics(Map<String, Object> row) {
         line(metrics, row);
+    }
+
+    /** Appends a typed metrics row. */
+    public void metrics(StepMetrics row) {
+        line(metrics, row.toJson());
+    }
+
+    /** Appends a typed event. */
+    public void event(Event e) {
+        line(events, e.toJson());
     }
 
     /** Appends an event ({"step":..,"event":..,...}). */

@@ -1,49 +1,70 @@
 package dev.tiller.policy;
 
 import dev.tiller.autograd.Autocast;
+import dev.tiller.autograd.F;
 import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
-import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.optim.MixedPrecision;
-import dev.tiller.optim.clip.DynamicLossScaler;
-import dev.tiller.optim.clip.LossScaleHyper;
-import dev.tiller.optim.clip.LossScaleStep;
-import dev.tiller.tensor.DType;
 import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.ClipReport;
+import dev.tiller.optim.clip.DynamicLossScaler;
 import dev.tiller.optim.clip.GradClipper;
+import dev.tiller.optim.clip.LossScaleHyper;
+import dev.tiller.optim.clip.LossScaleStep;
+import dev.tiller.policy.log.Event;
+import dev.tiller.policy.log.StepMetrics;
+import dev.tiller.policy.probe.StepProbes;
+import dev.tiller.policy.regime.Decision;
+import dev.tiller.policy.regime.Knob;
+import dev.tiller.policy.regime.Knobs;
+import dev.tiller.policy.regime.ProbePlan;
+import dev.tiller.policy.regime.Regime;
+import dev.tiller.policy.regime.RegimeSpec;
+import dev.tiller.policy.regime.Signals;
 import dev.tiller.policy.task.Task;
+import dev.tiller.tensor.Allocators;
+import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
-import dev.tiller.tensor.TensorPool;
 import dev.tiller.tensor.TensorScope;
 
 import java.io.PrintStream;
-import java.lang.reflect.RecordComponent;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 
 /**
- * The training loop: for each step, micro-batch losses are back-propagated (each scaled by 1/k, so k micro-batches give
- * the gradient of their mean), gradients are clipped, the step's hyperparameters come from a schedule (data passed to
- * the optimizer each step, never mutated inside it), and the optimizer steps. Every step runs in a {@link TensorScope}
- * over one {@link TensorPool}, so after the first step no new off-heap memory is reserved. Metrics go to the run log
- * each step; evaluation every evalEvery steps and at the end. Clipping reports a non-finite gradient norm instead of
- * scaling by it; the trainer then skips the update and logs an event, never silently. A non-finite loss (which can come
- * with finite gradients, e.g. log of a negative number) skips the step the same way. When the task's data shifts
- * ({@link Task#shift}), each metrics row carries its phase and a phase_change event marks every shift.
+ * The training loop, one {@link #step(TrainState)} at a time. A step: micro-batch losses are back-propagated (each
+ * scaled by 1/k, so k micro-batches give the gradient of their mean); the step's measurements (loss, pre-clip
+ * gradient norm, finiteness, loss scale, the effective learning rate and beta1, the previous evaluation's validation
+ * loss, the probes' signals) go to the regime, which decides before the update; then the step rolls back to a ring
+ * snapshot, skips, or clips (recipe threshold x the clip knob) and updates with the scheduled hyperparameters under
+ * the knobs (see {@link KnobBinding}), pulling toward anchor weights when the anchor knob is above 0; a snapshot
+ * follows when the regime asks. Every step runs in a {@link TensorScope} over one pool, so after the first step no
+ * new off-heap memory is reserved. A typed metrics row goes to the run log each step, events for every decision,
+ * rejection, rollback, snapshot, skip, verdict, injected fault, phase change and evaluation. Evaluation runs after
+ * the update of every evalEvery-th step and of the last; its validation loss reaches the regime at the next step's
+ * decision (evaluating before the update would change the static recipe's logged values). A non-finite loss or
+ * gradient norm never reaches the weights: the update is skipped and logged, whatever the regime says.
  *
  * @param <H> the optimizer's hyperparameter record
  */
 public final class Trainer<H extends Record> {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+
     /**
-     * Loop settings: steps, micro-batches per step, evaluation period (0: only at the end), and the working precision:
-     * F32, or BF16 / F16 for a 16-bit copy of the weights and 16-bit activations with float32 master weights
-     * (F16 adds dynamic loss scaling, PyTorch GradScaler's defaults).
+     * Loop settings: steps, micro-batches per step (the recipe's; the regime's micro_batches knob scales it),
+     * evaluation period (0: only at the end), and the working precision: F32, or BF16 / F16 for a 16-bit copy of
+     * the weights and 16-bit activations with float32 master weights (F16 adds dynamic loss scaling, PyTorch
+     * GradScaler's defaults).
      */
     public record Settings(long steps, int microBatches, long evalEvery, DType precision) {
         public Settings {
@@ -70,165 +91,360 @@ public final class Trainer<H extends Record> {
     private final Optimizer<H> optimizer;
     private final List<ParamRef> params;
     private final LongFunction<H> schedule;
-    private final GradClipper clip;
+    private final KnobBinding<H> binding;
+    private final GradClipper clipper;
+    private final ClipBinding clip;
     private final Settings settings;
+    private RegimeSpec regime = RegimeSpec.staticRegime();
+    private Function<RegimeSpec, Decider> deciders = spec -> Decider.of(Regime.of(spec));
+    private Function<ProbePlan, StepProbes> probes = plan -> StepProbes.none();
+    private BiFunction<TrainState<H>, RegimeSpec.RingSpec, RollbackStore> rings = RingStore::of;
+    private Faults faults = Faults.none();
 
-    public Trainer(Task task, Optimizer<H> optimizer, List<ParamRef> params, LongFunction<H> schedule, GradClipper clip,
-                   Settings settings) {
+    /**
+     * A trainer of task's params by optimizer: schedule gives the recipe's hyperparameters at step t, binding how the
+     * regime's knobs change them, clip the recipe's clipper (null for none). The regime is static until
+     * {@link #regime} sets another.
+     */
+    public Trainer(Task task, Optimizer<H> optimizer, List<ParamRef> params, LongFunction<H> schedule,
+                   KnobBinding<H> binding, GradClipper clip, Settings settings) {
         this.task = task;
         this.optimizer = optimizer;
         this.params = List.copyOf(params);
         this.schedule = schedule;
-        this.clip = clip;
+        this.binding = binding;
+        this.clipper = clip;
+        this.clip = ClipBinding.of(clip);
         this.settings = settings;
+    }
+
+    /** The regime that steers the run (default: static, the schedule alone). */
+    public Trainer<H> regime(RegimeSpec spec) {
+        this.regime = spec;
+        return this;
+    }
+
+    /** How a regime spec becomes the decider the trainer calls (default: {@link Regime#of}). */
+    public Trainer<H> deciders(Function<RegimeSpec, Decider> factory) {
+        this.deciders = factory;
+        return this;
+    }
+
+    /** How the regime's probe plan becomes the step probes (default: none). */
+    public Trainer<H> probes(Function<ProbePlan, StepProbes> factory) {
+        this.probes = factory;
+        return this;
+    }
+
+    /**
+     * How the rollback ring is made from the run's components and the regime's ring rules (default: a ring that
+     * holds nothing). Called once per run, after the components exist and before the first step.
+     */
+    public Trainer<H> rollbackStore(BiFunction<TrainState<H>, RegimeSpec.RingSpec, RollbackStore> factory) {
+        this.rings = factory;
+        return this;
+    }
+
+    /** Faults to inject (default: none). */
+    public Trainer<H> faults(Faults f) {
+        this.faults = f;
+        return this;
+    }
+
+    public Settings settings() {
+        return settings;
     }
 
     /** Runs all steps, logging to log and drawing progress on progress (may be null). */
     public Summary run(RunLog log, PrintStream progress) {
-        ProgressBar bar = progress == null ? null : new ProgressBar(progress, settings.steps());
-        long started = System.nanoTime();
-        long skipped = 0;
-        double lastLoss = Double.NaN;
-        Map<String, Double> lastEval = Map.of();
-        log.event(row("step", 0, "event", "run_start", "task", task.name()));
+        try (TrainState<H> s = start(log, progress)) {
+            while (s.step < settings.steps()) {
+                step(s);
+            }
+            return finish(s, progress);
+        }
+    }
+
+    /** A run at step 0: components made, run_start logged, the ring's capacity printed on progress (may be null). */
+    public TrainState<H> start(RunLog log, PrintStream progress) {
         DType precision = settings.precision();
         MixedPrecision mixed = precision == DType.F32 ? null : new MixedPrecision(params, precision);
         DynamicLossScaler scaler = precision == DType.F16
                 ? new DynamicLossScaler(new LossScaleHyper(65536f, 2.0, 0.5, 2000)) : null;
-        ShiftingStream<?> shift = task.shift().orElse(null);
-        try (TensorPool pool = new TensorPool()) {
-            for (long step = 0; step < settings.steps(); step++) {
-                long t0 = System.nanoTime();
-                int phase = shift == null ? 0 : shift.phaseAt(step);
-                int previous = shift == null || step == 0 ? phase : shift.phaseAt(step - 1);
-                if (phase != previous) {
-                    // "step" counts finished steps, as in every event: the new phase's data starts with the next one
-                    log.event(row("step", step, "event", "phase_change", "from", previous, "to", phase,
-                            "data", shift.describe(phase)));
+        ProgressBar bar = progress == null ? null : new ProgressBar(progress, settings.steps());
+        TrainState<H> s = new TrainState<>(task, optimizer, params, clipper, scaler, mixed,
+                probes.apply(regime.probes()), deciders.apply(regime), regime, log, bar);
+        s.ring = rings.apply(s, regime.ring());
+        log.event(new Event.RunStart(0, task.name(), regime.name(), regime.ring().capacity()));
+        if (progress != null && regime.ring().capacity() > 0) {
+            progress.printf(Locale.ROOT, "rollback ring: up to %d snapshots, one every %d steps; %s held now%n",
+                    regime.ring().capacity(), regime.ring().every(), mib(s.ring.bytes()));
+        }
+        return s;
+    }
+
+    /** Logs run_end and prints the ring's memory on progress (may be null); the caller closes s. */
+    public Summary finish(TrainState<H> s, PrintStream progress) {
+        double total = (System.nanoTime() - s.started) / 1e9;
+        long ringBytes = s.ring.bytes();
+        s.log.event(new Event.RunEnd(s.step, total, s.skipped, ringBytes));
+        if (progress != null && regime.ring().capacity() > 0) {
+            progress.printf(Locale.ROOT, "%s at the end%n", s.ring.describe());
+        }
+        return new Summary(s.step, s.lastLoss, s.lastEval, s.skipped, total, s.itemsSeen / total,
+                s.poolReservedBytes());
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    }
+
+    /** Micro-batches of a step under knobs: the recipe's x the micro_batches knob, rounded, at least 1. */
+    public int microBatches(Knobs knobs) {
+        double s = knobs.get(Knob.MICRO_BATCHES);
+        return s == 1.0 ? settings.microBatches() : (int) Math.max(1, Math.round(settings.microBatches() * s));
+    }
+
+    /** Runs step s.step() and advances s past it. */
+    public void step(TrainState<H> s) {
+        long t = s.step;
+        long t0 = System.nanoTime();
+        RunLog log = s.log;
+        int phase = s.shift == null ? 0 : s.shift.phaseAt(t);
+        int previous = s.shift == null || t == 0 ? phase : s.shift.phaseAt(t - 1);
+        if (phase != previous) {
+            // "step" counts finished steps, as in every event: the new phase's data starts with the next one
+            log.event(new Event.PhaseChange(t, previous, phase, s.shift.describe(phase)));
+        }
+        for (Faults.Fault f : faults.at(t)) {
+            log.event(new Event.Inject(t + 1, f.kind().key(), f.spec()));
+        }
+        Knobs before = s.decider.knobs();
+        int k = microBatches(before);
+        H scheduled = schedule.apply(t);
+        Map<String, Float> planned = binding.effective(binding.bind(scheduled, before));
+        boolean poison = faults.has(t, Faults.Kind.POISON);
+        double loss = 0;
+        float norm;
+        float usedScale = 1f;
+        ClipReport report = null;
+        Decision d;
+        H used;
+        String skip = null;
+        boolean applied = false;
+        Signals measured;
+        try (TensorScope scope = TensorScope.open(s.pool)) {
+            for (ParamRef p : params) {
+                p.clearGrad();
+            }
+            usedScale = s.scaler == null ? 1f : s.scaler.scale();
+            Tensor seed = Tensor.full(usedScale / k);
+            s.probes.beforeStep(t, task, params);
+            if (s.mixed != null) {
+                s.mixed.castWeights();
+            }
+            try (GradMode.Scope autocast = settings.precision() == DType.F32 ? () -> { }
+                    : Autocast.enable(settings.precision())) {
+                for (int m = 0; m < k; m++) {
+                    Variable l = task.trainLoss(t, s.cursor.next(t));
+                    if (poison) {
+                        l = F.scale(l, Faults.POISON_FACTOR);
+                    }
+                    loss += l.value().item() / k;
+                    l.backward(seed);
+                    s.probes.afterMicroBatch(t, m, task, params);
                 }
-                H h = schedule.apply(step);
-                double loss = 0;
-                ClipReport report = null;
-                try (TensorScope scope = TensorScope.open(pool)) {
-                    for (ParamRef p : params) {
-                        p.clearGrad();
-                    }
-                    float lossScale = scaler == null ? 1f : scaler.scale();
-                    Tensor seed = Tensor.full(lossScale / settings.microBatches());
-                    if (mixed != null) {
-                        mixed.castWeights();
-                    }
-                    try (GradMode.Scope autocast = precision == DType.F32 ? () -> { } : Autocast.enable(precision)) {
-                        for (int m = 0; m < settings.microBatches(); m++) {
-                            Variable l = task.trainLoss(step, m);
-                            loss += l.value().item() / settings.microBatches();
-                            l.backward(seed);
-                        }
-                    } finally {
-                        if (mixed != null) {
-                            mixed.restoreMasters();     // the optimizer updates the float32 masters
-                        }
-                    }
-                    for (ParamRef p : params) {
-                        p.settleGrad();                 // zeros where no gradient came
-                    }
-                    boolean lossFinite = Double.isFinite(loss);
-                    String skip;
-                    if (scaler != null) {
-                        scaler.unscale(params);
-                        report = clip == null ? null : clip.clip(params);
-                        LossScaleStep ls = scaler.step(params, () -> {
-                            if (lossFinite) {
-                                optimizer.step(h);
-                            }
-                        });
-                        skip = ls.stepSkipped() ? "gradient overflow at loss scale " + ls.scaleUsed()
-                                : !lossFinite ? "non-finite loss " + loss : null;
-                    } else {
-                        report = clip == null ? null : clip.clip(params);
-                        skip = !lossFinite ? "non-finite loss " + loss
-                                : report != null && !report.finite() ? "non-finite gradient norm " + report.norm()
-                                : null;
-                        if (skip == null) {
-                            optimizer.step(h);
-                        }
-                    }
-                    if (skip != null) {
-                        skipped++;
-                        log.event(row("step", step + 1, "event", "skipped_step", "reason", skip, "train_loss", loss));
-                    }
-                }
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                lastLoss = loss;
-                Map<String, Object> r = row("step", step + 1, "train_loss", loss);
-                if (shift != null) {
-                    r.put("phase", phase);
-                }
-                Object lr = component(h, "lr");
-                if (lr != null) {
-                    r.put("lr", lr);
-                }
-                if (scaler != null) {
-                    r.put("loss_scale", scaler.scale());
-                }
-                if (report != null) {
-                    r.put("grad_norm", report.norm());
-                    if (report.clipped()) {
-                        r.put("clip_scale", report.scale());
-                    }
-                }
-                r.put(task.unit() + "_per_s", task.itemsPerMicroBatch() * settings.microBatches() / seconds);
-                boolean evalNow = step + 1 == settings.steps()
-                        || (settings.evalEvery() > 0 && (step + 1) % settings.evalEvery() == 0);
-                if (evalNow) {
-                    try (TensorScope scope = TensorScope.open(pool)) {
-                        task.model().train(false);
-                        lastEval = task.evaluate(step);
-                    } finally {
-                        task.model().train(true);
-                    }
-                    r.putAll(lastEval);
-                    log.event(row("step", step + 1, "event", "eval", "metrics", lastEval));
-                }
-                log.metrics(r);
-                if (bar != null) {
-                    StringBuilder status = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", loss));
-                    if (lastEval.containsKey("val_loss")) {
-                        status.append(String.format(Locale.ROOT, " val %.4f", lastEval.get("val_loss")));
-                    }
-                    if (lastEval.containsKey("val_accuracy")) {
-                        status.append(String.format(Locale.ROOT, " acc %.3f", lastEval.get("val_accuracy")));
-                    }
-                    bar.update(step + 1, status.toString());
+            } finally {
+                if (s.mixed != null) {
+                    s.mixed.restoreMasters();     // the optimizer updates the float32 masters
                 }
             }
-            double total = (System.nanoTime() - started) / 1e9;
-            double rate = task.itemsPerMicroBatch() * settings.microBatches() * settings.steps() / total;
-            log.event(row("step", settings.steps(), "event", "run_end", "seconds", total, "skipped_steps", skipped));
-            return new Summary(settings.steps(), lastLoss, lastEval, skipped, total, rate, pool.reservedBytes());
+            for (ParamRef p : params) {
+                p.settleGrad();                   // zeros where no gradient came
+            }
+            if (faults.has(t, Faults.Kind.NAN_GRAD)) {
+                Tensor g = params.get(0).grad();
+                g.segment().setAtIndex(F32, g.offset(), Float.NaN);
+            }
+            boolean overflow = s.scaler != null && s.scaler.unscale(params);
+            norm = clip.measure(params);
+            boolean lossFinite = Double.isFinite(loss);
+            boolean finite = lossFinite && !overflow && Float.isFinite(norm);
+            s.probes.afterBackward(t, task, params);
+            measured = measure(loss, norm, finite, s.scaler == null ? null : usedScale, planned)
+                    .merge(s.pending).merge(s.probes.collect(t));
+            s.pending = Signals.empty();
+            d = s.decider.decide(t, measured);
+            logDecision(log, t, d);
+            used = binding.bind(scheduled, d.knobs());
+            double lrFactor = faults.lrFactor(t);
+            if (lrFactor != 1.0) {
+                used = binding.scaleLr(used, lrFactor);
+            }
+            H update = used;
+            double a = d.knobs().get(Knob.ANCHOR);
+            if (a > 0 && (s.anchor == null || before.get(Knob.ANCHOR) == 0)) {
+                s.anchor = anchorWeights(s);      // the weights before this step's update, or the ring's newest
+            } else if (a == 0) {
+                s.anchor = null;
+            }
+            double clipScale = d.knobs().get(Knob.CLIP);
+            if (d.rollback() || d.skip()) {
+                if (s.scaler != null) {
+                    s.scaler.step(params, () -> { });   // ends the scaler's iteration; a restore then resets it
+                }
+                skip = d.rollback() ? null : "regime: " + d.why();
+            } else if (s.scaler != null) {
+                report = clip.clip(params, norm, clipScale);
+                boolean[] ran = new boolean[1];
+                LossScaleStep ls = s.scaler.step(params, () -> {
+                    if (lossFinite) {
+                        optimizer.step(update);
+                        ran[0] = true;
+                    }
+                });
+                applied = ran[0];
+                skip = ls.stepSkipped() ? "gradient overflow at loss scale " + ls.scaleUsed()
+                        : !lossFinite ? "non-finite loss " + loss : null;
+            } else {
+                report = clip.clip(params, norm, clipScale);
+                skip = !lossFinite ? "non-finite loss " + loss
+                        : !Float.isFinite(norm) ? "non-finite gradient norm " + (double) norm
+                        : report != null && !report.finite() ? "non-finite gradient norm " + report.norm()
+                        : null;
+                if (skip == null) {
+                    optimizer.step(update);
+                    applied = true;
+                }
+            }
+            if (applied && a > 0) {
+                pull(params, s.anchor, (float) a);
+            }
+            s.probes.afterUpdate(t, applied, params);
+        }
+        if (skip != null) {
+            s.skipped++;
+            log.event(new Event.SkippedStep(t + 1, skip, loss));
+        }
+        if (d.rollback()) {
+            s.rollbacks++;
+            boolean restored = s.ring.restore(d.rollbackTo());
+            log.event(new Event.Rollback(t + 1, d.rollbackTo() + 1, restored, d.why()));
+        }
+        if (d.snapshot()) {
+            s.ring.put(t);
+            log.event(new Event.Snapshot(t + 1, s.ring.bytes()));
+        }
+        s.itemsSeen += task.itemsPerMicroBatch() * k;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        s.lastLoss = loss;
+        boolean evalNow = t + 1 == settings.steps()
+                || (settings.evalEvery() > 0 && (t + 1) % settings.evalEvery() == 0);
+        Map<String, Double> eval = Map.of();
+        if (evalNow) {
+            try (TensorScope scope = TensorScope.open(s.pool)) {
+                task.model().train(false);
+                eval = task.evaluate(t);
+            } finally {
+                task.model().train(true);
+            }
+            s.lastEval = eval;
+            if (eval.containsKey(Signals.VAL_LOSS)) {
+                s.pending = Signals.empty().with(Signals.VAL_LOSS, eval.get(Signals.VAL_LOSS));
+            }
+            log.event(new Event.Eval(t + 1, eval));
+        }
+        Map<String, Number> effective = new LinkedHashMap<>(binding.effective(used));
+        effective.put(Knob.CLIP.key(), clip.threshold(d.knobs().get(Knob.CLIP)));
+        effective.put(Knob.MICRO_BATCHES.key(), k);
+        effective.put(Knob.ANCHOR.key(), d.knobs().get(Knob.ANCHOR));
+        log.metrics(new StepMetrics(t + 1, loss, s.shift == null ? null : phase,
+                (Float) effective.get(Knob.LR.key()), s.scaler == null ? null : s.scaler.scale(), norm,
+                report != null && report.clipped() ? report.scale() : null, task.unit() + "_per_s",
+                task.itemsPerMicroBatch() * k / seconds, eval, d.knobs(), effective, measured, d.derived()));
+        if (s.bar != null) {
+            StringBuilder status = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", loss));
+            if (s.lastEval.containsKey("val_loss")) {
+                status.append(String.format(Locale.ROOT, " val %.4f", s.lastEval.get("val_loss")));
+            }
+            if (s.lastEval.containsKey("val_accuracy")) {
+                status.append(String.format(Locale.ROOT, " acc %.3f", s.lastEval.get("val_accuracy")));
+            }
+            s.bar.update(t + 1, status.toString());
+        }
+        s.step++;
+    }
+
+    /** The every-step signals: loss, grad_norm, finite, loss_scale (f16 only), eff_lr, eff_beta1. */
+    private static Signals measure(double loss, float norm, boolean finite, Float lossScale,
+                                   Map<String, Float> planned) {
+        Map<String, Double> m = new HashMap<>();
+        m.put(Signals.LOSS, loss);
+        m.put(Signals.GRAD_NORM, (double) norm);
+        m.put(Signals.FINITE, finite ? 1.0 : 0.0);
+        if (lossScale != null) {
+            m.put(Signals.LOSS_SCALE, (double) lossScale);
+        }
+        Float lr = planned.get(Knob.LR.key());
+        if (lr != null) {
+            m.put(Signals.EFF_LR, (double) lr);
+        }
+        Float beta1 = planned.get(Knob.MOMENTUM.key());
+        if (beta1 != null) {
+            m.put(Signals.EFF_BETA1, (double) beta1);
+        }
+        return Signals.of(m);
+    }
+
+    /** One event per knob change, rejection and trial verdict of d, in that order. */
+    private static void logDecision(RunLog log, long t, Decision d) {
+        for (Decision.Change c : d.changes()) {
+            log.event(new Event.Decision(t + 1, c.controller(), c.knob().key(), c.old(), c.now(), c.reason(),
+                    c.evidence()));
+        }
+        for (Decision.Rejection r : d.rejections()) {
+            var p = r.proposal();
+            log.event(new Event.Rejected(t + 1, p.controller(), p.action().name().toLowerCase(Locale.ROOT),
+                    p.knob() == null ? null : p.knob().key(), p.knob() == null ? null : p.target(), r.why(),
+                    p.reason(), p.evidence()));
+        }
+        for (Decision.Verdict v : d.verdicts()) {
+            log.event(new Event.TrialVerdict(t + 1, v.controller(), v.knob().key(), v.kept(), v.reason(),
+                    v.evidence()));
         }
     }
 
-    /** The value of a record component by name (e.g. "lr"), or null when the record has none. */
-    static Object component(Record r, String name) {
-        for (RecordComponent c : r.getClass().getRecordComponents()) {
-            if (c.getName().equals(name)) {
-                try {
-                    return c.getAccessor().invoke(r);
-                } catch (ReflectiveOperationException e) {
-                    return null;
-                }
-            }
+    /**
+     * The weights the anchor pulls toward: the newest ring snapshot's parameters (the weights before whatever made
+     * the regime raise the anchor), else the current ones; copied, outside the step pool.
+     */
+    private Map<String, Tensor> anchorWeights(TrainState<H> s) {
+        Map<String, Tensor> from = s.ring.newestParameters();
+        Map<String, Tensor> out = new HashMap<>();
+        for (ParamRef p : params) {
+            Tensor src = from.getOrDefault(p.name(), p.value());
+            Tensor c = Tensor.allocate(Allocators.auto(), DType.F32, p.value().shape());
+            c.copyFrom(src);
+            out.put(p.name(), c);
         }
-        return null;
+        return out;
     }
 
-    static Map<String, Object> row(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
+    /** theta -= a * (theta - anchor), element-wise in float32. */
+    private static void pull(List<ParamRef> params, Map<String, Tensor> anchor, float a) {
+        for (ParamRef p : params) {
+            Tensor w = p.value();
+            Tensor z = anchor.get(p.name());
+            MemorySegment ws = w.segment();
+            MemorySegment zs = z.segment();
+            long wo = w.offset();
+            long zo = z.offset();
+            long n = w.numel();
+            for (long i = 0; i < n; i++) {
+                float v = ws.getAtIndex(F32, wo + i);
+                ws.setAtIndex(F32, wo + i, v - a * (v - zs.getAtIndex(F32, zo + i)));
+            }
         }
-        return m;
     }
 
     /** ParamRefs for every parameter of the task's model, with gradient buffers the optimizer reads. */

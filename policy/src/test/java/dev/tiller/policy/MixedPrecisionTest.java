@@ -91,8 +91,8 @@ class MixedPrecisionTest {
             GraphTask task = new GraphTask(GraphDataset.stochasticBlockModel(2, 90, 3, 0.2, 0.01, 6, 0.4), 12, 2, 2);
             List<ParamRef> params = Trainer.paramRefs(task);
             AdamWHyper h = new AdamWHyper(1e-2f, 0.9f, 0.999f, 1e-8f, 0f, false, false);
-            Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, GlobalNormClip.l2(1f),
-                    new Trainer.Settings(30, 1, 0, d));
+            Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, KnobBinding.adamW(),
+                    GlobalNormClip.l2(1f), new Trainer.Settings(30, 1, 0, d));
             Path run = dir.resolve(d.shortName());
             try (RunLog log = new RunLog(run, Map.of())) {
                 t.run(log, null);

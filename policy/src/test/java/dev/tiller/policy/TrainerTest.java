@@ -42,8 +42,8 @@ class TrainerTest {
     private static Trainer.Summary train(Task task, long steps, Path dir) {
         List<ParamRef> params = Trainer.paramRefs(task);
         AdamWHyper h = new AdamWHyper(1e-2f, 0.9f, 0.999f, 1e-8f, 0f, false, false);
-        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, GlobalNormClip.l2(1f),
-                new Trainer.Settings(steps, 1, 5));
+        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, KnobBinding.adamW(),
+                GlobalNormClip.l2(1f), new Trainer.Settings(steps, 1, 5));
         try (RunLog log = new RunLog(dir, Map.of("test", true))) {
             return t.run(log, null);
         }
@@ -85,7 +85,7 @@ class TrainerTest {
                 () -> {
                     ConvNet m = new ConvNet(new Init(7), 1, 28, 28, Shapes.CLASSES, 0.25);
                     return new ImageTask("convnet", Shapes.make(7, 0, 64, 28), Shapes.make(7, 1 << 20, 32, 28), m,
-                            m::forward, 16, 7, 1);
+                            m::forward, 16, 7);
                 },
                 () -> new GraphTask(GraphDataset.stochasticBlockModel(7, 2000, 4, 0.01, 0.001, 32, 0.5), 64, 2, 7));
     }
@@ -140,7 +140,7 @@ class TrainerTest {
             }
 
             @Override
-            public Variable trainLoss(long step, int micro) {
+            public Variable trainLoss(long step, long cursor) {
                 Variable w = m.namedParameters().get("w");
                 if (step == 0) {                               // zero gradient: AdamW leaves w at exactly 1
                     return F.sum(F.scale(w, 0f));

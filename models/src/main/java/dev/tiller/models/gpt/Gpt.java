@@ -3,6 +3,7 @@ package dev.tiller.models.gpt;
 import dev.tiller.autograd.F;
 import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
+import dev.tiller.models.nn.Dropout;
 import dev.tiller.models.nn.Embedding;
 import dev.tiller.models.nn.Init;
 import dev.tiller.models.nn.LayerNorm;
@@ -27,12 +28,10 @@ public final class Gpt extends Module {
     private final List<Block> blocks = new ArrayList<>();
     private final LayerNorm lnF;
     private final Linear head;
-    private long dropoutCounter;
-    private final long seed;
+    private final Dropout drop;
 
     public Gpt(GptConfig config, long seed) {
         this.config = config;
-        this.seed = seed;
         Init init = new Init(seed);
         this.tok = child("tok", new Embedding(init, config.vocab(), config.width()));
         this.pos = child("pos", new Embedding(init, config.context(), config.width()));
@@ -41,6 +40,8 @@ public final class Gpt extends Module {
         }
         this.lnF = child("ln_f", new LayerNorm(init, config.width()));
         this.head = child("head", new Linear(init, config.width(), config.vocab(), false));
+        // embedding dropout, masks keyed by (seed, stream 0x0D20, counter); a child, so snapshots find its counter
+        this.drop = child("drop", new Dropout(config.dropout(), seed, 0x0D20));
     }
 
     public GptConfig config() {
@@ -62,7 +63,7 @@ public final class Gpt extends Module {
             positions[i] = i;
         }
         Variable x = F.add(tok.forward(idx), pos.forward(Tensor.ofInts(positions, t)));   // (B,T,C) + (T,C)
-        x = dropout(x);
+        x = drop.forward(x);
         for (Block b : blocks) {
             x = b.forward(x);
         }
@@ -75,21 +76,6 @@ public final class Gpt extends Module {
         int b = idx.dim(0);
         int t = idx.dim(1);
         return F.crossEntropy(F.reshape(logits, b * t, config.vocab()), targets.reshape(b * t));
-    }
-
-    private Variable dropout(Variable x) {
-        if (config.dropout() == 0f || !isTraining()) {
-            return x;
-        }
-        long start = dropoutCounter;
-        dropoutCounter += x.value().numel();
-        return F.dropout(x, config.dropout(), true, seed, 0x0D20, start);
-    }
-
-    @Override
-    protected void captureOwnBuffers(List<Runnable> restore) {
-        long saved = dropoutCounter;
-        restore.add(() -> dropoutCounter = saved);
     }
 
     /** Pre-LN block: x + attn(ln1(x)), then x + mlp(ln2(x)). */

@@ -2,11 +2,7 @@ package dev.tiller.models.nn;
 
 import dev.tiller.autograd.F;
 import dev.tiller.autograd.Variable;
-import dev.tiller.tensor.Allocators;
-import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Tensor;
-
-import java.util.List;
 
 /**
  * Batch norm over (N, H, W) per channel: batch statistics in training (running mean and unbiased variance updated
@@ -15,30 +11,18 @@ import java.util.List;
 public final class BatchNorm2d extends Module {
     private final Variable weight;
     private final Variable bias;
-    private final Tensor runningMean;   // (C), part of the model's state (not a parameter)
-    private final Tensor runningVar;    // (C)
+    private final Tensor runningMean;   // (C), a buffer: part of the model's state, not a parameter
+    private final Tensor runningVar;    // (C), a buffer
 
     public BatchNorm2d(Init init, int channels) {
         this.weight = param("weight", init.constant(1f, channels), false);
         this.bias = param("bias", init.constant(0f, channels), false);
-        this.runningMean = Tensor.zeros(channels);
-        this.runningVar = Tensor.ones(channels);
+        this.runningMean = buffer("running_mean", Tensor.zeros(channels));
+        this.runningVar = buffer("running_var", Tensor.ones(channels));
     }
 
     public Variable forward(Variable x) {
         return F.batchNorm2d(x, weight, bias, runningMean, runningVar, isTraining(), 0.1f, 1e-5f);
-    }
-
-    @Override
-    protected void captureOwnBuffers(List<Runnable> restore) {
-        Tensor mean = Tensor.allocate(Allocators.auto(), DType.F32, runningMean.shape());   // outlives any scope
-        Tensor var = Tensor.allocate(Allocators.auto(), DType.F32, runningVar.shape());
-        mean.copyFrom(runningMean);
-        var.copyFrom(runningVar);
-        restore.add(() -> {
-            runningMean.copyFrom(mean);
-            runningVar.copyFrom(var);
-        });
     }
 
     /** The running mean (C), updated in place in training mode. */

@@ -3,8 +3,6 @@ package dev.tiller.models.nn;
 import dev.tiller.autograd.F;
 import dev.tiller.autograd.Variable;
 
-import java.util.List;
-
 /**
  * Inverted dropout with probability p in training mode, identity in eval. Masks are keyed by (seed, stream,
  * counter), the counter advancing by the elements used, so a run's masks are recomputable from its position.
@@ -31,12 +29,6 @@ public final class Dropout extends Module {
         long start = counter;
         counter += x.value().numel();
         return F.dropout(x, p, true, seed, stream, start);
-    }
-
-    @Override
-    protected void captureOwnBuffers(List<Runnable> restore) {
-        long saved = counter;
-        restore.add(() -> counter = saved);
     }
 
     /** The mask counter (part of the RNG position a checkpoint saves). */

@@ -19,11 +19,12 @@ public abstract class Module {
     private final Map<String, Variable> params = new LinkedHashMap<>();
     private final Map<String, Boolean> decays = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private boolean training = true;
 
     /** Registers a parameter with its initial value; decays says whether weight decay applies to it. */
     protected final Variable param(String name, Tensor init, boolean decay) {
-        if (params.containsKey(name) || children.containsKey(name)) {
+        if (params.containsKey(name) || children.containsKey(name) || buffers.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' used twice");
         }
         Variable v = Variable.param(name, init);
@@ -32,9 +33,21 @@ public abstract class Module {
         return v;
     }
 
+    /**
+     * Registers a buffer: a tensor of the model's state that is not a parameter (batch norm's running statistics),
+     * changed in place by the module, saved and restored with the model; returns it.
+     */
+    protected final Tensor buffer(String name, Tensor value) {
+        if (params.containsKey(name) || children.containsKey(name) || buffers.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' used twice");
+        }
+        buffers.put(name, value);
+        return value;
+    }
+
     /** Registers a child module under name and returns it. */
     protected final <M extends Module> M child(String name, M m) {
-        if (params.containsKey(name) || children.containsKey(name)) {
+        if (params.containsKey(name) || children.containsKey(name) || buffers.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' used twice");
         }
         children.put(name, m);
@@ -46,6 +59,33 @@ public abstract class Module {
         Map<String, Variable> out = new LinkedHashMap<>();
         collect("", out, null);
         return Collections.unmodifiableMap(out);
+    }
+
+    /** All buffers (live tensors, changed in place by training), depth first, under their full dotted names. */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectBuffers("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collectBuffers(String prefix, Map<String, Tensor> out) {
+        buffers.forEach((k, t) -> out.put(prefix + k, t));
+        children.forEach((k, m) -> m.collectBuffers(prefix + k + ".", out));
+    }
+
+    /**
+     * This module (under "") and every module below it, depth first, under their full dotted names: how code that
+     * needs every module of a kind (each {@link Dropout}'s RNG counter) finds them without knowing the model.
+     */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collectModules(String name, Map<String, Module> out) {
+        out.put(name, this);
+        children.forEach((k, m) -> m.collectModules(name.isEmpty() ? k : name + "." + k, out));
     }
 
     /** Full names of the parameters that take weight decay. */
@@ -88,26 +128,6 @@ public abstract class Module {
 
     public final boolean isTraining() {
         return training;
-    }
-
-    /**
-     * Saves the non-parameter state of this module and its children that a forward in training mode changes
-     * (batch-norm running statistics, dropout mask counters); running the returned action puts it back bitwise, so
-     * a probe's extra forward leaves the run as it was.
-     */
-    public final Runnable captureBuffers() {
-        List<Runnable> restore = new ArrayList<>();
-        captureTree(restore);
-        return () -> restore.forEach(Runnable::run);
-    }
-
-    private void captureTree(List<Runnable> restore) {
-        captureOwnBuffers(restore);
-        children.values().forEach(m -> m.captureTree(restore));
-    }
-
-    /** Adds to restore an action that puts back this module's own forward-changed state (not its children's). */
-    protected void captureOwnBuffers(List<Runnable> restore) {
     }
 
     /** Zeroes every parameter's gradient. */

@@ -44,4 +44,15 @@ public record GlobalNormClip(float maxNorm, double normType, boolean errorIfNonf
         }
         return Norms.clipToNorm(params, norm, maxNorm);
     }
+
+    /**
+     * Clips as {@link #clip} does, given the total norm already measured by {@link Norms#totalNorm} of this normType
+     * over the same gradients (a trainer reads the norm before deciding the threshold; one sweep, not two).
+     */
+    public ClipReport clipMeasured(List<ParamRef> params, float norm) {
+        if (errorIfNonfinite && !Float.isFinite(norm)) {
+            return clip(params);
+        }
+        return Norms.clipToNorm(params, norm, maxNorm);
+    }
 }

@@ -3,10 +3,12 @@ package dev.tiller.policy.probe;
 import dev.tiller.autograd.ActivationObserver;
 import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
+import dev.tiller.models.nn.Module;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.UpdateStats;
 import dev.tiller.policy.regime.ProbePlan;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.ModuleState;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.Allocators;
 import dev.tiller.tensor.DType;
@@ -41,19 +43,21 @@ import java.util.function.Supplier;
  * the value moves with the weights only), from a start vector keyed by the step.</li>
  * <li>saturation: dead_relu, saturation, attn_entropy of the step's own forwards, by an {@link ActivationTally}
  * installed on the engine from the start of the step to the end of its backward passes.</li>
- * <li>input_stats: input_mean and input_std over the step's micro-batches ({@link Task#inputStats}).</li>
+ * <li>input_stats: input_mean and input_std over the step's micro-batches ({@link Task#lastInputStats}).</li>
  * <li>fresh_loss (before the step): the loss of probe-stream batch step + 1, without gradients.</li>
  * </ul>
  * Every extra forward runs in training mode, as the step's own, and puts back the model's buffers (batch-norm
- * statistics, dropout counters: Module.captureBuffers); extra gradients go to side
+ * statistics, dropout counters: {@link ModuleState}); extra gradients go to side
  * buffers, leaving the step's gradient tensors (and whether they count, {@link Variable#gradDiscarded}) untouched;
  * the curvature probe moves the weights and puts the saved bits back. So a run trains the same bits with or without
  * probes. Probes are stateless between steps (the start vector and probe batches are functions of the step), so a
  * restored snapshot measures the same values again.
  *
- * <p>Assumes the trainer's contract: micro-batch losses are back-propagated with seed 1/k (gradients of the mean), so
- * after micro-batch m the gradients hold (1/k) times the sum of micro-batch gradients 0..m, times the factor told
- * by {@link #gradientScale} (the f16 loss scale), which the probes divide out.
+ * <p>Assumes the trainer's contract: micro-batch losses are back-propagated with seeds S/k (gradients of the mean,
+ * times a loss scale S that is 1 in float32), so after micro-batch m the gradients hold S/k times the sum of the
+ * micro-batch gradients 0..m, and at {@link #afterBackward} they are the step's true gradient (S divided out). The
+ * noise probe recovers S from the two (|running sum after the last micro-batch| / |gradient|), so it needs no
+ * word of the loss scale.
  */
 public final class Probes implements StepProbes {
     public static final String LAYER_NORMS = "layer_norms";
@@ -75,11 +79,14 @@ public final class Probes implements StepProbes {
     private GradMode.Scope observing;
     private UpdateStats sink;
     private final double[] input = new double[3];      // count, sum, sum of squares over this step's micro-batches
-    private double gradScale = 1;                       // factor of this step's gradients (f16 loss scale)
+    private double lastSq;                              // |running sum|^2 after the latest micro-batch
     private int micros;                                 // micro-batches seen this step (noise)
     private double microSq;                             // sum over micro-batches of |running sum difference|^2
     private float[][] before;                           // running gradient sum before the current micro-batch
     private List<Tensor> side;                          // gradient buffers of extra backward passes
+    private ModuleState moduleState;                    // the model's buffers and dropout counters
+    private Module stateOf;                             // the model moduleState reads
+    private ModuleState.Snapshot spare;                 // a restored snapshot whose memory the next one reuses
 
     private Probes(ProbePlan plan) {
         this.plan = plan;
@@ -123,7 +130,6 @@ public final class Probes implements StepProbes {
             observing = null;
         }
         pending.clear();
-        gradScale = 1;
         micros = 0;
         microSq = 0;
         input[0] = 0;
@@ -131,7 +137,7 @@ public final class Probes implements StepProbes {
         input[2] = 0;
         if (due(FRESH_LOSS, step)) {
             long t0 = System.nanoTime();
-            Runnable restore = task.model().captureBuffers();
+            Runnable restore = captureBuffers(task);
             try (GradMode.Scope s = GradMode.noGrad()) {
                 task.probeLoss(step, step + 1).ifPresent(l -> pending.put(Signals.FRESH_LOSS,
                         (double) l.value().item()));
@@ -147,16 +153,11 @@ public final class Probes implements StepProbes {
     }
 
     @Override
-    public void gradientScale(long step, float scale) {
-        gradScale = scale;
-    }
-
-    @Override
     public void afterMicroBatch(long step, int micro, Task task, List<ParamRef> params) {
         micros = micro + 1;
         if (due(INPUT_STATS, step)) {
             long t0 = System.nanoTime();
-            task.inputStats(step, micro).ifPresent(m -> {
+            task.lastInputStats().ifPresent(m -> {
                 input[0] += m[0];
                 input[1] += m[0] * m[1];
                 input[2] += m[0] * (m[2] + m[1] * m[1]);
@@ -168,6 +169,7 @@ public final class Probes implements StepProbes {
             if (before == null) {
                 before = buffers(params);
             }
+            double run = 0;
             for (int i = 0; i < params.size(); i++) {
                 ParamRef p = params.get(i);
                 float[] b = before[i];
@@ -175,14 +177,18 @@ public final class Probes implements StepProbes {
                 MemorySegment seg = p.grad().segment();
                 long off = p.grad().offset();
                 double s = 0;
+                double r = 0;
                 for (int j = 0; j < b.length; j++) {
                     float g = none ? 0f : seg.getAtIndex(ValueLayout.JAVA_FLOAT, off + j);
                     double d = micro == 0 ? g : (double) g - b[j];
                     s += d * d;
+                    r += (double) g * g;
                     b[j] = g;
                 }
                 microSq += s;
+                run += r;
             }
+            lastSq = run;
             charge(NOISE, t0);
         }
     }
@@ -207,7 +213,7 @@ public final class Probes implements StepProbes {
         if (due(LAYER_NORMS, step)) {
             long t0 = System.nanoTime();
             for (ParamRef p : params) {
-                pending.put(Signals.LAYER_GRAD_NORM + p.name(), Math.sqrt(squares(p)) / gradScale);
+                pending.put(Signals.LAYER_GRAD_NORM + p.name(), Math.sqrt(squares(p)));
             }
             charge(LAYER_NORMS, t0);
         }
@@ -287,14 +293,15 @@ public final class Probes implements StepProbes {
 
     private void noise(long step, Task task, List<ParamRef> params) {
         double b = task.itemsPerMicroBatch();
-        double s2 = gradScale * gradScale;
         double bigSq = 0;
         for (ParamRef p : params) {
-            bigSq += squares(p) / s2;         // the mean of the micro-batch gradients: the step's gradient
+            bigSq += squares(p);              // the mean of the micro-batch gradients: the step's gradient
         }
         NoiseScale.Estimate e;
         if (micros >= 2) {
-            // micro-batch gradient m is k times the m-th difference of running sums: mean of squares k * microSq
+            // micro-batch gradient m is k / S times the m-th difference of running sums, so the mean of their
+            // squares is k microSq / S^2, where S^2 = |last running sum|^2 / |gradient|^2 (1 without loss scaling)
+            double s2 = bigSq > 0 ? lastSq / bigSq : 1;
             e = NoiseScale.estimate(micros * microSq / s2, b, bigSq, micros * b);
         } else {
             float[][] fresh = buffers(params);
@@ -310,7 +317,7 @@ public final class Probes implements StepProbes {
                 long off = p.grad().offset();
                 float[] f = fresh[i];
                 for (int j = 0; j < f.length; j++) {
-                    double g = none ? 0 : seg.getAtIndex(ValueLayout.JAVA_FLOAT, off + j) / gradScale;
+                    double g = none ? 0 : seg.getAtIndex(ValueLayout.JAVA_FLOAT, off + j);
                     freshSq += (double) f[j] * f[j];
                     double m = 0.5 * (g + f[j]);
                     meanSq += m * m;
@@ -405,7 +412,7 @@ public final class Probes implements StepProbes {
             }
         }
         boolean[] discarded = new boolean[params.size()];
-        Runnable restore = task.model().captureBuffers();
+        Runnable restore = captureBuffers(task);
         boolean present = false;
         try {
             for (int i = 0; i < params.size(); i++) {
@@ -440,6 +447,21 @@ public final class Probes implements StepProbes {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Saves the model's buffers and dropout counters; running the result puts them back bitwise. */
+    private Runnable captureBuffers(Task task) {
+        if (moduleState == null || stateOf != task.model()) {
+            moduleState = new ModuleState(task.model());
+            stateOf = task.model();
+            spare = null;
+        }
+        ModuleState.Snapshot saved = moduleState.snapshotInto(spare);
+        spare = null;
+        return () -> {
+            moduleState.restore(saved);
+            spare = saved;                    // its copies serve the next capture
+        };
+    }
 
     /** True when p's gradient tensor does not count this step (no backward reached it since it was cleared). */
     private static boolean discarded(ParamRef p) {

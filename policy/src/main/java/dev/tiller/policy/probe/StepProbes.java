@@ -19,13 +19,6 @@ public interface StepProbes {
     /** Before the step's first micro-batch (arm observers, read input statistics, fresh-batch loss). */
     void beforeStep(long step, Task task, List<ParamRef> params);
 
-    /**
-     * The factor the step's gradients carry (the f16 loss scale; 1 otherwise), told between {@link #beforeStep} and
-     * the first {@link #afterMicroBatch}, so probes that read the step's gradients can divide it out. Not told: 1.
-     */
-    default void gradientScale(long step, float scale) {
-    }
-
     /** After micro-batch micro's backward; gradients hold the sum over micro-batches 0..micro. */
     void afterMicroBatch(long step, int micro, Task task, List<ParamRef> params);
 

@@ -21,6 +21,13 @@ public final class Signals {
     public static final String FINITE = "finite";
     /** The dynamic loss scale (f16 runs). */
     public static final String LOSS_SCALE = "loss_scale";
+    /**
+     * Effective learning rate of the step under the knob values in force before its decision (schedule(t) x the
+     * regime's lr scale), as the optimizer would use it; injected faults never show here.
+     */
+    public static final String EFF_LR = "eff_lr";
+    /** Effective beta1 (or SGD momentum) of the step under the knob values in force before its decision. */
+    public static final String EFF_BETA1 = "eff_beta1";
     /** Validation loss, at evaluation steps. */
     public static final String VAL_LOSS = "val_loss";
     /** Prefix of per-layer gradient norms: "grad_norm/NAME". */

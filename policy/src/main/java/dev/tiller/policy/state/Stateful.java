@@ -18,4 +18,27 @@ public interface Stateful<S> {
     default long snapshotBytes(S snapshot) {
         return 0;
     }
+
+    /**
+     * A snapshot of the current state that may reuse the memory of reuse, an older snapshot of this component that
+     * nobody reads any more (null: none). reuse is consumed: its memory is either reused by the result or freed
+     * (closed, when it is {@link AutoCloseable}), and it must not be used afterwards. Lets a ring of snapshots recycle
+     * its off-heap copies instead of allocating new ones for every snapshot.
+     */
+    default S snapshotInto(S reuse) {
+        S s = snapshot();
+        if (reuse != s && reuse instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("freeing a recycled snapshot failed: " + e.getMessage(), e);
+            }
+        }
+        return s;
+    }
+
+    /** Bytes a snapshot of the current state would hold: what the rollback ring reports before it holds any. */
+    default long stateBytes() {
+        return 0;
+    }
 }

@@ -8,6 +8,7 @@ import dev.tiller.models.data.TextCorpus;
 import dev.tiller.models.gpt.Gpt;
 import dev.tiller.models.gpt.GptConfig;
 import dev.tiller.models.nn.Module;
+import dev.tiller.tensor.Tensor;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -16,19 +17,24 @@ import java.util.Optional;
 
 /**
  * Byte-level language modelling: the GPT on a text corpus. Training batches are random windows of the training split
- * keyed by (seed, step, micro); validation loss is the mean over evalBatches fixed random windows of the validation
+ * keyed by (seed, cursor); validation loss is the mean over evalBatches fixed random windows of the validation
  * split (the quality anchor of docs/workloads.md uses 32 batches of 16 x 128). On a {@link ShiftingStream} of corpora
- * (e.g. java.util then java.sql), step s draws from the corpus of the phase active at s, keyed by (phase seed, step in
- * phase, micro), and validation reports the active phase plus every phase (evalBatches each).
+ * (e.g. java.util then java.sql), step s draws from the corpus of the phase active at s, keyed by (phase seed, cursor
+ * in phase), and validation reports the active phase plus every phase (evalBatches each).
  */
 public final class GptTask implements Task {
-    private static final int MAX_MICRO = 1 << 16;
+    /**
+     * Cursor c draws window batch c * CURSOR_STRIDE: the index the step-keyed draws gave (step in phase c, micro 0),
+     * so runs of one micro-batch per step keep their data.
+     */
+    private static final long CURSOR_STRIDE = 1 << 16;
     private final ShiftingStream<TextCorpus> data;
     private final Gpt model;
     private final ByteWindows[] train;      // (P) one window stream per phase
     private final ByteWindows[] val;        // (P)
     private final ByteWindows[] probe;      // (P) windows of the training split that training never draws
     private final int batch;
+    private Tensor lastInputs;              // the last trainLoss's inputs, for lastInputStats
     private final int evalBatches;
 
     public GptTask(TextCorpus corpus, GptConfig config, int batch, long seed, int evalBatches) {
@@ -62,14 +68,21 @@ public final class GptTask implements Task {
         return model;
     }
 
-    /** Micro-batch micro of step: inputs and targets (B, T), a pure function of (seed, step, micro). */
-    public ByteWindows.Batch trainBatch(long step, int micro) {
-        return train[data.phaseAt(step)].batch(data.stepInPhase(step) * MAX_MICRO + micro);
+    /**
+     * The micro-batch at cursor (within the phase active at step, see {@link Task#trainLoss}): inputs and targets
+     * (B, T), a pure function of (seed, phase, cursor).
+     */
+    public ByteWindows.Batch trainBatch(long step, long cursor) {
+        if (cursor < 0) {
+            throw new IllegalArgumentException(name() + ": cursor " + cursor + " is negative");
+        }
+        return train[data.phaseAt(step)].batch(cursor * CURSOR_STRIDE);
     }
 
     @Override
-    public Variable trainLoss(long step, int micro) {
-        ByteWindows.Batch b = trainBatch(step, micro);
+    public Variable trainLoss(long step, long cursor) {
+        ByteWindows.Batch b = trainBatch(step, cursor);
+        lastInputs = b.inputs();
         return model.loss(b.inputs(), b.targets());
     }
 
@@ -80,8 +93,8 @@ public final class GptTask implements Task {
     }
 
     @Override
-    public Optional<double[]> inputStats(long step, int micro) {
-        return Optional.of(Moments.of(trainBatch(step, micro).inputs().toIntArray()));
+    public Optional<double[]> lastInputStats() {
+        return lastInputs == null ? Optional.empty() : Optional.of(Moments.of(lastInputs.toIntArray()));
     }
 
     @Override

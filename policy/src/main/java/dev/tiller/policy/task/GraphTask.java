@@ -43,8 +43,9 @@ public final class GraphTask implements Task {
         return model;
     }
 
+    /** The full-batch loss: every micro-batch is the whole graph, whatever the step and cursor. */
     @Override
-    public Variable trainLoss(long step, int micro) {
+    public Variable trainLoss(long step, long cursor) {
         return F.crossEntropy(model.forward(graph.adjacency(), Variable.constant(x)), trainTargets, 0f, -100, "mean");
     }
 

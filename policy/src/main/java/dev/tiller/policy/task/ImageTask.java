@@ -7,6 +7,7 @@ import dev.tiller.models.data.ImageDataset;
 import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.models.data.ShiftingStream.ImagePhase;
 import dev.tiller.models.nn.Module;
+import dev.tiller.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,9 +18,10 @@ import java.util.function.Function;
 
 /**
  * Image classification (MLP, convnet, ResNet): cross-entropy on batches that walk a (seed, epoch) permutation of
- * the training set; validation loss and accuracy over the held-out set. On a {@link ShiftingStream} of class
- * subsets, step s draws from the phase active at s (its own permutation walk, restarted when the phase begins), and
- * validation reports the active phase's held-out classes plus every phase's.
+ * the training set, the cursor-th micro-batch being the walk's cursor-th batch; validation loss and accuracy over the
+ * held-out set. On a {@link ShiftingStream} of class subsets, step s draws from the phase active at s (its own
+ * permutation walk, restarted when the phase begins), and validation reports the active phase's held-out classes plus
+ * every phase's.
  */
 public final class ImageTask implements Task {
     private static final long PROBE_SALT = 0x9E3779B97F4A7C15L;
@@ -28,18 +30,18 @@ public final class ImageTask implements Task {
     private final Module model;
     private final Function<Variable, Variable> forward;
     private final int batch;
+    private Tensor lastInputs;              // the last trainLoss's inputs, for lastInputStats
     private final long seed;
-    private final int microBatches;
 
     public ImageTask(String name, ImageDataset train, ImageDataset val, Module model,
-                     Function<Variable, Variable> forward, int batch, long seed, int microBatches) {
+                     Function<Variable, Variable> forward, int batch, long seed) {
         this(name, ShiftingStream.single(train.name(), new ImagePhase(allClasses(train.classes()), train, val)), model,
-                forward, batch, seed, microBatches);
+                forward, batch, seed);
     }
 
     /** Training and validation data follow the phases of data (one phase: an ordinary image task). */
     public ImageTask(String name, ShiftingStream<ImagePhase> data, Module model, Function<Variable, Variable> forward,
-                     int batch, long seed, int microBatches) {
+                     int batch, long seed) {
         for (int p = 0; p < data.phases(); p++) {
             ImageDataset train = data.phase(p).train();
             if (batch > train.size()) {
@@ -53,7 +55,6 @@ public final class ImageTask implements Task {
         this.forward = forward;
         this.batch = batch;
         this.seed = seed;
-        this.microBatches = microBatches;
     }
 
     private static int[] allClasses(int n) {
@@ -74,16 +75,22 @@ public final class ImageTask implements Task {
         return model;
     }
 
-    /** Micro-batch micro of step: inputs (B, C, H, W) and labels (B), a pure function of (seed, step, micro). */
-    public ImageDataset.Batch trainBatch(long step, int micro) {
+    /**
+     * The micro-batch at cursor (within the phase active at step, see {@link Task#trainLoss}): inputs (B, C, H, W)
+     * and labels (B), the cursor-th batch of the phase's walk of epochs, a pure function of (seed, phase, cursor).
+     */
+    public ImageDataset.Batch trainBatch(long step, long cursor) {
+        if (cursor < 0) {
+            throw new IllegalArgumentException(name + ": cursor " + cursor + " is negative");
+        }
         int p = data.phaseAt(step);
-        long k = data.stepInPhase(step) * microBatches + micro;   // the k-th batch of the phase's walk of epochs
-        return data.phase(p).train().nthBatch(ShiftingStream.phaseSeed(seed, p), batch, k);
+        return data.phase(p).train().nthBatch(ShiftingStream.phaseSeed(seed, p), batch, cursor);
     }
 
     @Override
-    public Variable trainLoss(long step, int micro) {
-        ImageDataset.Batch b = trainBatch(step, micro);
+    public Variable trainLoss(long step, long cursor) {
+        ImageDataset.Batch b = trainBatch(step, cursor);
+        lastInputs = b.inputs();
         return F.crossEntropy(forward.apply(Variable.constant(b.inputs())), b.labels());
     }
 
@@ -97,8 +104,8 @@ public final class ImageTask implements Task {
     }
 
     @Override
-    public Optional<double[]> inputStats(long step, int micro) {
-        return Optional.of(Moments.of(trainBatch(step, micro).inputs().toFloatArray()));
+    public Optional<double[]> lastInputStats() {
+        return lastInputs == null ? Optional.empty() : Optional.of(Moments.of(lastInputs.toFloatArray()));
     }
 
     @Override

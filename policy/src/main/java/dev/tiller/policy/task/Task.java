@@ -3,14 +3,16 @@ package dev.tiller.policy.task;
 import dev.tiller.autograd.Variable;
 import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.models.nn.Module;
+import dev.tiller.policy.state.SampleCursor;
 
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A model on a dataset, as the trainer sees it: the loss of training micro-batch (step, micro) with its graph
- * recorded, and validation metrics. Batches are pure functions of (seed, step, micro), so the data position of a
- * run is its step count.
+ * A model on a dataset, as the trainer sees it: the loss of a training micro-batch with its graph recorded, and
+ * validation metrics. Training batches are pure functions of (seed, phase, cursor): the step selects the phase of
+ * data that shifts, and the cursor, counted in micro-batches, the batch within it (a {@link SampleCursor} keeps it),
+ * so a run's data position is its cursor and a change of micro-batches per step neither skips nor repeats data.
  */
 public interface Task {
     /** Short name for the run folder: "gpt-jdk-util", "convnet-fashion-mnist", ... */
@@ -18,8 +20,12 @@ public interface Task {
 
     Module model();
 
-    /** Training loss on micro-batch micro of step (graph recorded; the caller runs backward). */
-    Variable trainLoss(long step, int micro);
+    /**
+     * Training loss (graph recorded; the caller runs backward) of the micro-batch at cursor in the data of the phase
+     * active at step: cursor counts the micro-batches of that phase drawn before this one ({@link SampleCursor#next}),
+     * from 0 at the phase's first micro-batch; for data that never shifts, the micro-batches of the run.
+     */
+    Variable trainLoss(long step, long cursor);
 
     /** Validation metrics without gradients: "val_loss" and, where it applies, "val_accuracy". */
     Map<String, Double> evaluate();
@@ -49,10 +55,11 @@ public interface Task {
     }
 
     /**
-     * {count, mean, population variance} of the inputs of training micro-batch (step, micro): pixel values for
-     * images, token ids for text. Empty when the task does not expose its inputs.
+     * {count, mean, population variance} of the inputs of the micro-batch the last {@link #trainLoss} drew (pixel
+     * values for images, token ids for text), read before the step's tensors are released (a probe asks right after
+     * each micro-batch). Empty before any, or when the task does not expose its inputs.
      */
-    default Optional<double[]> inputStats(long step, int micro) {
+    default Optional<double[]> lastInputStats() {
         return Optional.empty();
     }
 

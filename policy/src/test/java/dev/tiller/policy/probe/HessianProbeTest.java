@@ -92,7 +92,7 @@ class HessianProbeTest {
         }
 
         @Override
-        public Variable trainLoss(long step, int micro) {
+        public Variable trainLoss(long step, long cursor) {
             return loss();
         }
 

@@ -56,7 +56,7 @@ class NoiseProbeTest {
         GptTask reference = ProbesLeaveRunUnchangedTest.gpt(0f);
         List<ParamRef> rp = Trainer.paramRefs(reference);
         double[] g0 = gradient(rp, () -> reference.trainLoss(0, 0));
-        double[] g1 = gradient(rp, () -> reference.trainLoss(0, 1));
+        double[] g1 = gradient(rp, () -> reference.trainLoss(0, 1));       // cursors 0 and 1: step 0's two
         double b = reference.itemsPerMicroBatch();
 
         GptTask task = ProbesLeaveRunUnchangedTest.gpt(0f);
@@ -67,7 +67,7 @@ class NoiseProbeTest {
     }
 
     @Test
-    void aToldGradientScaleIsDividedOut() {
+    void aLossScaleOnTheMicroBatchGradientsIsDividedOut() {
         ProbePlan plan = new ProbePlan(1, 0, 1, 0, 1, 0, 0, 0);
         for (int k = 1; k <= 2; k++) {
             Signals plain = ProbesLeaveRunUnchangedTest.train(ProbesLeaveRunUnchangedTest.gpt(0f), Probes.of(plan), 1,

@@ -37,12 +37,15 @@ class ProbesLeaveRunUnchangedTest {
     /** What a run left: parameter bits, per-step losses, final validation, and the probes' signals per step. */
     record Run(List<float[]> params, List<Float> losses, Map<String, Double> eval, List<Signals> signals) {}
 
-    /** The trainer's order of hook calls, AdamW, k micro-batches seeded 1/k. */
+    /** The trainer's order of hook calls (Trainer.step), AdamW, k micro-batches seeded 1/k. */
     static Run train(Task task, StepProbes probes, int steps, int k) {
         return train(task, probes, steps, k, 1f);
     }
 
-    /** As {@link #train(Task, StepProbes, int, int)} with gradients scaled by scale (told to the probes). */
+    /**
+     * As {@link #train(Task, StepProbes, int, int)} with micro-batches seeded scale/k and the scale divided out of
+     * the gradients before afterBackward, as the trainer does with a loss scale.
+     */
     static Run train(Task task, StepProbes probes, int steps, int k, float scale) {
         List<ParamRef> params = Trainer.paramRefs(task);
         AdamW opt = new AdamW(params);
@@ -51,19 +54,25 @@ class ProbesLeaveRunUnchangedTest {
         List<Float> losses = new ArrayList<>();
         List<Signals> signals = new ArrayList<>();
         for (long step = 0; step < steps; step++) {
-            probes.beforeStep(step, task, params);
-            if (scale != 1f) {
-                probes.gradientScale(step, scale);
-            }
             params.forEach(ParamRef::clearGrad);
+            probes.beforeStep(step, task, params);
             for (int m = 0; m < k; m++) {
-                Variable l = task.trainLoss(step, m);
+                Variable l = task.trainLoss(step, step * k + m);     // the cursor of data that never shifts
                 losses.add(l.value().item());
                 l.backward(seed);
                 probes.afterMicroBatch(step, m, task, params);
             }
-            probes.afterBackward(step, task, params);
             params.forEach(ParamRef::settleGrad);
+            if (scale != 1f) {
+                for (ParamRef p : params) {
+                    float[] g = p.grad().toFloatArray();
+                    for (int i = 0; i < g.length; i++) {
+                        g[i] /= scale;
+                    }
+                    p.grad().copyFrom(Tensor.of(g, p.grad().shape()));
+                }
+            }
+            probes.afterBackward(step, task, params);
             opt.recordUpdateStats(probes.updateStats(step));
             opt.step(h);
             probes.afterUpdate(step, true, params);
@@ -97,7 +106,7 @@ class ProbesLeaveRunUnchangedTest {
     static ImageTask resnet() {
         ResNet m = new ResNet(new Init(5), 1, Shapes.CLASSES, 0.25, 1);
         return new ImageTask("resnet", Shapes.make(5, 0, 64, 12), Shapes.make(5, 1 << 20, 16, 12), m, m::forward,
-                8, 5, 2);
+                8, 5);
     }
 
     private static void check(String what, Supplier<Task> task, int k, List<String> expected) {

@@ -14,8 +14,10 @@ import dev.tiller.optim.AdamW;
 import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.GlobalNormClip;
+import dev.tiller.policy.KnobBinding;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.Trainer;
+import dev.tiller.policy.state.SampleCursor;
 import dev.tiller.tensor.io.Json;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -41,14 +43,14 @@ class ShiftingStreamTaskTest {
     private static ImageTask shapesTask(long seed, long shiftAt) {
         ShiftingStream<ImagePhase> s = ShiftingStream.classSubsets("shapes-shift", Shapes.make(seed, 0, 400, SIZE),
                 Shapes.make(seed, 1 << 20, 120, SIZE), List.of(new int[] {0, 1}, new int[] {2, 3}), shiftAt);
-        return imageTask(s, seed, 2);
+        return imageTask(s, seed);
     }
 
-    private static ImageTask imageTask(ShiftingStream<ImagePhase> s, long seed, int micro) {
+    private static ImageTask imageTask(ShiftingStream<ImagePhase> s, long seed) {
         ImageDataset t = s.phase(0).train();
         Mlp m = new Mlp(new Init(seed), t.channels() * t.height() * t.width(), new int[] {16}, t.classes(),
                 Activation.RELU);
-        return new ImageTask("mlp-" + s.name(), s, m, m::forward, 16, seed, micro);
+        return new ImageTask("mlp-" + s.name(), s, m, m::forward, 16, seed);
     }
 
     private static void assertLabelsIn(ImageDataset.Batch b, int[] classes, String where) {
@@ -59,14 +61,17 @@ class ShiftingStreamTaskTest {
     }
 
     @Test
-    void imageBatchesComeFromTheActivePhaseAndArePureFunctionsOfTheStep() {
+    void imageBatchesComeFromTheActivePhaseAndArePureFunctionsOfTheCursor() {
         ImageTask a = shapesTask(3, 10);
         ImageTask restored = shapesTask(3, 10);      // a fresh task, as after a restart: no carried state
+        SampleCursor cursor = new SampleCursor(a);
         for (long step = 0; step < 30; step++) {
             for (int micro = 0; micro < 2; micro++) {
-                ImageDataset.Batch b = a.trainBatch(step, micro);
+                long c0 = cursor.next(step);
+                assertEquals(step < 10 ? 2 * step + micro : 2 * (step - 10) + micro, c0, "step " + step);
+                ImageDataset.Batch b = a.trainBatch(step, c0);
                 assertLabelsIn(b, step < 10 ? new int[] {0, 1} : new int[] {2, 3}, "step " + step);
-                ImageDataset.Batch c = restored.trainBatch(step, micro);
+                ImageDataset.Batch c = restored.trainBatch(step, c0);
                 assertArrayEquals(b.inputs().toFloatArray(), c.inputs().toFloatArray(), "step " + step);
                 assertArrayEquals(b.labels().toIntArray(), c.labels().toIntArray(), "step " + step);
             }
@@ -79,17 +84,18 @@ class ShiftingStreamTaskTest {
         ImageDataset train = Shapes.make(4, 0, 200, SIZE);
         ImageDataset val = Shapes.make(4, 1 << 20, 50, SIZE);
         Mlp m = new Mlp(new Init(4), SIZE * SIZE, new int[] {8}, Shapes.CLASSES, Activation.RELU);
-        ImageTask plain = new ImageTask("plain", train, val, m, m::forward, 16, 4, 1);
+        ImageTask plain = new ImageTask("plain", train, val, m, m::forward, 16, 4);
         ImageTask shifted = imageTask(ShiftingStream.classSubsets("all", train, val,
-                List.of(new int[] {0, 1, 2, 3}, new int[] {0, 1, 2, 3}), 1000), 4, 1);
+                List.of(new int[] {0, 1, 2, 3}, new int[] {0, 1, 2, 3}), 1000), 4);
         for (long step = 0; step < 30; step++) {       // several epochs of 12 batches
-            // independent reference: the epoch permutation walk the task used before streams existed
+            // independent reference: the epoch permutation walk the task used before streams existed; with one
+            // micro-batch per step the cursor is the step
             long k = step;
             int perEpoch = train.size() / 16;
             ImageDataset.Batch ref = train.batch(4, (int) (k / perEpoch), (int) (k % perEpoch) * 16,
                     (int) (k % perEpoch) * 16 + 16);
-            assertArrayEquals(ref.labels().toIntArray(), plain.trainBatch(step, 0).labels().toIntArray());
-            assertArrayEquals(ref.inputs().toFloatArray(), shifted.trainBatch(step, 0).inputs().toFloatArray());
+            assertArrayEquals(ref.labels().toIntArray(), plain.trainBatch(step, step).labels().toIntArray());
+            assertArrayEquals(ref.inputs().toFloatArray(), shifted.trainBatch(step, step).inputs().toFloatArray());
         }
         assertTrue(plain.shift().isEmpty());
         assertEquals(200, plain.describe().get("train_examples"));
@@ -104,10 +110,10 @@ class ShiftingStreamTaskTest {
                 List.of(new int[] {0, 1, 2, 3, 4}, new int[] {5, 6, 7, 8, 9}), 3);
         assertEquals(30_000, s.phase(0).train().size());
         assertEquals(5_000, s.phase(1).val().size());      // 1000 test images per class
-        ImageTask t = imageTask(s, 0, 1);
+        ImageTask t = imageTask(s, 0);
         for (long step = 0; step < 8; step++) {
-            assertLabelsIn(t.trainBatch(step, 0), step < 3 ? new int[] {0, 1, 2, 3, 4} : new int[] {5, 6, 7, 8, 9},
-                    "step " + step);
+            assertLabelsIn(t.trainBatch(step, step < 3 ? step : step - 3),
+                    step < 3 ? new int[] {0, 1, 2, 3, 4} : new int[] {5, 6, 7, 8, 9}, "step " + step);
         }
     }
 
@@ -125,8 +131,9 @@ class ShiftingStreamTaskTest {
         String sql = new String(s.phase(1).train(), StandardCharsets.ISO_8859_1);
         int sqlOnly = 0;
         for (long step = 0; step < 8; step++) {
-            ByteWindows.Batch b = t.trainBatch(step, 0);
-            assertArrayEquals(b.inputs().toIntArray(), restored.trainBatch(step, 0).inputs().toIntArray());
+            long c = step < 4 ? step : step - 4;
+            ByteWindows.Batch b = t.trainBatch(step, c);
+            assertArrayEquals(b.inputs().toIntArray(), restored.trainBatch(step, c).inputs().toIntArray());
             int[] in = b.inputs().toIntArray();
             for (int w = 0; w < 8; w++) {
                 StringBuilder window = new StringBuilder();
@@ -148,8 +155,8 @@ class ShiftingStreamTaskTest {
         ImageTask task = shapesTask(5, 3);
         List<ParamRef> params = Trainer.paramRefs(task);
         AdamWHyper h = new AdamWHyper(1e-2f, 0.9f, 0.999f, 1e-8f, 0f, false, false);
-        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, GlobalNormClip.l2(1f),
-                new Trainer.Settings(6, 2, 3));
+        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, s -> h, KnobBinding.adamW(),
+                GlobalNormClip.l2(1f), new Trainer.Settings(6, 2, 3));
         try (RunLog log = new RunLog(dir, task.describe())) {
             t.run(log, null);
         }
