@@ -34,7 +34,7 @@ final class ProbeWorkload {
     static final int HESSIAN_ITERATIONS = 2;
     private static final List<String> PROBES = List.of(Probes.LAYER_NORMS, Probes.UPDATE_RATIO, Probes.NOISE,
             Probes.HESSIAN, Probes.SATURATION, Probes.INPUT_STATS, Probes.FRESH_LOSS);
-    private static final int WARM = 2;
+    private static final int WARM = 3;
     private static final int N = 3;
 
     private ProbeWorkload() {}
