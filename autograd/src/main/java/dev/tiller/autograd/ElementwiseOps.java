@@ -242,6 +242,10 @@ final class ElementwiseOps {
             this.b = b;
         }
 
+        Fn fn() {
+            return fn;
+        }
+
         @Override
         public String name() {
             return switch (fn) {

@@ -40,6 +40,10 @@ final class Engine {
         if (site != null) {
             Anomaly.check("forward", op.name(), out, in, site);
         }
+        ActivationObserver observer = ActivationObserver.Watch.current();
+        if (observer != null) {
+            ActivationObserver.Watch.forward(observer, op, out, in, saved);
+        }
         if (!record) {
             saved.release();
             return new Variable(out, null, false);

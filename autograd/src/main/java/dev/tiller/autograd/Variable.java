@@ -145,6 +145,14 @@ public final class Variable {
         }
     }
 
+    /**
+     * True between {@link #discardGrad()} and the next gradient a backward brings (or {@link #settleGrad()}): the
+     * gradient tensor's contents do not count, the gradient is zero. For readers of the tensor itself mid-step.
+     */
+    public boolean gradDiscarded() {
+        return gradStale;
+    }
+
     void accumulate(Tensor g) {
         if (gradStale) {
             grad.copyFrom(g);

@@ -47,6 +47,7 @@ public final class Main {
         WORKLOADS.put("gpt_d512", TrainStepWorkloads::gptD512);
         WORKLOADS.put("gpt_d1024", TrainStepWorkloads::gptD1024);
         WORKLOADS.put("adamw", AdamWWorkload::run);
+        WORKLOADS.put("probes", ProbeWorkload::run);
     }
 
     private Main() {}

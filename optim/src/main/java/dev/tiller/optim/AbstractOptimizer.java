@@ -36,6 +36,8 @@ public abstract class AbstractOptimizer<H extends Record, S> implements Optimize
     private final Allocator allocator;
     private final long seed;
     private long t;
+    private UpdateStats statsRequest;    // for the next step
+    private UpdateStats stats;           // during a step
 
     /**
      * groups: the parameters; precisions: stored precision per state kind ("m", "v", ...), F32 where absent;
@@ -130,14 +132,42 @@ public abstract class AbstractOptimizer<H extends Record, S> implements Optimize
             throw new IllegalStateException(name + ": the constructor never called declareState");
         }
         t++;
-        beforeStep(hyper, t);
-        int k = 0;
-        for (ParamGroup<H> g : groups) {
-            H h = g.override().apply(hyper);
-            for (ParamRef p : g.params()) {
-                update(p, states.get(k++), h, t);
+        stats = statsRequest == null || statsRequest.isClosed() ? null : statsRequest;
+        statsRequest = null;
+        try {
+            beforeStep(hyper, t);
+            int k = 0;
+            for (ParamGroup<H> g : groups) {
+                H h = g.override().apply(hyper);
+                for (ParamRef p : g.params()) {
+                    update(p, states.get(k++), h, t);
+                }
             }
+        } finally {
+            stats = null;
         }
+    }
+
+    @Override
+    public final boolean recordUpdateStats(UpdateStats sink) {
+        if (!measuresUpdates()) {
+            return false;
+        }
+        statsRequest = sink;
+        return true;
+    }
+
+    /** True when {@link #update} passes {@link #updateSums} to its fused pass; false by default. */
+    protected boolean measuresUpdates() {
+        return false;
+    }
+
+    /**
+     * Where the fused pass of p's update adds {sum of update squares, sum of weight squares} this step, or null when
+     * no statistics were asked for (the usual case: the pass then does nothing extra).
+     */
+    protected final double[] updateSums(ParamRef p) {
+        return stats == null ? null : stats.slot(p.name(), p.numel());
     }
 
     @Override

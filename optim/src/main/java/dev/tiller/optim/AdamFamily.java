@@ -26,6 +26,11 @@ abstract sealed class AdamFamily<H extends Record> extends AbstractOptimizer<H, 
                 amsgrad == Amsgrad.WITH_MAX_STATE ? slot("max_exp_avg_sq", p) : null));
     }
 
+    @Override
+    protected final boolean measuresUpdates() {
+        return true;
+    }
+
     /** The record as Adam's: AdamW's is Adam's with decoupledWeightDecay set. */
     abstract AdamHyper asAdam(H h);
 
@@ -46,12 +51,14 @@ abstract sealed class AdamFamily<H extends Record> extends AbstractOptimizer<H, 
                 Scalars.gradSign(h.maximize()));
         if (h.amsgrad()) {
             FusedUpdate.amsgrad(p.value(), p.grad(), s.m().open(), s.v().open(), s.vMax().open(), terms, stepSize,
-                    bc2Sqrt);
+                    bc2Sqrt, updateSums(p));
             s.vMax().commit(t);
         } else if (decay == WeightDecay.DECOUPLED) {
-            FusedUpdate.adamw(p.value(), p.grad(), s.m().open(), s.v().open(), terms, stepSize, bc2Sqrt);
+            FusedUpdate.adamw(p.value(), p.grad(), s.m().open(), s.v().open(), terms, stepSize, bc2Sqrt,
+                    updateSums(p));
         } else {
-            FusedUpdate.adam(p.value(), p.grad(), s.m().open(), s.v().open(), terms, stepSize, bc2Sqrt);
+            FusedUpdate.adam(p.value(), p.grad(), s.m().open(), s.v().open(), terms, stepSize, bc2Sqrt,
+                    updateSums(p));
         }
         s.m().commit(t);
         s.v().commit(t);

@@ -28,11 +28,16 @@ public final class Lion extends AbstractOptimizer<LionHyper, StateSlot> {
     }
 
     @Override
+    protected boolean measuresUpdates() {
+        return true;
+    }
+
+    @Override
     protected void update(ParamRef p, StateSlot mu, LionHyper h, long t) {
         // One fused pass (RefOptim.lion): u = sign((1-b1) g + b1 m), m = (1-b2) g + b2 m,
         // p = p + (-lr) (u + wd p), in that order, no FMA, so it equals Optax's composed ops.
         FusedUpdate.lion(p.value(), p.grad(), mu.open(), h.lr(), h.b1(), Scalars.oneMinus(h.b1()), h.b2(),
-                Scalars.oneMinus(h.b2()), h.weightDecay());
+                Scalars.oneMinus(h.b2()), h.weightDecay(), updateSums(p));
         mu.commit(t);
     }
 }

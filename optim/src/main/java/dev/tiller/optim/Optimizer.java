@@ -37,6 +37,15 @@ public interface Optimizer<H extends Record> {
      */
     void loadState(Map<String, Tensor> saved, long stepCount);
 
+    /**
+     * Makes the next {@link #step} add to sink, per parameter, the sums of squares of the update it applies and of
+     * the weight before it, computed in the step's fused pass; the step's bits are the same with or without. Returns
+     * false (and leaves sink empty) when this optimizer cannot; a sink closed before the step is ignored.
+     */
+    default boolean recordUpdateStats(UpdateStats sink) {
+        return false;
+    }
+
     /** Bytes held by the stored state (what a checkpoint of the optimizer costs). */
     long stateBytes();
 }

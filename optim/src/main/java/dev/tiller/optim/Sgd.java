@@ -28,12 +28,18 @@ public final class Sgd extends AbstractOptimizer<SgdHyper, StateSlot> {
     }
 
     @Override
+    protected boolean measuresUpdates() {
+        return true;
+    }
+
+    @Override
     protected void update(ParamRef p, StateSlot buffer, SgdHyper h, long t) {
         if (h.momentum() == 0f) {
-            FusedUpdate.sgd(p.value(), p.grad(), Scalars.gradSign(h.maximize()), h.weightDecay(), h.lr());
+            FusedUpdate.sgd(p.value(), p.grad(), Scalars.gradSign(h.maximize()), h.weightDecay(), h.lr(),
+                    updateSums(p));
             return;
         }
-        FusedUpdate.sgdMomentum(p.value(), p.grad(), buffer.open(), SgdStep.of(h, t));
+        FusedUpdate.sgdMomentum(p.value(), p.grad(), buffer.open(), SgdStep.of(h, t), updateSums(p));
         buffer.commit(t);
     }
 }

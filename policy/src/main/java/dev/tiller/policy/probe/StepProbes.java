@@ -1,6 +1,7 @@
 package dev.tiller.policy.probe;
 
 import dev.tiller.optim.ParamRef;
+import dev.tiller.optim.UpdateStats;
 import dev.tiller.policy.regime.ProbePlan;
 import dev.tiller.policy.regime.Signals;
 import dev.tiller.policy.task.Task;
@@ -23,6 +24,15 @@ public interface StepProbes {
 
     /** After all micro-batches and before clipping and the update (per-layer norms, curvature). */
     void afterBackward(long step, Task task, List<ParamRef> params);
+
+    /**
+     * The sink the optimizer's step at step should fill with per-parameter update statistics, or null when no probe
+     * wants them: the trainer calls {@code optimizer.recordUpdateStats(probes.updateStats(step))} just before
+     * {@code optimizer.step}, after {@link #afterBackward}. Filling it does not change the update's bits.
+     */
+    default UpdateStats updateStats(long step) {
+        return null;
+    }
 
     /** After the update (or after a skipped one, with applied false). */
     void afterUpdate(long step, boolean applied, List<ParamRef> params);

@@ -40,7 +40,7 @@ public final class Signals {
     public static final String GNS_G2 = "gns_g2";
     /** Unbiased estimate of tr(Sigma), the per-sample gradient variance summed over coordinates. */
     public static final String GNS_TRACE = "gns_trace";
-    /** Samples per micro-batch at the step the GNS pieces were measured. */
+    /** Items per micro-batch (samples, or tokens for text) at the step the GNS pieces were measured. */
     public static final String GNS_BATCH = "gns_batch";
     /** Top Hessian eigenvalue estimate (power iteration on Hessian-vector products). */
     public static final String HESSIAN_TOP = "hessian_top";

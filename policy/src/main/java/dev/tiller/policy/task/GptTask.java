@@ -8,6 +8,7 @@ import dev.tiller.models.data.TextCorpus;
 import dev.tiller.models.gpt.Gpt;
 import dev.tiller.models.gpt.GptConfig;
 import dev.tiller.models.nn.Module;
+import dev.tiller.tensor.Tensor;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -31,7 +32,9 @@ public final class GptTask implements Task {
     private final Gpt model;
     private final ByteWindows[] train;      // (P) one window stream per phase
     private final ByteWindows[] val;        // (P)
+    private final ByteWindows[] probe;      // (P) windows of the training split that training never draws
     private final int batch;
+    private Tensor lastInputs;              // the last trainLoss's inputs, for lastInputStats
     private final int evalBatches;
 
     public GptTask(TextCorpus corpus, GptConfig config, int batch, long seed, int evalBatches) {
@@ -46,10 +49,12 @@ public final class GptTask implements Task {
         this.evalBatches = evalBatches;
         this.train = new ByteWindows[data.phases()];
         this.val = new ByteWindows[data.phases()];
+        this.probe = new ByteWindows[data.phases()];
         for (int p = 0; p < data.phases(); p++) {
             long s = ShiftingStream.phaseSeed(seed, p);
             train[p] = new ByteWindows(data.phase(p).train(), batch, config.context(), s, 1);
             val[p] = new ByteWindows(data.phase(p).validation(), batch, config.context(), s, 2);
+            probe[p] = new ByteWindows(data.phase(p).train(), batch, config.context(), s, 3);
         }
     }
 
@@ -77,7 +82,19 @@ public final class GptTask implements Task {
     @Override
     public Variable trainLoss(long step, long cursor) {
         ByteWindows.Batch b = trainBatch(step, cursor);
+        lastInputs = b.inputs();
         return model.loss(b.inputs(), b.targets());
+    }
+
+    @Override
+    public Optional<Variable> probeLoss(long step, long index) {
+        ByteWindows.Batch b = probe[data.phaseAt(step)].batch(index);
+        return Optional.of(model.loss(b.inputs(), b.targets()));
+    }
+
+    @Override
+    public Optional<double[]> lastInputStats() {
+        return lastInputs == null ? Optional.empty() : Optional.of(Moments.of(lastInputs.toIntArray()));
     }
 
     @Override

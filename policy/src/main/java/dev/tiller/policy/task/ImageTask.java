@@ -7,6 +7,7 @@ import dev.tiller.models.data.ImageDataset;
 import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.models.data.ShiftingStream.ImagePhase;
 import dev.tiller.models.nn.Module;
+import dev.tiller.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,11 +24,13 @@ import java.util.function.Function;
  * every phase's.
  */
 public final class ImageTask implements Task {
+    private static final long PROBE_SALT = 0x9E3779B97F4A7C15L;
     private final String name;
     private final ShiftingStream<ImagePhase> data;
     private final Module model;
     private final Function<Variable, Variable> forward;
     private final int batch;
+    private Tensor lastInputs;              // the last trainLoss's inputs, for lastInputStats
     private final long seed;
 
     public ImageTask(String name, ImageDataset train, ImageDataset val, Module model,
@@ -87,7 +90,22 @@ public final class ImageTask implements Task {
     @Override
     public Variable trainLoss(long step, long cursor) {
         ImageDataset.Batch b = trainBatch(step, cursor);
+        lastInputs = b.inputs();
         return F.crossEntropy(forward.apply(Variable.constant(b.inputs())), b.labels());
+    }
+
+    @Override
+    public Optional<Variable> probeLoss(long step, long index) {
+        int p = data.phaseAt(step);
+        // its own permutation walk of the phase's training set (the training walk's seed with a salt)
+        ImageDataset.Batch b = data.phase(p).train().nthBatch(ShiftingStream.phaseSeed(seed, p) ^ PROBE_SALT, batch,
+                index);
+        return Optional.of(F.crossEntropy(forward.apply(Variable.constant(b.inputs())), b.labels()));
+    }
+
+    @Override
+    public Optional<double[]> lastInputStats() {
+        return lastInputs == null ? Optional.empty() : Optional.of(Moments.of(lastInputs.toFloatArray()));
     }
 
     @Override

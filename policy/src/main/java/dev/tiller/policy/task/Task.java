@@ -44,6 +44,25 @@ public interface Task {
         return Optional.empty();
     }
 
+    /**
+     * Loss (graph recorded) of batch index of the task's probe stream at step: training data of the phase active at
+     * step, from a stream the training batches never draw on, sized like a training micro-batch. Probes use it for a
+     * fresh-batch loss, an extra gradient for the noise scale, and a fixed batch for curvature. Empty when the task
+     * has no such stream (full-batch tasks).
+     */
+    default Optional<Variable> probeLoss(long step, long index) {
+        return Optional.empty();
+    }
+
+    /**
+     * {count, mean, population variance} of the inputs of the micro-batch the last {@link #trainLoss} drew (pixel
+     * values for images, token ids for text), read before the step's tensors are released (a probe asks right after
+     * each micro-batch). Empty before any, or when the task does not expose its inputs.
+     */
+    default Optional<double[]> lastInputStats() {
+        return Optional.empty();
+    }
+
     /** Samples (or tokens, see {@link #unit}) one micro-batch holds. */
     long itemsPerMicroBatch();
 
