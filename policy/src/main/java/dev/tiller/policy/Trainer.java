@@ -14,6 +14,7 @@ import dev.tiller.optim.clip.LossScaleHyper;
 import dev.tiller.optim.clip.LossScaleStep;
 import dev.tiller.policy.log.Event;
 import dev.tiller.policy.log.StepMetrics;
+import dev.tiller.policy.probe.Probes;
 import dev.tiller.policy.probe.StepProbes;
 import dev.tiller.policy.regime.Decision;
 import dev.tiller.policy.regime.Knob;
@@ -97,7 +98,7 @@ public final class Trainer<H extends Record> {
     private final Settings settings;
     private RegimeSpec regime = RegimeSpec.staticRegime();
     private Function<RegimeSpec, Decider> deciders = spec -> Decider.of(Regime.of(spec));
-    private Function<ProbePlan, StepProbes> probes = plan -> StepProbes.none();
+    private Function<ProbePlan, StepProbes> probes = Probes::of;
     private BiFunction<TrainState<H>, RegimeSpec.RingSpec, RollbackStore> rings = RingStore::of;
     private Faults faults = Faults.none();
 
@@ -299,6 +300,7 @@ public final class Trainer<H extends Record> {
                 boolean[] ran = new boolean[1];
                 LossScaleStep ls = s.scaler.step(params, () -> {
                     if (lossFinite) {
+                        optimizer.recordUpdateStats(s.probes.updateStats(t));
                         optimizer.step(update);
                         ran[0] = true;
                     }
@@ -313,6 +315,7 @@ public final class Trainer<H extends Record> {
                         : report != null && !report.finite() ? "non-finite gradient norm " + report.norm()
                         : null;
                 if (skip == null) {
+                    optimizer.recordUpdateStats(s.probes.updateStats(t));
                     optimizer.step(update);
                     applied = true;
                 }
