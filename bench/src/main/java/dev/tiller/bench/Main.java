@@ -48,6 +48,7 @@ public final class Main {
         WORKLOADS.put("gpt_d1024", TrainStepWorkloads::gptD1024);
         WORKLOADS.put("adamw", AdamWWorkload::run);
         WORKLOADS.put("probes", ProbeWorkload::run);
+        WORKLOADS.put("policy", PolicyWorkload::run);
     }
 
     private Main() {}

@@ -40,7 +40,7 @@ final class ProbeWorkload {
     private ProbeWorkload() {}
 
     /** The bench GPT as a task: fixed training batch, a second fixed batch as the probe stream. */
-    private static final class FixedGpt implements Task {
+    static final class FixedGpt implements Task {
         private final Gpt model = new Gpt(GptConfig.reference(), 0);
         private final Tensor[] train = batch(3);
         private final Tensor[] probe = batch(5);
@@ -116,8 +116,8 @@ final class ProbeWorkload {
     }
 
     static void run(Main.Report out) {
-        out.put("probe_gpt_step_ms", 1e3 * medians(StepProbes.none()).get("step"));
-        Map<String, Double> m = medians(Probes.of(new ProbePlan(1, 1, 1, 1, HESSIAN_ITERATIONS, 1, 1, 1)));
+        out.put("probe_gpt_step_ms", 1e3 * medians(StepProbes.none(), WARM, N).get("step"));
+        Map<String, Double> m = medians(Probes.of(new ProbePlan(1, 1, 1, 1, HESSIAN_ITERATIONS, 1, 1, 1)), WARM, N);
         for (String probe : PROBES) {
             if (probe.equals(Probes.HESSIAN)) {
                 out.put("probe_hessian_iter_ms", 1e3 * m.get(probe) / HESSIAN_ITERATIONS);
@@ -127,16 +127,19 @@ final class ProbeWorkload {
         }
     }
 
-    /** Seconds per step ("step": the whole step) and per probe (its costNanos growth): medians over N after WARM. */
-    private static Map<String, Double> medians(StepProbes probes) {
+    /**
+     * Seconds per step ("step": the whole step) and per probe (its costNanos growth): medians over n steps after warm
+     * untimed ones, on a fresh FixedGpt.
+     */
+    static Map<String, Double> medians(StepProbes probes, int warm, int n) {
         Task task = new FixedGpt();
         List<ParamRef> params = Trainer.paramRefs(task);
         AdamW opt = new AdamW(params);
         AdamWHyper h = AdamWHyper.defaults().withLr(3e-4f);
         Map<String, double[]> t = new LinkedHashMap<>();
-        t.put("step", new double[N]);
+        t.put("step", new double[n]);
         try (TensorPool pool = new TensorPool()) {
-            for (int step = 0; step < WARM + N; step++) {
+            for (int step = 0; step < warm + n; step++) {
                 Map<String, Long> before = probes.costNanos();
                 long t0 = System.nanoTime();
                 try (TensorScope scope = TensorScope.open(pool)) {
@@ -152,11 +155,11 @@ final class ProbeWorkload {
                     probes.collect(step);
                 }
                 long spent = System.nanoTime() - t0;
-                if (step >= WARM) {
-                    int k = step - WARM;
+                if (step >= warm) {
+                    int k = step - warm;
                     t.get("step")[k] = spent / 1e9;
                     probes.costNanos().forEach((name, ns) ->
-                            t.computeIfAbsent(name, x -> new double[N])[k] = (ns - before.get(name)) / 1e9);
+                            t.computeIfAbsent(name, x -> new double[n])[k] = (ns - before.get(name)) / 1e9);
                 }
             }
         }

@@ -22,7 +22,7 @@ class MainTest {
 
     @Test
     void workloadsAreRegisteredInRunOrder() {
-        assertEquals("[matmul, mlp, convnet, gpt, gpt_d512, gpt_d1024, adamw, probes]",
+        assertEquals("[matmul, mlp, convnet, gpt, gpt_d512, gpt_d1024, adamw, probes, policy]",
                 Main.WORKLOADS.keySet().toString());
     }
 
