@@ -28,9 +28,10 @@ import java.util.stream.Stream;
  * step: policy_overhead_pct. Measured, in three parts, on the bench GPT ({@link ProbeWorkload.FixedGpt}: reference
  * model, batch 16 x 128 of fixed random bytes, AdamW lr 3e-4, global-norm clip 1, one micro-batch):
  * <ol>
- * <li>Two real {@link Trainer}s of two copies of the model, one under the static preset and one under the adaptive
- * preset, each logging to a run folder as a training run does, step alternately (the order flips every pair, so
- * drift in the machine's load hits both alike), after a joint warm-up (StepTimer's rules). a = the median static step;
+ * <li>Two real {@link Trainer}s, one under the static preset and one under the adaptive preset, each with its own
+ * optimizer and run folder (logging as a training run does) but the same model and parameter tensors (so memory
+ * layout favours neither), step alternately (the order flips every pair, so drift in the machine's load hits both
+ * alike), after a joint warm-up (StepTimer's rules). a = the median static step;
  * b = the median adaptive step over the steps where no probe of interval above 1 is due and no snapshot is taken
  * (also leaving out any step the regime rolled back, skipped or ran with more micro-batches, which change the work
  * rather than add overhead). b - a is the per-step cost of the regime itself: its decision, signal bank, logging and
@@ -59,15 +60,13 @@ final class PolicyWorkload {
 
     private PolicyWorkload() {}
 
-    /** A trainer of a fresh bench GPT under regime, its run started in a folder under root. */
+    /** A trainer of task's params (its own optimizer) under regime, its run started in a folder under root. */
     private static final class Run implements AutoCloseable {
         final Trainer<AdamWHyper> trainer;
         final RunLog log;
         final TrainState<AdamWHyper> state;
 
-        Run(RegimeSpec regime, Path root) {
-            ProbeWorkload.FixedGpt task = new ProbeWorkload.FixedGpt();
-            List<ParamRef> params = Trainer.paramRefs(task);
+        Run(ProbeWorkload.FixedGpt task, List<ParamRef> params, RegimeSpec regime, Path root) {
             AdamWHyper h = AdamWHyper.defaults().withLr(3e-4f);
             trainer = new Trainer<>(task, new AdamW(params), params, t -> h, KnobBinding.adamW(),
                     GlobalNormClip.l2(1f), new Trainer.Settings(Long.MAX_VALUE, 1, 0)).regime(regime);
@@ -97,7 +96,10 @@ final class PolicyWorkload {
         double a;
         double b;
         double snapshot;
-        try (Run stat = new Run(RegimeSpec.preset("static"), root); Run adapt = new Run(adaptive, root)) {
+        ProbeWorkload.FixedGpt task = new ProbeWorkload.FixedGpt();
+        List<ParamRef> params = Trainer.paramRefs(task);
+        try (Run stat = new Run(task, params, RegimeSpec.preset("static"), root);
+             Run adapt = new Run(task, params, adaptive, root)) {
             StepTimer.warmUp(() -> {
                 stat.step();
                 adapt.step();
