@@ -271,7 +271,7 @@ public final class Trainer<H extends Record> {
             norm = clip.measure(params);
             boolean lossFinite = Double.isFinite(loss);
             boolean finite = lossFinite && !overflow && Float.isFinite(norm);
-            s.probes.afterBackward(t, task, params);
+            s.probes.afterBackward(t, task, params, optimizer, binding.bind(scheduled, before));
             measured = measure(loss, norm, finite, s.scaler == null ? null : usedScale, planned)
                     .merge(s.pending).merge(s.probes.collect(t));
             s.pending = Signals.empty();

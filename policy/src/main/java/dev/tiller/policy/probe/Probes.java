@@ -4,6 +4,7 @@ import dev.tiller.autograd.ActivationObserver;
 import dev.tiller.autograd.GradMode;
 import dev.tiller.autograd.Variable;
 import dev.tiller.models.nn.Module;
+import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.UpdateStats;
 import dev.tiller.policy.regime.ProbePlan;
@@ -18,6 +19,7 @@ import dev.tiller.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +42,9 @@ import java.util.function.Supplier;
  * with one, from the step's gradient and a fresh probe-stream batch's gradient, computed into side buffers.</li>
  * <li>hessian (after backward): "hessian_top", by {@link PowerIteration} over finite-difference Hessian-vector
  * products (grad L(theta + e v) - grad L(theta - e v)) / 2e, e = 1e-3 |theta|, on probe-stream batch 0 (fixed, so
- * the value moves with the weights only), from a start vector keyed by the step.</li>
+ * the value moves with the weights only), from a start vector keyed by the step. Under Adam or AdamW (the trainer
+ * passes the optimizer) it is the preconditioned sharpness lambda_max(P^-1 H), the quantity Adam's stability bound
+ * is about, and "hessian_preconditioned" is 1; otherwise lambda_max(H) and 0.</li>
  * <li>saturation: dead_relu, saturation, attn_entropy of the step's own forwards, by an {@link ActivationTally}
  * installed on the engine from the start of the step to the end of its backward passes.</li>
  * <li>input_stats: input_mean and input_std over the step's micro-batches ({@link Task#lastInputStats}).</li>
@@ -195,6 +199,11 @@ public final class Probes implements StepProbes {
 
     @Override
     public void afterBackward(long step, Task task, List<ParamRef> params) {
+        afterBackward(step, task, params, null, null);
+    }
+
+    @Override
+    public void afterBackward(long step, Task task, List<ParamRef> params, Optimizer<?> optimizer, Record hyper) {
         if (observing != null) {
             long t0 = System.nanoTime();
             observing.close();
@@ -224,7 +233,7 @@ public final class Probes implements StepProbes {
         }
         if (due(HESSIAN, step)) {
             long t0 = System.nanoTime();
-            hessian(step, task, params);
+            hessian(step, task, params, optimizer, hyper);
             charge(HESSIAN, t0);
         }
     }
@@ -332,12 +341,26 @@ public final class Probes implements StepProbes {
 
     // ---------------------------------------------------------------- curvature
 
-    private void hessian(long step, Task task, List<ParamRef> params) {
+    /**
+     * hessian_top and hessian_preconditioned. For Adam and AdamW (optimizer and hyper given): the top eigenvalue of
+     * the symmetric D H D, D = P^(-1/2) ({@link AdamPreconditioner}), which has the eigenvalues of P^-1 H; each product
+     * is D (H u) |D v| for u = D v / |D v|, so the finite-difference step along u keeps its size. Nothing before
+     * Adam's first update (no preconditioner yet). Otherwise the top eigenvalue of H.
+     */
+    private void hessian(long step, Task task, List<ParamRef> params, Optimizer<?> optimizer, Record hyper) {
         for (ParamRef p : params) {
             if (p.source() == null) {
                 return;
             }
         }
+        float[][] d = null;
+        if (optimizer != null && hyper != null && AdamPreconditioner.adamFamily(optimizer, hyper)) {
+            d = AdamPreconditioner.inverseSqrt(optimizer, hyper, params).orElse(null);
+            if (d == null) {
+                return;
+            }
+        }
+        float[][] scale = d;
         float[][] theta = buffers(params);
         for (int i = 0; i < params.size(); i++) {
             read(params.get(i).value(), theta[i]);
@@ -354,28 +377,65 @@ public final class Probes implements StepProbes {
         float[][] minus = buffers(params);
         boolean[] ok = {true};
         try {
+            float[][] u = scale == null ? null : buffers(params);
             double top = PowerIteration.top((v, out) -> {
                 if (!ok[0]) {
                     return;
                 }
-                moveTo(params, theta, v, e);
+                float[][] dir = v;
+                double n = 1;
+                if (scale != null) {
+                    n = precondition(scale, v, u);
+                    if (n == 0) {
+                        for (float[] o : out) {
+                            Arrays.fill(o, 0f);
+                        }
+                        return;
+                    }
+                    dir = u;
+                }
+                moveTo(params, theta, dir, e);
                 ok[0] &= sideGradient(task, params, () -> task.probeLoss(step, 0), plus);
-                moveTo(params, theta, v, -e);
+                moveTo(params, theta, dir, -e);
                 ok[0] &= sideGradient(task, params, () -> task.probeLoss(step, 0), minus);
                 for (int i = 0; i < out.length; i++) {
+                    float[] di = scale == null ? null : scale[i];
                     for (int j = 0; j < out[i].length; j++) {
-                        out[i][j] = (float) (((double) plus[i][j] - minus[i][j]) / (2 * e));
+                        double hv = ((double) plus[i][j] - minus[i][j]) / (2 * e);
+                        out[i][j] = (float) (di == null ? hv : di[j] * hv * n);
                     }
                 }
             }, start, plan.hessianIterations());
             if (ok[0]) {
                 pending.put(Signals.HESSIAN_TOP, top);
+                pending.put(Signals.HESSIAN_PRECONDITIONED, scale == null ? 0.0 : 1.0);
             }
         } finally {
             for (int i = 0; i < params.size(); i++) {
                 write(theta[i], params.get(i).value());      // the saved bits, not theta + e v - e v
             }
         }
+    }
+
+    /** u = d v / |d v| elementwise per tensor; returns |d v| (0 leaves u unspecified). */
+    static double precondition(float[][] d, float[][] v, float[][] u) {
+        double s = 0;
+        for (int i = 0; i < v.length; i++) {
+            for (int j = 0; j < v[i].length; j++) {
+                double x = (double) d[i][j] * v[i][j];
+                s += x * x;
+            }
+        }
+        double n = Math.sqrt(s);
+        if (n == 0) {
+            return 0;
+        }
+        for (int i = 0; i < v.length; i++) {
+            for (int j = 0; j < v[i].length; j++) {
+                u[i][j] = (float) ((double) d[i][j] * v[i][j] / n);
+            }
+        }
+        return n;
     }
 
     /** Writes theta + step v into the weights (float32 rounding of each element). */

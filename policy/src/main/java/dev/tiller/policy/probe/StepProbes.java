@@ -1,5 +1,6 @@
 package dev.tiller.policy.probe;
 
+import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.UpdateStats;
 import dev.tiller.policy.regime.ProbePlan;
@@ -24,6 +25,16 @@ public interface StepProbes {
 
     /** After all micro-batches and before clipping and the update (per-layer norms, curvature). */
     void afterBackward(long step, Task task, List<ParamRef> params);
+
+    /**
+     * {@link #afterBackward(long, Task, List)} with the optimizer the step will update with and hyper, its record
+     * under the knobs in force before the step's decision: the curvature probe reads the optimizer's state (never
+     * changes it) to measure Adam's preconditioned sharpness. The trainer calls this one; by default the optimizer is
+     * ignored.
+     */
+    default void afterBackward(long step, Task task, List<ParamRef> params, Optimizer<?> optimizer, Record hyper) {
+        afterBackward(step, task, params);
+    }
 
     /**
      * The sink the optimizer's step at step should fill with per-parameter update statistics, or null when no probe

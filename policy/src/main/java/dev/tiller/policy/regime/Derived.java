@@ -57,6 +57,8 @@ public final class Derived {
     public static final String SHARPNESS_OVER = "sharpness_over";
     /** Valid curvature probes so far (a controller sees a new probe when this grows). */
     public static final String SHARPNESS_PROBES = "sharpness_probes";
+    /** The bound of the last curvature probe: 1 Adam's (on lambda_max(P^-1 H)), 0 heavy ball's (on lambda_max(H)). */
+    public static final String SHARPNESS_PRECONDITIONED = "sharpness_preconditioned";
     /** Sign changes of the step-to-step loss difference in the last window (white noise: about 2/3 of it). */
     public static final String SLOPE_SIGN_CHANGES = "slope_sign_changes";
     /** The window of {@link #SLOPE_SIGN_CHANGES}, in loss differences. */

@@ -70,6 +70,7 @@ public final class SignalBank {
      * @param gnsDecay         EMA decay of gns_trace and gns_g2 before their ratio, 0.9 per probe
      * @param family           "adam" (bound (2 + 2 beta1) / (1 - beta1), 38 at beta1 = 0.9, on the preconditioned
      *                         sharpness) or "sgd" (heavy-ball bound 2 + 2 beta1, 2 without momentum); Cohen et al.
+     *                         Only for curvature signals without hessian_preconditioned, which otherwise decides
      * @param phDelta          Page-Hinkley drift allowance, in standard deviations per value, 0.5
      * @param phLambda         Page-Hinkley alarm threshold, in standard deviations, 25
      * @param phClamp          each value's z is clamped to +-phClamp before it enters the detector, 5, so one outlier
@@ -356,6 +357,7 @@ public final class SignalBank {
             }
             out.put(Derived.SHARPNESS_OVER, (double) sharpOver);
             out.put(Derived.SHARPNESS_PROBES, (double) sharpProbes);
+            out.put(Derived.SHARPNESS_PRECONDITIONED, "adam".equals(family(measured)) ? 1.0 : 0.0);
         }
 
         // Distribution shift: Page-Hinkley on fresh-batch loss (rises only) and input mean (either way).
@@ -396,11 +398,12 @@ public final class SignalBank {
     /**
      * The optimizer's local quadratic stability threshold on lr x sharpness (Cohen et al. 2022, arXiv 2207.14484):
      * "sgd": 2 + 2 beta1 (heavy ball; 2 for plain SGD, beta1 taken as 0 when not measured); "adam": (2 + 2 beta1) /
-     * (1 - beta1) on the preconditioned sharpness, 38 at beta1 = 0.9, NaN when beta1 is not measured.
+     * (1 - beta1) on the preconditioned sharpness, 38 at beta1 = 0.9, NaN when beta1 is not measured. The family is
+     * what the probe measured ({@link #family(Signals)}), so each bound meets the sharpness it is about.
      */
     public double stabilityBound(Signals measured) {
         double b = measured.get(Signals.EFF_BETA1);
-        if ("sgd".equals(p.family)) {
+        if ("sgd".equals(family(measured))) {
             double beta = Double.isFinite(b) ? Math.max(0, Math.min(b, 1)) : 0;
             return 2 + 2 * beta;
         }
@@ -408,6 +411,15 @@ public final class SignalBank {
             return Double.NaN;
         }
         return (2 + 2 * b) / (1 - b);
+    }
+
+    /**
+     * The bound's family for measured: "adam" when hessian_preconditioned = 1 (hessian_top is lambda_max(P^-1 H)),
+     * "sgd" when it is 0 (lambda_max(H)), the params' family when it is absent (signals from before the flag).
+     */
+    public String family(Signals measured) {
+        double pre = measured.get(Signals.HESSIAN_PRECONDITIONED);
+        return pre == 1.0 ? "adam" : pre == 0.0 ? "sgd" : p.family;
     }
 
     /** Same bound for an explicit beta1 (the momentum controller checks a proposed beta1 against it). */

@@ -42,8 +42,16 @@ public final class Signals {
     public static final String GNS_TRACE = "gns_trace";
     /** Items per micro-batch (samples, or tokens for text) at the step the GNS pieces were measured. */
     public static final String GNS_BATCH = "gns_batch";
-    /** Top Hessian eigenvalue estimate (power iteration on Hessian-vector products). */
+    /**
+     * Top Hessian eigenvalue estimate (power iteration on Hessian-vector products): of P^-1 H for Adam and AdamW,
+     * of H otherwise ({@link #HESSIAN_PRECONDITIONED} says which).
+     */
     public static final String HESSIAN_TOP = "hessian_top";
+    /**
+     * With {@link #HESSIAN_TOP}: 1 when it is Adam's preconditioned sharpness lambda_max(P^-1 H), 0 when it is the
+     * plain lambda_max(H) (optimizers without a diagonal preconditioner); selects the stability bound.
+     */
+    public static final String HESSIAN_PRECONDITIONED = "hessian_preconditioned";
     /** Fraction of ReLU outputs that are zero. */
     public static final String DEAD_RELU = "dead_relu";
     /** Fraction of GELU/tanh inputs in their flat tails. */

@@ -3,6 +3,7 @@ package dev.tiller.policy.regime;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -237,6 +238,28 @@ class SignalBankTest {
                 assertTrue(detected >= change && detected < change + 30, "seed " + seed + (onInput ? " input" : "")
                         + ": a 3-sigma step at " + change + " detected at " + detected);
             }
+        }
+    }
+
+    /**
+     * The probe's flag picks the bound whatever the params' family: Adam's (2 + 2 beta1) / (1 - beta1) only on the
+     * preconditioned sharpness, the heavy-ball 2 + 2 beta1 on the plain one.
+     */
+    @Test
+    void boundFollowsHessianPreconditioned() {
+        SignalBank sgd = SignalBank.of(SignalBank.Params.fromMap(Map.of("family", "sgd"), "test"));
+        for (SignalBank bank : List.of(BANK, sgd)) {
+            SignalBank.Result r = bank.update(bank.initial(), 0, sig(Signals.HESSIAN_TOP, 100.0, Signals.EFF_LR, 0.5,
+                    Signals.EFF_BETA1, 0.9, Signals.HESSIAN_PRECONDITIONED, 1.0));
+            assertEquals(100 * 0.5 / ((2 + 2 * 0.9) / (1 - 0.9)), r.derived().get(Derived.SHARPNESS_RATIO), 1e-12);
+            assertEquals(1.0, r.derived().get(Derived.SHARPNESS_PRECONDITIONED));
+            r = bank.update(bank.initial(), 0, sig(Signals.HESSIAN_TOP, 100.0, Signals.EFF_LR, 0.01,
+                    Signals.EFF_BETA1, 0.9, Signals.HESSIAN_PRECONDITIONED, 0.0));
+            assertEquals(100 * 0.01 / (2 + 2 * 0.9), r.derived().get(Derived.SHARPNESS_RATIO), 1e-12);
+            assertEquals(0.0, r.derived().get(Derived.SHARPNESS_PRECONDITIONED));
+            r = bank.update(bank.initial(), 0, sig(Signals.HESSIAN_TOP, 100.0, Signals.EFF_LR, 0.01,
+                    Signals.HESSIAN_PRECONDITIONED, 0.0));
+            assertEquals(100 * 0.01 / 2, r.derived().get(Derived.SHARPNESS_RATIO), 1e-12);
         }
     }
 

@@ -155,8 +155,10 @@ public final class Momentum implements Controller<Momentum.State> {
         if (!Ctl.ok(s, Derived.SHARPNESS_RATIO)) {
             return true;
         }
-        double ratioNew = s.get(Derived.SHARPNESS_RATIO) * SignalBank.stabilityBound(c.family, b)
-                / SignalBank.stabilityBound(c.family, bNew);
+        String family = !Ctl.ok(s, Derived.SHARPNESS_PRECONDITIONED) ? c.family
+                : s.get(Derived.SHARPNESS_PRECONDITIONED) == 1.0 ? "adam" : "sgd";     // the bound the ratio used
+        double ratioNew = s.get(Derived.SHARPNESS_RATIO) * SignalBank.stabilityBound(family, b)
+                / SignalBank.stabilityBound(family, bNew);
         return ratioNew < 1;
     }
 
