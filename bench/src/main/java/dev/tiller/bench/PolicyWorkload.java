@@ -44,8 +44,8 @@ import java.util.stream.Stream;
  * Also printed: policy_static_step_s (a), policy_adaptive_step_s (b), policy_regime_pct (100 (b - a) / a),
  * policy_snapshot_pct and policy_probe_NAME_pct, each probe's amortised share 100 cost / interval / a; the share of a
  * probe due every step is already inside b - a and is printed for information only, not added twice.
- * The static and adaptive figures come from one process minutes apart at most, but a loaded machine still moves a
- * median by a percent or two, so b - a carries that noise (it can come out below 0).
+ * Interleaving cancels slow drift in the machine's load, but on a loaded machine the two medians still differ by a
+ * percent or two from step noise alone, so b - a carries that noise (it can come out below 0).
  */
 final class PolicyWorkload {
     /** Timed steps of each trainer. */
