@@ -29,6 +29,8 @@ import java.util.Optional;
  * probe_hessian_iter_ms, and the step without probes as probe_gpt_step_ms to compare against. Probes measure their
  * own time separately (the activation observer is closed before the others' extra passes), so one run serves all.
  * update_ratio's cost is the statistics' share of the optimizer's fused pass, summed over threads.
+ * The probes get the optimizer and its hyperparameters as the trainer passes them, so under AdamW the curvature
+ * probe measures the preconditioned sharpness, as in training.
  */
 final class ProbeWorkload {
     static final int HESSIAN_ITERATIONS = 2;
@@ -148,7 +150,7 @@ final class ProbeWorkload {
                     task.trainLoss(step, step).backward();
                     probes.afterMicroBatch(step, 0, task, params);
                     params.forEach(ParamRef::settleGrad);
-                    probes.afterBackward(step, task, params);
+                    probes.afterBackward(step, task, params, opt, h);   // as the trainer calls it
                     opt.recordUpdateStats(probes.updateStats(step));
                     opt.step(h);
                     probes.afterUpdate(step, true, params);
