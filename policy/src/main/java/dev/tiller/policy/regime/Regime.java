@@ -24,9 +24,12 @@ import java.util.Map;
  *       own state at each, oldest out beyond capacity, as the trainer's ring does. A snapshot taken after step s is
  *       known-good once max(1, ring.goodWindow) steps after it passed with no anomaly; an anomaly (a ROLLBACK or
  *       SKIP proposal, or a non-finite loss or gradient norm) in that window marks it bad for good.</li>
- *   <li>Rollback: to the newest known-good snapshot still kept; with none, or within recovery.cooldown steps of the
- *       last rollback, the step is skipped instead and {@link Decision#why()} says so. Every knob goes back to its
- *       snapshot value and the learning rate further x recovery.lrFactor (not below its min): these changes, logged
+ *   <li>Rollback: to the newest known-good snapshot still kept. With none, or within recovery.cooldown steps of the
+ *       last rollback when that snapshot is older than the last rollback (going back past a recovery again could
+ *       loop), the step is skipped instead and {@link Decision#why()} says so; a snapshot taken since the last
+ *       rollback that turned known-good is a safe state of its own, and the rollback to it goes ahead. Every knob
+ *       goes back to its snapshot value and the learning rate further x recovery.lrFactor (not below its min): these
+ *       changes, logged
  *       by controller "rollback", are exempt from the maximum step since they undo what the snapshot does not
  *       contain. The ramp then gives the cut back (controller "rollback"): it multiplies the learning rate by the
  *       inverse of what the recovery took (plus what an earlier ramp had not given back yet), along a geometric
@@ -182,18 +185,18 @@ public final class Regime implements Stateful<Regime.State> {
         Saved target = null;
         if (rollback != null) {
             String instead = null;
-            if (s.lastRollback() >= 0 && step - s.lastRollback() < spec.recovery().cooldown()) {
+            for (Saved sv : ring) {
+                if (sv.status() == Status.GOOD) {
+                    target = sv;              // the ring is oldest first: the last GOOD one is the newest
+                }
+            }
+            if (target == null) {
+                instead = "no known-good snapshot to roll back to; skipped instead";
+            } else if (s.lastRollback() >= 0 && step - s.lastRollback() < spec.recovery().cooldown()
+                    && target.step() < s.lastRollback()) {
                 instead = "rollback cooldown: last rollback at step " + (s.lastRollback() + 1) + ", cooldown "
-                        + spec.recovery().cooldown() + " steps; skipped instead";
-            } else {
-                for (Saved sv : ring) {
-                    if (sv.status() == Status.GOOD) {
-                        target = sv;          // the ring is oldest first: the last GOOD one is the newest
-                    }
-                }
-                if (target == null) {
-                    instead = "no known-good snapshot to roll back to; skipped instead";
-                }
+                        + spec.recovery().cooldown() + " steps, and no known-good snapshot since; skipped instead";
+                target = null;
             }
             if (instead != null) {
                 List<Proposal> replaced = new ArrayList<>();

@@ -67,7 +67,8 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
     /**
      * After a rollback the learning-rate knob restarts at its snapshot value x lrFactor (never below the knob's min),
      * then climbs back to the snapshot value over rampSteps steps within the knob's maximum step and cooldown; a
-     * rollback asked for within cooldown steps of the last one becomes a skip, so a run cannot loop on rollbacks.
+     * rollback asked for within cooldown steps of the last one becomes a skip unless a snapshot taken since that
+     * rollback has turned known-good, so a run cannot loop back past the same recovery.
      */
     public record RecoverySpec(double lrFactor, long rampSteps, long cooldown) {
         public RecoverySpec {

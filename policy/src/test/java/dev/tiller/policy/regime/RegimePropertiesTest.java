@@ -217,13 +217,19 @@ class RegimePropertiesTest {
             }
             if (d.rollback()) {
                 assertEquals(newest, d.rollbackTo(), "step " + t + ": rollback target");
-                assertTrue(lastRollback < 0 || t - lastRollback >= spec.recovery().cooldown(),
-                        "step " + t + ": rollback within cooldown");
+                assertTrue(lastRollback < 0 || t - lastRollback >= spec.recovery().cooldown()
+                        || d.rollbackTo() >= lastRollback,
+                        "step " + t + ": rollback within cooldown to a snapshot older than the last rollback");
                 KnobSpec lr = spec.knobs().get(Knob.LR);
                 double saved = ds.get((int) d.rollbackTo()).knobs().get(Knob.LR);
                 assertEquals(Math.max(lr.min(), saved * spec.recovery().lrFactor()), d.knobs().get(Knob.LR),
                         "step " + t + ": learning rate after the rollback");
                 lastRollback = t;
+            } else if (d.why().contains("rollback cooldown")) {
+                assertTrue(lastRollback >= 0 && t - lastRollback < spec.recovery().cooldown() && newest >= 0
+                        && newest < lastRollback, "step " + t + ": skipped for the cooldown although snapshot "
+                        + newest + " came after the last rollback at " + lastRollback);
+                assertTrue(d.skip());
             } else if (d.why().contains("no known-good snapshot")) {
                 assertEquals(-1, newest, "step " + t + ": skipped although snapshot " + newest + " was known-good");
                 assertTrue(d.skip());

@@ -86,12 +86,31 @@ class RegimeRecoveryTest {
         assertEquals(1.2, ramp[3], 1e-12);
         regime.decide(15, loss(3));
 
-        Decision again = regime.decide(16, loss(30));               // within the rollback cooldown of 10 steps
+        // within the rollback cooldown of 10 steps, but the snapshot after step 13 (taken since the rollback)
+        // turned good at step 15: a safe state of its own, so the rollback goes there
+        Decision again = regime.decide(16, loss(30));
+        assertTrue(again.rollback(), again.why());
+        assertEquals(13, again.rollbackTo());
+        assertEquals(ramp[2] * 0.5, again.knobs().get(Knob.LR), 1e-15);
+    }
+
+    @Test
+    void aRollbackWithinTheCooldownToASnapshotOlderThanTheLastRollbackIsASkip() {
+        Regime regime = Regime.of(spec(), List.of(new Script(t -> t == 10 || t == 12
+                ? List.of(Proposal.rollback("script", "spike", Map.of()), lr(0.5)) : List.of())));
+        for (int t = 0; t < 10; t++) {
+            regime.decide(t, loss(3));
+        }
+        assertEquals(7, regime.decide(10, loss(30)).rollbackTo());
+        assertEquals(0.5 * StrictMath.pow(2, 0.25), regime.decide(11, loss(3)).knobs().get(Knob.LR), 1e-15);
+        // the snapshot after step 11 needs step 13 to turn good; the newest good one (7) predates the rollback
+        Decision again = regime.decide(12, loss(30));
         assertFalse(again.rollback());
         assertTrue(again.skip());
         assertTrue(again.why().contains("rollback cooldown: last rollback at step 11"), again.why());
-        assertEquals(1.2 * StrictMath.exp(-0.2), again.knobs().get(Knob.LR), 1e-15,
-                "a skip still lets other proposals through the arbiter (0.5 is beyond one maximum step)");
+        assertTrue(again.why().contains("no known-good snapshot since"), again.why());
+        assertEquals(0.5, again.knobs().get(Knob.LR), 1e-15,
+                "a skip still lets other proposals through the arbiter: the scripted 0.5, within one maximum step");
     }
 
     @Test
