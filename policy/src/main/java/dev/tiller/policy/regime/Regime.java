@@ -33,8 +33,9 @@ import java.util.Map;
  *       by controller "rollback", are exempt from the maximum step since they undo what the snapshot does not
  *       contain. The ramp then gives the cut back (controller "rollback"): it multiplies the learning rate by the
  *       inverse of what the recovery took (plus what an earlier ramp had not given back yet), along a geometric
- *       path over recovery.rampSteps steps, one move at a time within the knob's maximum step, bounds, cooldown
- *       and hysteresis, until all is given back. The controllers' own changes of the rate stand: a step where one
+ *       path over recovery.rampSteps steps, one move at a time within the knob's maximum step, bounds and
+ *       hysteresis but not its cooldown (a recovery must not take cooldown x cut / maxStep steps), until all is
+ *       given back. The controllers' own changes of the rate stand: a step where one
  *       proposes a learning rate is the controller's (through the arbiter) and the ramp waits. The
  *       arbiter's memory is not restored, since a rollback does not undo time: cooldowns count every movement of a
  *       knob. The oscillation guard counts the arbiter's changes only: a recovery (rollback, ramp, trial revert)
@@ -282,24 +283,21 @@ public final class Regime implements Stateful<Regime.State> {
         Ramp ramp = s.ramp();
         if (ramp != null && !lrWanted && !locked.contains(Knob.LR)) {
             KnobSpec lrSpec = spec.knobs().get(Knob.LR);
-            Long last = arb.lastChange().get(Knob.LR);
             double old = knobs.get(Knob.LR);
-            if (last == null || step - last >= lrSpec.cooldown()) {
-                double path = ramp.total() * Math.min(1, (double) (step - ramp.start() + 1) / ramp.steps());
-                double left = ramp.total() - ramp.repaid();
-                double move = Math.min(Math.min(path - ramp.repaid(), left), lrSpec.maxStep());
-                double now = Math.min(lrSpec.max(), old * StrictMath.exp(move));
-                if (now > old && (move >= spec.arbiter().hysteresis() || move == left)) {
-                    double repaid = ramp.repaid() + StrictMath.log(now / old);
-                    changes.add(new Change(ROLLBACK, Knob.LR, old, now, "reintroduce the learning rate after a"
-                            + " rollback", Map.of("total", ramp.total(), "repaid", repaid)));
-                    knobs = knobs.with(Knob.LR, now);
-                    arb = arbiter.recordForced(arb, Knob.LR, step);
-                    ramp = new Ramp(ramp.total(), repaid, ramp.start(), ramp.steps());
-                }
-                if (ramp.total() - ramp.repaid() < 1e-12 || knobs.get(Knob.LR) >= lrSpec.max()) {
-                    ramp = null;                        // given back (to rounding), or as high as the knob goes
-                }
+            double path = ramp.total() * Math.min(1, (double) (step - ramp.start() + 1) / ramp.steps());
+            double left = ramp.total() - ramp.repaid();
+            double move = Math.min(Math.min(path - ramp.repaid(), left), lrSpec.maxStep());
+            double now = Math.min(lrSpec.max(), old * StrictMath.exp(move));
+            if (now > old && (move >= spec.arbiter().hysteresis() || move == left)) {
+                double repaid = ramp.repaid() + StrictMath.log(now / old);
+                changes.add(new Change(ROLLBACK, Knob.LR, old, now, "reintroduce the learning rate after a"
+                        + " rollback", Map.of("total", ramp.total(), "repaid", repaid)));
+                knobs = knobs.with(Knob.LR, now);
+                arb = arbiter.recordForced(arb, Knob.LR, step);
+                ramp = new Ramp(ramp.total(), repaid, ramp.start(), ramp.steps());
+            }
+            if (ramp.total() - ramp.repaid() < 1e-12 || knobs.get(Knob.LR) >= lrSpec.max()) {
+                ramp = null;                        // given back (to rounding), or as high as the knob goes
             }
         }
         Arbiter.Result r = arbiter.decide(step, judged, knobs, arb);

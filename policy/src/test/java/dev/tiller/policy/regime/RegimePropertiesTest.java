@@ -165,7 +165,7 @@ class RegimePropertiesTest {
                 }
                 boolean recovery = d.rollback() || c.controller().equals(Regime.TRIAL)
                         || c.controller().equals(Regime.ROLLBACK);
-                if (!d.rollback() && !c.controller().equals(Regime.TRIAL)) {
+                if (!recovery) {
                     Long l = last.get(k);
                     assertTrue(l == null || t - l >= ks.cooldown(), "step " + t + ": " + k + " changed at " + l
                             + " and again within cooldown " + ks.cooldown() + " by " + c.controller());

@@ -114,7 +114,7 @@ class RegimeRecoveryTest {
     }
 
     @Test
-    void theRampWaitsForTheCooldownAndGoesOnUntilTheRateIsBack() {
+    void theRampMovesEveryStepWithinTheMaximumStepDespiteTheCooldownUntilTheRateIsBack() {
         Regime regime = Regime.of(spec(3, 2), List.of(new Script(t -> t == 2 ? List.of(lr(1.2))
                 : t == 10 ? List.of(Proposal.rollback("script", "spike", Map.of())) : List.of())));
         double[] lr = new double[25];
@@ -123,8 +123,10 @@ class RegimeRecoveryTest {
         }
         assertEquals(0.6, lr[10]);
         double e = StrictMath.exp(0.2);
-        double[] expected = {0.6, 0.6, 0.6 * e, 0.6 * e, 0.6 * e, 0.6 * e * e, 0.6 * e * e, 0.6 * e * e,
-            0.6 * e * e * e, 0.6 * e * e * e, 0.6 * e * e * e, 1.2, 1.2, 1.2};
+        // the path wants half the cut (ln 2) at step 11 and all of it at 12; the maximum step (0.2) sets the pace,
+        // the knob's cooldown of 3 steps does not
+        double[] expected = {0.6 * e, 0.6 * e * e, 0.6 * e * e * e, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2,
+            1.2, 1.2};
         for (int t = 11; t < 25; t++) {
             assertEquals(expected[t - 11], lr[t], 1e-12, "step " + t);
         }
