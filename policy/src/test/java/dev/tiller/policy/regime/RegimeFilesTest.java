@@ -98,7 +98,7 @@ class RegimeFilesTest {
         RegimeSpec a = RegimeSpec.preset("adaptive");
         RegimeSpec c = RegimeSpec.preset("conservative");
         assertEquals(a.controllers(), c.controllers());
-        assertEquals(List.of("batch", "caution_lr", "curvature_cap", "momentum", "plateau_lr", "shift", "spike",
+        assertEquals(List.of("caution_lr", "curvature_cap", "momentum", "plateau_lr", "shift", "spike",
                         "weight_decay", "zclip"),
                 a.controllers().stream().map(RegimeSpec.ControllerSpec::type).sorted().toList());
         for (Knob k : Knob.values()) {
