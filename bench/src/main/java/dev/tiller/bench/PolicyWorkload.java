@@ -32,24 +32,24 @@ import java.util.stream.Stream;
  * optimizer and run folder (logging as a training run does) but the same model and parameter tensors (so memory
  * layout favours neither), step alternately (the order flips every pair, so drift in the machine's load hits both
  * alike), after a joint warm-up (StepTimer's rules). a = the median static step;
- * b = the median adaptive step over the steps where no probe of interval above 1 is due and no snapshot is taken
- * (also leaving out any step the regime rolled back, skipped or ran with more micro-batches, which change the work
- * rather than add overhead). b - a is the per-step cost of the regime itself: its decision, signal bank, logging and
- * the every-step probes.</li>
+ * b = the median adaptive step over the plain pairs: those where no probe of interval above 1 is due and no snapshot
+ * is taken (also leaving out any step the regime rolled back, skipped or ran with more micro-batches, which change the
+ * work rather than add overhead). The per-step cost of the regime itself (its decision, signal bank, logging and the
+ * every-step probes) is d = the median over the plain pairs of (adaptive step - static step of the same pair): a
+ * paired difference, so a burst of load that slows both steps of a pair cancels, which b - a does not.</li>
  * <li>Each probe's cost per call from {@link Probes#costNanos}, with every probe due every step (the preset's
  * power-iteration count), as {@link ProbeWorkload} measures it: median over a few steps after warm-up.</li>
  * <li>A snapshot's cost: the adaptive run's ring put, timed directly a few times (median).</li>
  * </ol>
- * policy_overhead_pct = 100 [(b - a) + sum over probes of interval > 1 of cost / interval + snapshot / ring.every] / a.
- * Also printed: policy_static_step_s (a), policy_adaptive_step_s (b), policy_regime_pct (100 (b - a) / a),
+ * policy_overhead_pct = 100 [d + sum over probes of interval > 1 of cost / interval + snapshot / ring.every] / a.
+ * Also printed: policy_static_step_s (a), policy_adaptive_step_s (b), policy_regime_pct (100 d / a),
  * policy_snapshot_pct and policy_probe_NAME_pct, each probe's amortised share 100 cost / interval / a; the share of a
  * probe due every step is already inside b - a and is printed for information only, not added twice.
- * Interleaving cancels slow drift in the machine's load, but on a loaded machine the two medians still differ by a
- * percent or two from step noise alone, so b - a carries that noise (it can come out below 0).
+ * On a loaded machine d still carries the noise of single steps (it can come out below 0); more pairs narrow it.
  */
 final class PolicyWorkload {
     /** Timed steps of each trainer. */
-    private static final int PAIRS = 30;
+    private static final int PAIRS = 60;
     /** Least warm-up steps of each trainer (StepTimer's time and JIT rules add more). */
     private static final int WARM = 3;
     /** Probe-cost steps: untimed, then timed. */
@@ -95,6 +95,7 @@ final class PolicyWorkload {
         Path root = tempDir();
         double a;
         double b;
+        double d;
         double snapshot;
         ProbeWorkload.FixedGpt task = new ProbeWorkload.FixedGpt();
         List<ParamRef> params = Trainer.paramRefs(task);
@@ -107,6 +108,7 @@ final class PolicyWorkload {
                     StepTimer.MAX_WARMUP_SECONDS);
             double[] st = new double[PAIRS];
             List<Double> ad = new ArrayList<>();
+            List<Double> diffs = new ArrayList<>();
             for (int i = 0; i < PAIRS; i++) {
                 long t = adapt.state.step();
                 long rollbacks = adapt.state.rollbacks();
@@ -124,10 +126,12 @@ final class PolicyWorkload {
                 }
                 if (plain && adapt.state.rollbacks() == rollbacks && adapt.state.skippedSteps() == skipped) {
                     ad.add(seconds);
+                    diffs.add(seconds - st[i]);
                 }
             }
             a = Main.median(st);
             b = Main.median(ad.stream().mapToDouble(Double::doubleValue).toArray());
+            d = Main.median(diffs.stream().mapToDouble(Double::doubleValue).toArray());
             double[] snaps = new double[SNAPSHOTS];
             for (int i = 0; i < SNAPSHOTS; i++) {
                 long t0 = System.nanoTime();
@@ -141,7 +145,7 @@ final class PolicyWorkload {
         ProbePlan forced = new ProbePlan(1, 1, 1, 1, plan.hessianIterations(), 1, 1, 1);
         Map<String, Double> cost = ProbeWorkload.medians(Probes.of(forced), PROBE_WARM, PROBE_N);
 
-        double total = b - a;
+        double total = d;
         Map<String, Double> shares = new LinkedHashMap<>();
         for (Map.Entry<String, Long> e : intervals.entrySet()) {
             String probe = e.getKey();
@@ -159,7 +163,7 @@ final class PolicyWorkload {
         total += snapshotShare;
         out.put("policy_static_step_s", a);
         out.put("policy_adaptive_step_s", b);
-        out.put("policy_regime_pct", 100 * (b - a) / a);
+        out.put("policy_regime_pct", 100 * d / a);
         shares.forEach((probe, pct) -> out.put("policy_probe_" + probe + "_pct", pct));
         out.put("policy_snapshot_pct", 100 * snapshotShare / a);
         out.put("policy_overhead_pct", 100 * total / a);
