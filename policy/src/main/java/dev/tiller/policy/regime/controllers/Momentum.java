@@ -17,8 +17,11 @@ import java.util.Set;
  * "momentum": the momentum knob (which multiplies 1 - beta1: below 1 is more momentum) against oscillation and
  * activation saturation, at most one change per cooldown (never shorter than the sign-change window).
  * <ul>
- *   <li>Oscillation (slope_sign_changes at least oscFraction of the window, where white noise gives about 2/3; or
- *       update_cos below cosThreshold when measured): more momentum, knob x exp(-step). A larger beta1 raises the
+ *   <li>Oscillation (slope_sign_changes at least oscZ standard deviations above what white noise gives, by the
+ *       turning-point test: m sign-change chances of an i.i.d. loss give mean 2m/3 and variance (16(m+2) - 29)/90;
+ *       or update_cos below cosThreshold when measured): more momentum, knob x exp(-step). Minibatch losses are
+ *       noise-dominated and the test runs every step, so the threshold is far out: at the default 3.5 a window of
+ *       20 needs all 20 changes (a period-2 alternation), one of 62 needs 54. A larger beta1 raises the
  *       stability bound ((2 + 2 beta1) / (1 - beta1) for Adam, 2 + 2 beta1 for heavy ball; Cohen et al. 2022), so
  *       the change never moves the run toward instability.</li>
  *   <li>Saturation (saturation or dead_relu above satHigh, or attn_entropy below entropyLow): less momentum, knob x
@@ -29,20 +32,20 @@ import java.util.Set;
  */
 public final class Momentum implements Controller<Momentum.State> {
     public static final String TYPE = "momentum";
-    static final Set<String> FIELDS = Set.of("name", "priority", "osc_fraction", "cos_threshold", "sat_high",
+    static final Set<String> FIELDS = Set.of("name", "priority", "osc_z", "cos_threshold", "sat_high",
             "entropy_low", "step", "cooldown", "relax", "family", "min_scale", "max_scale");
 
-    public record Config(String name, int priority, double oscFraction, double cosThreshold, double satHigh,
+    public record Config(String name, int priority, double oscZ, double cosThreshold, double satHigh,
                          double entropyLow, double step, long cooldown, long relax, String family, double minScale,
                          double maxScale) {
         public static Config defaults() {
-            return new Config(TYPE, 30, 0.85, -0.2, 0.5, 0.05, 0.1, 50, 200, "adam", 0.25, 4);
+            return new Config(TYPE, 30, 3.5, -0.2, 0.5, 0.05, 0.1, 50, 200, "adam", 0.25, 4);
         }
 
         static Config read(ParamReader r) {
             Config d = defaults();
             Config c = new Config(Ctl.name(r, TYPE), Ctl.priority(r, d.priority),
-                    r.num("osc_fraction", d.oscFraction, v -> v > 0 && v <= 1, "(0, 1]"),
+                    r.num("osc_z", d.oscZ, v -> v > 0, "(0, +inf)"),
                     r.num("cos_threshold", d.cosThreshold, v -> v >= -1 && v <= 1, "[-1, 1]"),
                     r.num("sat_high", d.satHigh, v -> v > 0 && v <= 1, "(0, 1]"),
                     r.num("entropy_low", d.entropyLow, v -> v >= 0 && v < 1, "[0, 1)"),
@@ -93,7 +96,7 @@ public final class Momentum implements Controller<Momentum.State> {
         double knob = knobs.get(Knob.MOMENTUM);
         boolean osc = false;
         if (Ctl.ok(s, Derived.SLOPE_SIGN_CHANGES) && Ctl.ok(s, Derived.SIGN_WINDOW)) {
-            osc = s.get(Derived.SLOPE_SIGN_CHANGES) >= c.oscFraction * s.get(Derived.SIGN_WINDOW);
+            osc = turningPointZ(s.get(Derived.SLOPE_SIGN_CHANGES), s.get(Derived.SIGN_WINDOW)) >= c.oscZ;
         }
         if (Ctl.ok(s, Signals.UPDATE_COS)) {
             osc |= s.get(Signals.UPDATE_COS) < c.cosThreshold;
@@ -113,7 +116,7 @@ public final class Momentum implements Controller<Momentum.State> {
                         Derived.SLOPE_SIGN_CHANGES)) + " sign changes in " + Ctl.f(s.get(Derived.SIGN_WINDOW))
                         + " steps, update cosine " + Ctl.f(s.get(Signals.UPDATE_COS)) + "): more momentum",
                         Ctl.ev(Derived.SLOPE_SIGN_CHANGES, s.get(Derived.SLOPE_SIGN_CHANGES), Derived.SIGN_WINDOW,
-                                s.get(Derived.SIGN_WINDOW), "osc_fraction", c.oscFraction, Signals.UPDATE_COS,
+                                s.get(Derived.SIGN_WINDOW), "osc_z", c.oscZ, Signals.UPDATE_COS,
                                 s.get(Signals.UPDATE_COS), "cos_threshold", c.cosThreshold));
             }
         } else if (sat) {
@@ -137,6 +140,17 @@ public final class Momentum implements Controller<Momentum.State> {
             }
         }
         return new Output<>(new State(st.last(), calmSince), List.of());
+    }
+
+    /**
+     * How far changes sign changes among window chances lie above white noise, in standard deviations: the
+     * turning-point test for an i.i.d. series of window + 2 values (mean 2 window / 3, variance (16 (window + 2) - 29)
+     * / 90; Kendall and Stuart).
+     */
+    static double turningPointZ(double changes, double window) {
+        double mean = 2 * window / 3;
+        double var = (16 * (window + 2) - 29) / 90;
+        return (changes - mean) / Math.sqrt(var);
     }
 
     /**

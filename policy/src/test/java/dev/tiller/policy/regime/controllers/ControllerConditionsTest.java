@@ -224,6 +224,33 @@ class ControllerConditionsTest {
     }
 
     @Test
+    void momentumIgnoresMinibatchNoiseButAnswersAPeriodTwoAlternation() {
+        // i.i.d. losses change slope sign at 2/3 of the chances; the controller tests every step, so a threshold near
+        // that rate fires on noise alone (0.85 of 20 did, about once per 300 steps of the GPT run)
+        SplittableRandom rnd = new SplittableRandom(14);
+        Map<String, Object> bare = Map.of("cooldown", 0, "min_scale", 1e-9);     // no floor to stop at
+        Sim<Momentum.State> noise = new Sim<>(Momentum.create(bare, "test"));
+        Sim<Momentum.State> loose = new Sim<>(Momentum.create(Map.of("cooldown", 0, "min_scale", 1e-9, "osc_z", 1.9),
+                "test"));
+        Sim<Momentum.State> alternating = new Sim<>(Momentum.create(Map.of("cooldown", 0), "test"));
+        for (int t = 0; t < 20_000; t++) {
+            double x = 2 + 0.1 * rnd.nextGaussian();
+            noise.step(t, sig(Signals.LOSS, x, Signals.GRAD_NORM, 1.0));
+            loose.step(t, sig(Signals.LOSS, x, Signals.GRAD_NORM, 1.0));
+            alternating.step(t, sig(Signals.LOSS, 2 + 0.1 * (t % 2 == 0 ? 1 : -1) + 0.02 * rnd.nextGaussian(),
+                    Signals.GRAD_NORM, 1.0));
+        }
+        long onNoise = noise.all.stream().filter(p -> p.reason().contains("oscillates")).count();
+        long onNoiseLoose = loose.all.stream().filter(p -> p.reason().contains("oscillates")).count();
+        assertTrue(onNoise <= 2, onNoise + " answers to 20000 steps of noise");
+        assertTrue(onNoiseLoose >= 20, "17 of 20 (z 1.9) answered noise " + onNoiseLoose + " times");
+        assertTrue(alternating.all.stream().filter(p -> p.reason().contains("oscillates")).count() > 10,
+                alternating.all.toString());
+        assertEquals(0, Momentum.turningPointZ(40.0 / 3, 20), 1e-12, "white noise's mean is z 0");
+        assertTrue(Momentum.turningPointZ(19, 20) < 3.5 && Momentum.turningPointZ(20, 20) >= 3.5);
+    }
+
+    @Test
     void momentumRaisesTheBoundOnOscillationAndNeverLowersItPastSharpness() {
         Momentum ctl = Momentum.create(Map.of(), "test");
         Sim<Momentum.State> sim = new Sim<>(ctl);
