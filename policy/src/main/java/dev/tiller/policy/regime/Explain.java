@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * A readable account of what the regime did in a run and why, from its events: first the totals, then per knob its
  * largest single change (largest effect first: |log(new/old)|, the anchor's absolute change after the scales) and its
  * net change over the run, then the rejections grouped by rule, then every decision, rollback, skipped step and trial
- * verdict in order. Pure apart from {@link #run(Path)}'s reading.
+ * verdict in order, consecutive moves of one knob by one rule for one reason (a ramp) folded into one line. Pure
+ * apart from {@link #run(Path)}'s reading.
  */
 public final class Explain {
     private Explain() {}
@@ -86,15 +87,19 @@ public final class Explain {
         }
         b.append(String.format(Locale.ROOT, "%nIn order:%n"));
         boolean any = false;
+        List<Logged> run = new ArrayList<>();         // consecutive moves of one knob by one rule, printed as one
         for (Logged e : events) {
             Map<String, Object> f = e.fields();
-            String line = switch (e.event()) {
-                case "decision" -> {
-                    Knob k = knob(e);
-                    yield k == null ? null : String.format(Locale.ROOT, "%s %s -> %s (%s) by %s: %s", k.key(),
-                            g(num(e, "old")), g(num(e, "new")), change(k, num(e, "old"), num(e, "new")),
-                            f.get("controller"), f.get("reason"));
+            if (e.event().equals("decision") && knob(e) != null) {
+                if (!run.isEmpty() && !sameMove(run.get(0), e)) {
+                    appendMoves(b, run);
+                    run.clear();
                 }
+                run.add(e);
+                any = true;
+                continue;
+            }
+            String line = switch (e.event()) {
                 case "rollback" -> (Boolean.FALSE.equals(f.get("restored")) ? "rollback asked, nothing restored"
                         : "rollback to the snapshot after step " + (long) num(e, "to"))
                         + (f.get("why") == null ? "" : ": " + f.get("why"));
@@ -104,14 +109,40 @@ public final class Explain {
                 default -> null;
             };
             if (line != null) {
+                appendMoves(b, run);
+                run.clear();
                 b.append(String.format(Locale.ROOT, "  step %6d  %s%n", e.step(), line));
                 any = true;
             }
         }
+        appendMoves(b, run);
         if (!any) {
             b.append(String.format(Locale.ROOT, "  (the regime changed nothing)%n"));
         }
         return b.toString();
+    }
+
+    /** Whether e moves the same knob as first, by the same controller, for the same reason (a ramp's moves). */
+    private static boolean sameMove(Logged first, Logged e) {
+        return knob(first) == knob(e) && first.fields().get("controller").equals(e.fields().get("controller"))
+                && String.valueOf(first.fields().get("reason")).equals(String.valueOf(e.fields().get("reason")));
+    }
+
+    /** One line for a run of moves: a single decision as it is, several as from..to over their steps. */
+    private static void appendMoves(StringBuilder b, List<Logged> run) {
+        if (run.isEmpty()) {
+            return;
+        }
+        Logged first = run.get(0);
+        Logged last = run.get(run.size() - 1);
+        Knob k = knob(first);
+        double old = num(first, "old");
+        double now = num(last, "new");
+        String steps = run.size() == 1 ? String.format(Locale.ROOT, "step %6d", first.step())
+                : String.format(Locale.ROOT, "steps %d-%d", first.step(), last.step());
+        b.append(String.format(Locale.ROOT, "  %s  %s %s -> %s (%s) by %s: %s%s%n", steps, k.key(), g(old), g(now),
+                change(k, old, now), first.fields().get("controller"), first.fields().get("reason"),
+                run.size() == 1 ? "" : " (" + run.size() + " moves)"));
     }
 
     /** The rule a rejection names: its why up to the first colon (numbers and steps stripped). */

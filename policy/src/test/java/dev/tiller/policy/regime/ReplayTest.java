@@ -187,4 +187,25 @@ class ReplayTest {
         int order10 = text.indexOf("step     10  rollback to the snapshot after step 6");
         assertTrue(order5 > momentum && order7 > order5 && order10 > order7, text);
     }
+
+    @Test
+    void explainFoldsARampsConsecutiveMovesIntoOneLine() {
+        List<Replay.Logged> events = List.of(
+                new Replay.Logged(11, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 0.5,
+                        "new", 0.6, "reason", "reintroduce")),
+                new Replay.Logged(13, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 0.6,
+                        "new", 0.8, "reason", "reintroduce")),
+                new Replay.Logged(15, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 0.8,
+                        "new", 1.0, "reason", "reintroduce")),
+                new Replay.Logged(16, "decision", Map.of("controller", "zclip", "knob", "clip", "old", 1.0,
+                        "new", 0.9, "reason", "history")),
+                new Replay.Logged(17, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 1.0,
+                        "new", 1.1, "reason", "reintroduce")));
+        String text = Explain.of(events);
+        assertTrue(text.contains("  steps 11-15  lr 0.5000 -> 1.000 (x2.000) by rollback: reintroduce (3 moves)\n"),
+                text);
+        assertTrue(text.contains("  step     16  clip 1.000 -> 0.9000 (x0.9000) by zclip: history\n"), text);
+        assertTrue(text.contains("  step     17  lr 1.000 -> 1.100 (x1.100) by rollback: reintroduce\n"), text);
+        assertTrue(text.startsWith("5 knob changes"), text);
+    }
 }
