@@ -36,6 +36,14 @@ public final class TensorScope implements AutoCloseable {
         return s;
     }
 
+    /**
+     * A scope on the allocator new tensors use now (the current scope's, else {@link Allocators#auto()}), for a loop
+     * body: its temporaries go back to that pool each iteration instead of piling up in the enclosing scope.
+     */
+    public static TensorScope openHere() {
+        return open(currentAllocator());
+    }
+
     /** The allocator new tensors use on this thread: the current scope's, else {@link Allocators#auto()}. */
     static Allocator currentAllocator() {
         TensorScope s = CURRENT.get();

@@ -9,6 +9,7 @@ import dev.tiller.models.gpt.Gpt;
 import dev.tiller.models.gpt.GptConfig;
 import dev.tiller.models.nn.Module;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.TensorScope;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -124,8 +125,10 @@ public final class GptTask implements Task {
         double sum = 0;
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (int k = 0; k < evalBatches; k++) {
-                ByteWindows.Batch b = windows.batch(k);
-                sum += model.loss(b.inputs(), b.targets()).value().item();
+                try (TensorScope batch = TensorScope.openHere()) {     // one batch's activations at a time
+                    ByteWindows.Batch b = windows.batch(k);
+                    sum += model.loss(b.inputs(), b.targets()).value().item();
+                }
             }
         }
         return sum / evalBatches;

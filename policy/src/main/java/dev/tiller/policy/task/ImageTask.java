@@ -8,6 +8,7 @@ import dev.tiller.models.data.ShiftingStream;
 import dev.tiller.models.data.ShiftingStream.ImagePhase;
 import dev.tiller.models.nn.Module;
 import dev.tiller.tensor.Tensor;
+import dev.tiller.tensor.TensorScope;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -141,21 +142,23 @@ public final class ImageTask implements Task {
         int n = val.size();
         try (GradMode.Scope s = GradMode.noGrad()) {
             for (int from = 0; from < n; from += 500) {
-                int to = Math.min(n, from + 500);
-                ImageDataset.Batch b = val.slice(from, to);
-                Variable logits = forward.apply(Variable.constant(b.inputs()));
-                loss += F.crossEntropy(logits, b.labels()).value().item() * (to - from);
-                float[] z = logits.value().toFloatArray();
-                int[] y = b.labels().toIntArray();
-                int c = val.classes();
-                for (int i = 0; i < y.length; i++) {
-                    int best = 0;
-                    for (int j = 1; j < c; j++) {
-                        if (z[i * c + j] > z[i * c + best]) {
-                            best = j;
+                try (TensorScope slice = TensorScope.openHere()) {     // one slice's activations at a time
+                    int to = Math.min(n, from + 500);
+                    ImageDataset.Batch b = val.slice(from, to);
+                    Variable logits = forward.apply(Variable.constant(b.inputs()));
+                    loss += F.crossEntropy(logits, b.labels()).value().item() * (to - from);
+                    float[] z = logits.value().toFloatArray();
+                    int[] y = b.labels().toIntArray();
+                    int c = val.classes();
+                    for (int i = 0; i < y.length; i++) {
+                        int best = 0;
+                        for (int j = 1; j < c; j++) {
+                            if (z[i * c + j] > z[i * c + best]) {
+                                best = j;
+                            }
                         }
+                        correct += best == y[i] ? 1 : 0;
                     }
-                    correct += best == y[i] ? 1 : 0;
                 }
             }
         }
