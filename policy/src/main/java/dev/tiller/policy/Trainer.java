@@ -17,6 +17,7 @@ import dev.tiller.policy.log.StepMetrics;
 import dev.tiller.policy.probe.Probes;
 import dev.tiller.policy.probe.StepProbes;
 import dev.tiller.policy.regime.Decision;
+import dev.tiller.policy.regime.Derived;
 import dev.tiller.policy.regime.Knob;
 import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ProbePlan;
@@ -276,7 +277,7 @@ public final class Trainer<H extends Record> {
                     .merge(s.pending).merge(s.probes.collect(t));
             s.pending = Signals.empty();
             d = s.decider.decide(t, measured);
-            logDecision(log, t, d);
+            logDecision(log, t, d, measured);
             used = binding.bind(scheduled, d.knobs());
             double lrFactor = faults.lrFactor(t);
             if (lrFactor != 1.0) {
@@ -400,7 +401,21 @@ public final class Trainer<H extends Record> {
     }
 
     /** One event per knob change, rejection and trial verdict of d, in that order. */
-    private static void logDecision(RunLog log, long t, Decision d) {
+    private static void logDecision(RunLog log, long t, Decision d, Signals measured) {
+        if (d.derived().has(Derived.ANOMALY) && d.derived().get(Derived.ANOMALY) == 1) {
+            Map<String, Double> seen = new LinkedHashMap<>();
+            for (String k : List.of(Signals.LOSS, Signals.GRAD_NORM, Signals.FINITE)) {
+                if (measured.has(k)) {
+                    seen.put(k, measured.get(k));
+                }
+            }
+            for (String k : List.of(Derived.LOSS_Z, Derived.GRAD_NORM_Z)) {
+                if (d.derived().has(k)) {
+                    seen.put(k, d.derived().get(k));
+                }
+            }
+            log.event(new Event.Anomaly(t + 1, seen));
+        }
         for (Decision.Change c : d.changes()) {
             log.event(new Event.Decision(t + 1, c.controller(), c.knob().key(), c.old(), c.now(), c.reason(),
                     c.evidence()));

@@ -6,9 +6,11 @@ import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.GlobalNormClip;
 import dev.tiller.policy.regime.Decision;
+import dev.tiller.policy.regime.Derived;
 import dev.tiller.policy.regime.Knob;
 import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.Proposal;
+import dev.tiller.policy.regime.RegimeSpec;
 import dev.tiller.policy.regime.Signals;
 import dev.tiller.policy.task.GraphTask;
 import dev.tiller.tensor.Tensor;
@@ -305,6 +307,24 @@ class TrainerRegimeTest {
         assertEquals(List.of("2.0 nan-grad@2", "3.0 lr-spike@3x100", "5.0 poison@5"), injected);
         assertTrue(events.stream().anyMatch(e -> e.get("event").equals("skipped_step") && e.get("step").equals(2.0)
                 && ((String) e.get("reason")).startsWith("non-finite gradient norm")), events.toString());
+    }
+
+    @Test
+    void underTheStaticRegimeEveryFlaggedStepIsAnAnomalyEvent(@TempDir Path dir) throws IOException {
+        Run r = run(40, 0);
+        r.trainer().regime(RegimeSpec.preset("static")).faults(Faults.parse("nan-grad@30,poison@35"));
+        try (RunLog log = new RunLog(dir, Map.of())) {
+            r.trainer().run(log, null);
+        }
+        List<Map<String, Object>> anomalies = lines(dir.resolve("events.jsonl")).stream()
+                .filter(e -> e.get("event").equals("anomaly")).toList();
+        assertEquals(List.of(30.0, 35.0), anomalies.stream().map(e -> e.get("step")).toList(), anomalies.toString());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> nan = (Map<String, Object>) anomalies.get(0).get("signals");
+        assertEquals(0.0, nan.get(Signals.FINITE));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> poison = (Map<String, Object>) anomalies.get(1).get("signals");
+        assertTrue((Double) poison.get(Derived.LOSS_Z) > 6, poison.toString());
     }
 
     @Test

@@ -136,6 +136,20 @@ public sealed interface Event {
         }
     }
 
+    /**
+     * The signal bank flagged this step (a non-finite loss or gradient, or a loss or gradient-norm z-score above its
+     * threshold), whatever the regime then did: a report under every regime, static included.
+     */
+    record Anomaly(long step, Map<String, Double> signals) implements Event {
+        public String name() {
+            return "anomaly";
+        }
+
+        public Map<String, Object> fields() {
+            return of("signals", evidence(signals));
+        }
+    }
+
     /** The run went back to the snapshot taken after step to (1-based); restored false when the ring had none. */
     record Rollback(long step, long to, boolean restored, String why) implements Event {
         public String name() {

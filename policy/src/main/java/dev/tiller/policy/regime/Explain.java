@@ -32,6 +32,7 @@ public final class Explain {
         int rollbacks = 0;
         int skips = 0;
         int verdicts = 0;
+        int anomalies = 0;
         int kept = 0;
         Map<String, Integer> rejected = new TreeMap<>();
         for (Logged e : events) {
@@ -39,6 +40,7 @@ public final class Explain {
                 case "decision" -> decisions.add(e);
                 case "rollback" -> rollbacks++;
                 case "skipped_step" -> skips++;
+                case "anomaly" -> anomalies++;
                 case "trial_verdict" -> {
                     verdicts++;
                     kept += Boolean.TRUE.equals(e.fields().get("kept")) ? 1 : 0;
@@ -50,8 +52,8 @@ public final class Explain {
         }
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%d knob changes, %d rollbacks, %d skipped steps, %d trial verdicts"
-                + " (%d kept), %d rejected proposals%n", decisions.size(), rollbacks, skips, verdicts, kept,
-                rejected.values().stream().mapToInt(Integer::intValue).sum()));
+                + " (%d kept), %d rejected proposals, %d anomalous steps%n", decisions.size(), rollbacks, skips,
+                verdicts, kept, rejected.values().stream().mapToInt(Integer::intValue).sum(), anomalies));
 
         Map<Knob, Logged> largest = new EnumMap<>(Knob.class);
         Map<Knob, double[]> net = new EnumMap<>(Knob.class);
