@@ -14,9 +14,12 @@ import java.util.Set;
 /**
  * "spike": recovery from non-finite values and loss or gradient-norm spikes.
  * <ul>
- *   <li>Non-finite anywhere (finite = 0, a non-finite loss or gradient norm, or the bank's non_finite): ROLLBACK at
- *       once; with skip_nonfinite_first, the first non-finite step of a run proposes SKIP and a second consecutive
- *       one ROLLBACK.</li>
+ *   <li>Non-finite anywhere (finite = 0, a non-finite loss or gradient norm, or the bank's non_finite): with
+ *       skip_nonfinite_first (the default), the first non-finite step in a row proposes SKIP and a second consecutive
+ *       one ROLLBACK; without it, ROLLBACK at once. The regime decides before the step's update, so a first
+ *       non-finite step has not touched the weights: skipping it loses one batch where a rollback loses every step
+ *       since the snapshot and halves the rate (a loss-scale overflow is the everyday case, and the scaler itself
+ *       skips). A second one in a row means the state itself is bad.</li>
  *   <li>loss_z or grad_norm_z above z: a spike. When it has lasted persist consecutive steps (1 to 5): ROLLBACK (the
  *       parameters themselves are damaged). Shorter: SKIP the update when skip_spikes, so one outlier batch does not
  *       move the weights (OLMo-core's skip-step rule).</li>
@@ -30,7 +33,7 @@ public final class Spike implements Controller<Spike.State> {
     /** Rollback and skip proposals always carry the highest priority; there is no priority param. */
     public record Config(String name, double z, int persist, boolean skipNonFiniteFirst, boolean skipSpikes) {
         public static Config defaults() {
-            return new Config(TYPE, 6, 3, false, true);
+            return new Config(TYPE, 6, 3, true, true);
         }
 
         static Config read(ParamReader r) {

@@ -344,7 +344,7 @@ class ControllerConditionsTest {
     }
 
     @Test
-    void spikeRollsBackOnNanWithinOneStepAndOnAPersistentSpikeWithinFive() {
+    void spikeSkipsANanStepRollsBackOnTheSecondAndOnAPersistentSpikeWithinFive() {
         Sim<Spike.State> sim = new Sim<>(Spike.create(Map.of(), "test"));
         SplittableRandom rnd = new SplittableRandom(9);
         for (int t = 0; t < 100; t++) {
@@ -353,7 +353,9 @@ class ControllerConditionsTest {
         }
         List<Proposal> ps = sim.step(100, sig(Signals.LOSS, Double.NaN, Signals.GRAD_NORM, Double.NaN,
                 Signals.FINITE, 0));
-        assertEquals(Proposal.Action.ROLLBACK, ps.get(0).action());
+        assertEquals(Proposal.Action.SKIP, ps.get(0).action(), "the update has not been applied: skip it");
+        ps = sim.step(101, sig(Signals.LOSS, Double.NaN, Signals.GRAD_NORM, Double.NaN, Signals.FINITE, 0));
+        assertEquals(Proposal.Action.ROLLBACK, ps.get(0).action(), "a second in a row: the state is bad");
 
         Sim<Spike.State> z = new Sim<>(Spike.create(Map.of(), "test"));
         for (int t = 0; t < 100; t++) {
@@ -372,10 +374,13 @@ class ControllerConditionsTest {
         }
         assertTrue(rollbackAt >= 100 && rollbackAt < 105, "rollback at " + rollbackAt);
 
-        Sim<Spike.State> skip = new Sim<>(Spike.create(Map.of("skip_nonfinite_first", true), "test"));
-        assertEquals(Proposal.Action.SKIP, skip.decide(0, sig(Signals.FINITE, 0)).get(0).action());
+        Sim<Spike.State> skip = new Sim<>(Spike.create(Map.of(), "test"));
+        assertEquals(Proposal.Action.SKIP, skip.decide(0, sig(Signals.FINITE, 0)).get(0).action(), "by default");
         assertEquals(Proposal.Action.ROLLBACK, skip.decide(1, sig(Signals.FINITE, 0)).get(0).action());
         assertTrue(skip.decide(2, sig(Signals.FINITE, 1, Derived.LOSS_Z, 1.0)).isEmpty(), "a finite, calm step");
+        assertEquals(Proposal.Action.SKIP, skip.decide(3, sig(Signals.FINITE, 0)).get(0).action(), "a new run");
+        Sim<Spike.State> atOnce = new Sim<>(Spike.create(Map.of("skip_nonfinite_first", false), "test"));
+        assertEquals(Proposal.Action.ROLLBACK, atOnce.decide(0, sig(Signals.FINITE, 0)).get(0).action());
     }
 
     @Test
