@@ -164,15 +164,12 @@ class ReplayTest {
     @Test
     void explainPutsTheLargestEffectsFirstThenEverythingInOrder() {
         List<Replay.Logged> events = List.of(
-                new Replay.Logged(5, "decision", Map.of("controller", "plateau_lr", "knob", "lr", "old", 1.0,
-                        "new", 1.1, "reason", "plateau")),
-                new Replay.Logged(7, "decision", Map.of("controller", "momentum", "knob", "momentum", "old", 1.0,
-                        "new", 1.05, "reason", "oscillation")),
+                decision(5, "plateau_lr", "lr", 1.0, 1.1, "plateau"),
+                decision(7, "momentum", "momentum", 1.0, 1.05, "oscillation"),
                 new Replay.Logged(9, "rejected", Map.of("controller", "plateau_lr", "why",
                         "cooldown: lr changed at step 5, cooldown 50 steps")),
                 new Replay.Logged(10, "rollback", Map.of("to", 6.0, "restored", true)),
-                new Replay.Logged(10, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 1.1,
-                        "new", 0.5, "reason", "rolled back")),
+                decision(10, "rollback", "lr", 1.1, 0.5, "rolled back"),
                 new Replay.Logged(10, "skipped_step", Map.of("reason", "spike")));
         String text = Explain.of(events);
         assertTrue(text.startsWith("3 knob changes, 1 rollbacks, 1 skipped steps, 0 trial verdicts (0 kept),"
@@ -191,21 +188,23 @@ class ReplayTest {
     @Test
     void explainFoldsARampsConsecutiveMovesIntoOneLine() {
         List<Replay.Logged> events = List.of(
-                new Replay.Logged(11, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 0.5,
-                        "new", 0.6, "reason", "reintroduce")),
-                new Replay.Logged(13, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 0.6,
-                        "new", 0.8, "reason", "reintroduce")),
-                new Replay.Logged(15, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 0.8,
-                        "new", 1.0, "reason", "reintroduce")),
-                new Replay.Logged(16, "decision", Map.of("controller", "zclip", "knob", "clip", "old", 1.0,
-                        "new", 0.9, "reason", "history")),
-                new Replay.Logged(17, "decision", Map.of("controller", "rollback", "knob", "lr", "old", 1.0,
-                        "new", 1.1, "reason", "reintroduce")));
+                decision(11, "rollback", "lr", 0.5, 0.6, "reintroduce"),
+                decision(13, "rollback", "lr", 0.6, 0.8, "reintroduce"),
+                decision(15, "rollback", "lr", 0.8, 1.0, "reintroduce"),
+                decision(16, "zclip", "clip", 1.0, 0.9, "history"),
+                decision(17, "rollback", "lr", 1.0, 1.1, "reintroduce"));
         String text = Explain.of(events);
         assertTrue(text.contains("  steps 11-15  lr 0.5000 -> 1.000 (x2.000) by rollback: reintroduce (3 moves)\n"),
                 text);
         assertTrue(text.contains("  step     16  clip 1.000 -> 0.9000 (x0.9000) by zclip: history\n"), text);
         assertTrue(text.contains("  step     17  lr 1.000 -> 1.100 (x1.100) by rollback: reintroduce\n"), text);
         assertTrue(text.startsWith("5 knob changes"), text);
+    }
+
+    /** A "decision" event as events.jsonl reads back. */
+    private static Replay.Logged decision(long step, String controller, String knob, double old, double now,
+                                          String reason) {
+        return new Replay.Logged(step, "decision", Map.of("controller", controller, "knob", knob, "old", old, "new",
+                now, "reason", reason));
     }
 }
