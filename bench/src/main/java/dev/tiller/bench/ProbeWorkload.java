@@ -11,6 +11,7 @@ import dev.tiller.policy.Trainer;
 import dev.tiller.policy.probe.Probes;
 import dev.tiller.policy.probe.StepProbes;
 import dev.tiller.policy.regime.ProbePlan;
+import dev.tiller.policy.task.Moments;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.Philox;
 import dev.tiller.tensor.Tensor;
@@ -83,17 +84,7 @@ final class ProbeWorkload {
 
         @Override
         public Optional<double[]> lastInputStats() {
-            int[] x = train[0].toIntArray();
-            double sum = 0;
-            for (int v : x) {
-                sum += v;
-            }
-            double mean = sum / x.length;
-            double sq = 0;
-            for (int v : x) {
-                sq += (v - mean) * (v - mean);
-            }
-            return Optional.of(new double[] {x.length, mean, sq / x.length});
+            return Optional.of(Moments.of(train[0].toIntArray()));
         }
 
         @Override

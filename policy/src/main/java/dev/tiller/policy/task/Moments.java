@@ -1,32 +1,31 @@
 package dev.tiller.policy.task;
 
-/** {count, mean, population variance} of a batch's inputs, in double, for {@link Task#inputStats}. */
-final class Moments {
+import java.util.function.IntToDoubleFunction;
+
+/** {count, mean, population variance} of a batch's inputs, in double, for {@link Task#lastInputStats}. */
+public final class Moments {
     private Moments() {}
 
-    static double[] of(float[] x) {
-        double sum = 0;
-        for (float f : x) {
-            sum += f;
-        }
-        double mean = sum / x.length;
-        double sq = 0;
-        for (float f : x) {
-            sq += (f - mean) * (f - mean);
-        }
-        return new double[] {x.length, mean, sq / x.length};
+    public static double[] of(float[] x) {
+        return of(x.length, i -> x[i]);
     }
 
-    static double[] of(int[] x) {
+    public static double[] of(int[] x) {
+        return of(x.length, i -> x[i]);
+    }
+
+    /** Two passes (mean, then squared deviations) over the n values x(0..n-1), summed in index order. */
+    private static double[] of(int n, IntToDoubleFunction x) {
         double sum = 0;
-        for (int v : x) {
-            sum += v;
+        for (int i = 0; i < n; i++) {
+            sum += x.applyAsDouble(i);
         }
-        double mean = sum / x.length;
+        double mean = sum / n;
         double sq = 0;
-        for (int v : x) {
-            sq += (v - mean) * (v - mean);
+        for (int i = 0; i < n; i++) {
+            double d = x.applyAsDouble(i) - mean;
+            sq += d * d;
         }
-        return new double[] {x.length, mean, sq / x.length};
+        return new double[] {n, mean, sq / n};
     }
 }
