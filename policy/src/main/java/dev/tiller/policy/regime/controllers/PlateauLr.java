@@ -22,9 +22,10 @@ import java.util.Set;
  *   <li>stalled far from convergence (|loss_slope| below stallSlope, loss_progress above far, loss_z_rms and
  *       grad_norm_z_rms below calmZ, no anomaly, sharpness_ratio below 0.5 when measured): LR up by upStep, as a
  *       trial of upTrial steps that the arbiter keeps or reverts against the extrapolated trend.</li>
- *   <li>very rapid progress (loss_slope below -rapidSlope): LR down by decelStep, the total deceleration at most
+ *   <li>very rapid progress that is unsteady (loss_slope below -rapidSlope while loss_z_rms or grad_norm_z_rms is at
+ *       least calmZ, or sharpness_ratio at least 0.5): LR down by decelStep, the total deceleration at most
  *       -ln(decelFloor); once progress is no longer rapid (slope above -rapidSlope / 2) the deceleration that took
- *       effect is given back.</li>
+ *       effect is given back. Calm rapid progress is left alone: slowing it buys no stability and costs progress.</li>
  * </ol>
  * The LR moves by at most max(downStep, upStep, decelStep) per change, so its total variation over T steps is at most
  * that times T / cooldown + 1.
@@ -134,12 +135,15 @@ public final class PlateauLr implements Controller<PlateauLr.State> {
         }
         if (Ctl.ok(s, Derived.LOSS_SLOPE)) {
             double room = -StrictMath.log(c.decelFloor) - decel;
-            if (slope < -c.rapidSlope && room > 1e-12) {
+            if (slope < -c.rapidSlope && room > 1e-12 && unsteady(s)) {
                 double target = Math.max(c.minScale, lr * StrictMath.exp(-Math.min(c.decelStep, room)));
                 if (target < lr) {
-                    out.add(Proposal.set(c.name, Knob.LR, target, c.priority, "very rapid progress (slope "
-                            + Ctl.f(slope) + "/step below -" + Ctl.f(c.rapidSlope) + "): decelerate slightly",
-                            Ctl.ev(Derived.LOSS_SLOPE, slope, "rapid_slope", -c.rapidSlope, "decel", decel)));
+                    out.add(Proposal.set(c.name, Knob.LR, target, c.priority, "very rapid, unsteady progress (slope "
+                            + Ctl.f(slope) + "/step below -" + Ctl.f(c.rapidSlope) + ", z rms "
+                            + Ctl.f(zRms(s)) + "): decelerate slightly",
+                            Ctl.ev(Derived.LOSS_SLOPE, slope, "rapid_slope", -c.rapidSlope, "decel", decel,
+                                    Derived.LOSS_Z_RMS, s.get(Derived.LOSS_Z_RMS), Derived.GRAD_NORM_Z_RMS,
+                                    s.get(Derived.GRAD_NORM_Z_RMS), "calm_z", c.calmZ)));
                     return new Output<>(new State(step, decel, lr), out);
                 }
             }
@@ -152,6 +156,16 @@ public final class PlateauLr implements Controller<PlateauLr.State> {
             }
         }
         return new Output<>(keep, out);
+    }
+
+    /** Larger of the loss and gradient-norm z rms that are measured; 0 when neither is. */
+    private static double zRms(Signals s) {
+        return Math.max(s.finiteOr(Derived.LOSS_Z_RMS, 0), s.finiteOr(Derived.GRAD_NORM_Z_RMS, 0));
+    }
+
+    /** Instability evidence: a z rms at or above calmZ, or curvature at half the stability bound or more. */
+    private boolean unsteady(Signals s) {
+        return zRms(s) >= c.calmZ || s.finiteOr(Derived.SHARPNESS_RATIO, 0) >= 0.5;
     }
 
     private boolean stalledFar(Signals s) {

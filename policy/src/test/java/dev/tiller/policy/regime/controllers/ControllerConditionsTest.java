@@ -182,6 +182,29 @@ class ControllerConditionsTest {
     }
 
     @Test
+    void plateauLrDeceleratesOnlyUnsteadyRapidProgressAndGivesItBack() {
+        PlateauLr ctl = PlateauLr.create(Map.of(), "test");
+        Sim<PlateauLr.State> calm = new Sim<>(ctl);
+        for (int t = 0; t < 1000; t++) {
+            calm.decide(t, sig(Derived.LOSS_SLOPE, -0.01, Derived.LOSS_Z_RMS, 0.5, Derived.GRAD_NORM_Z_RMS, 1.0,
+                    Derived.LOSS_PROGRESS, 0.6));
+        }
+        assertTrue(calm.all.isEmpty(), "calm rapid progress is left alone: " + calm.all);
+
+        Sim<PlateauLr.State> unsteady = new Sim<>(ctl);
+        for (int t = 0; t < 1000; t++) {
+            unsteady.decide(t, sig(Derived.LOSS_SLOPE, -0.01, Derived.LOSS_Z_RMS, 0.5, Derived.GRAD_NORM_Z_RMS,
+                    ctl.config().calmZ(), Derived.LOSS_PROGRESS, 0.6));
+            assertTrue(unsteady.knobs.get(Knob.LR) >= ctl.config().decelFloor() * (1 - 1e-12));
+        }
+        assertEquals(ctl.config().decelFloor(), unsteady.knobs.get(Knob.LR), 1e-12);
+        for (int t = 1000; t < 1400; t++) {
+            unsteady.decide(t, sig(Derived.LOSS_SLOPE, -0.0005, Derived.LOSS_Z_RMS, 0.5, Derived.LOSS_PROGRESS, 0.4));
+        }
+        assertEquals(1.0, unsteady.knobs.get(Knob.LR), 1e-12, "the deceleration is given back");
+    }
+
+    @Test
     void cautionLrReducesBoundedlyAndGivesBack() {
         CautionLr ctl = CautionLr.create(Map.of(), "test");
         Sim<CautionLr.State> sim = new Sim<>(ctl);
