@@ -22,6 +22,7 @@ import java.util.List;
  * @param diverged     the run ended with a non-finite or exploded loss
  * @param rollbacks    rollbacks the regime made
  * @param skipped      steps skipped (non-finite or anomalous batches)
+ * @param faultAt      the step the arm's fault was injected at, null for no fault
  * @param shiftAt      the step the data changed domain, null when it does not shift
  * @param detectedAt   the first step after shiftAt at which the regime's shift detector fired, null when never
  * @param oldDomain    validation loss on the first domain at each evaluation (shifting data only, else empty)
@@ -30,7 +31,8 @@ import java.util.List;
 public record RunResult(String workload, String contender, String arm, double lrFactor, long seed,
                         List<CurvePoint> curve, List<CurvePoint> trainCurve, long steps, long samples,
                         double cpuSeconds, double finalMetric, boolean diverged, long rollbacks, long skipped,
-                        Long shiftAt, Long detectedAt, List<CurvePoint> oldDomain, List<CurvePoint> newDomain) {
+                        Long faultAt, Long shiftAt, Long detectedAt, List<CurvePoint> oldDomain,
+                        List<CurvePoint> newDomain) {
     public RunResult {
         curve = List.copyOf(curve);
         trainCurve = List.copyOf(trainCurve);
