@@ -1,5 +1,6 @@
 package dev.tiller.cli;
 
+import dev.tiller.cli.study.Study;
 import dev.tiller.conform.Conform;
 import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.kernel.Kernels;
@@ -21,6 +22,8 @@ public final class Main {
         new Command("replay", "./tiller replay RUN", "re-run the regime over RUN's recorded signals and check every"
                 + " decision and knob value (exit 0 only with no mismatch)"),
         new Command("explain", "./tiller explain RUN", "what the regime did in RUN and why, largest effects first"),
+        new Command("study", "./tiller study regimes [--quick ...]", "the regime study: every contender on every"
+                + " workload and seed, AlgoPerf-style; resumable; ./tiller study --help for the flags"),
         new Command("info", "./tiller info", "show the JDK, the SIMD kernel path and the thread count"),
         new Command("test", "./tiller test [all]", "run the test suite (all: also tests tagged soak)"),
         new Command("conform", "./tiller conform [FILE...]", "check the shipped PyTorch/Optax reference cases, or the"
@@ -40,6 +43,8 @@ public final class Main {
                     ? usage(Train.USAGE) : Train.run(rest, System.out, System.err);
             case "conform" -> Conform.standard().run(Arrays.asList(rest), System.out);
             case "replay" -> RunCommands.replay(rest, System.out, System.err);
+            case "study" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
+                    ? usage(Study.USAGE) : Study.main(rest, System.out, System.err);
             case "explain" -> RunCommands.explain(rest, System.out, System.err);
             default -> {
                 System.err.println("tiller: unknown command '" + cmd + "'");
@@ -48,6 +53,11 @@ public final class Main {
             }
         };
         System.exit(status);
+    }
+
+    /** {@code ./tiller train ARGS} with its output on out and err; returns the exit status. */
+    public static int train(String[] args, PrintStream out, PrintStream err) {
+        return Train.run(args, out, err);
     }
 
     private static int help(PrintStream out) {

@@ -46,6 +46,7 @@ public final class TrainState<H extends Record> implements AutoCloseable {
 
     long step;
     long itemsSeen;
+    long trainCpuNanos;
     long skipped;
     long rollbacks;
     double lastLoss = Double.NaN;

@@ -211,6 +211,7 @@ public final class Trainer<H extends Record> {
     public void step(TrainState<H> s) {
         long t = s.step;
         long t0 = System.nanoTime();
+        long cpu0 = ProcessCpu.nanos();
         RunLog log = s.log;
         int phase = s.shift == null ? 0 : s.shift.phaseAt(t);
         int previous = s.shift == null || t == 0 ? phase : s.shift.phaseAt(t - 1);
@@ -341,6 +342,7 @@ public final class Trainer<H extends Record> {
         }
         s.itemsSeen += task.itemsPerMicroBatch() * k;
         double seconds = (System.nanoTime() - t0) / 1e9;
+        s.trainCpuNanos += ProcessCpu.nanos() - cpu0;
         s.lastLoss = loss;
         boolean evalNow = t + 1 == settings.steps()
                 || (settings.evalEvery() > 0 && (t + 1) % settings.evalEvery() == 0);
@@ -365,7 +367,8 @@ public final class Trainer<H extends Record> {
         log.metrics(new StepMetrics(t + 1, loss, s.shift == null ? null : phase,
                 (Float) effective.get(Knob.LR.key()), s.scaler == null ? null : s.scaler.scale(), norm,
                 report != null && report.clipped() ? report.scale() : null, task.unit() + "_per_s",
-                task.itemsPerMicroBatch() * k / seconds, eval, d.knobs(), effective, measured, d.derived()));
+                task.itemsPerMicroBatch() * k / seconds, eval, s.itemsSeen, s.trainCpuNanos / 1e9, d.knobs(), effective,
+                measured, d.derived()));
         if (s.bar != null) {
             StringBuilder status = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", loss));
             if (s.lastEval.containsKey("val_loss")) {

@@ -19,10 +19,15 @@ import java.util.Map;
  * @param clipScale null unless clipping changed the gradients
  * @param rateKey   the throughput's key: "tokens_per_s" or "samples_per_s"
  * @param eval      validation metrics when the step evaluated, else empty
+ * @param itemsSeen training items (tokens for text, samples for images, nodes for graphs) seen so far, skipped and
+ *                  rolled-back steps included: the compute spent
+ * @param trainCpuSeconds process CPU time spent in training steps so far (evaluation excluded, as AlgoPerf leaves it
+ *                  off the clock)
  */
 public record StepMetrics(long step, double trainLoss, Integer phase, Float lr, Float lossScale, double gradNorm,
-                          Double clipScale, String rateKey, double rate, Map<String, Double> eval, Knobs knobs,
-                          Map<String, Number> effective, Signals signals, Signals derived) {
+                          Double clipScale, String rateKey, double rate, Map<String, Double> eval, long itemsSeen,
+                          double trainCpuSeconds, Knobs knobs, Map<String, Number> effective, Signals signals,
+                          Signals derived) {
     public StepMetrics {
         eval = Map.copyOf(eval);
         effective = Collections.unmodifiableMap(new LinkedHashMap<>(effective));
@@ -47,6 +52,8 @@ public record StepMetrics(long step, double trainLoss, Integer phase, Float lr, 
             m.put("clip_scale", clipScale);
         }
         m.put(rateKey, rate);
+        m.put("items_seen", itemsSeen);
+        m.put("train_cpu_s", trainCpuSeconds);
         eval.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> m.put(e.getKey(), e.getValue()));
         m.put("knobs", knobs.toMap());
         m.put("effective", effective);
