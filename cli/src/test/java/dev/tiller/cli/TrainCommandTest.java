@@ -85,7 +85,7 @@ class TrainCommandTest {
                 + " resnet", "--model", "gcn", "--batch", "8");
         assertFails("--depth does not apply to convnet", "--model", "convnet", "--depth", "2");
         assertFails("gpt trains on text", "--data", "shapes");
-        assertFails("regime 'fancy' is neither a preset (static, adaptive, conservative) nor a regime file",
+        assertFails("regime 'fancy' is neither a preset (static, adaptive, conservative, plateau) nor a regime file",
                 "--model", "gcn", "--regime", "fancy");
         assertFails("--inject: cannot read 'nan@3'", "--model", "gcn", "--inject", "nan@3");
         assertFails("step 9 is past the last step 5", "--model", "gcn", "--steps", "5", "--inject", "poison@9");

@@ -5,6 +5,7 @@ import dev.tiller.policy.regime.controllers.CautionLr;
 import dev.tiller.policy.regime.controllers.CurvatureCap;
 import dev.tiller.policy.regime.controllers.Momentum;
 import dev.tiller.policy.regime.controllers.PlateauLr;
+import dev.tiller.policy.regime.controllers.ReduceOnPlateau;
 import dev.tiller.policy.regime.controllers.Shift;
 import dev.tiller.policy.regime.controllers.Spike;
 import dev.tiller.policy.regime.controllers.WeightDecay;
@@ -15,14 +16,14 @@ import java.util.Map;
 
 /**
  * The registry of controller types a regime file may name: "plateau_lr", "caution_lr", "curvature_cap", "momentum",
- * "weight_decay", "zclip", "batch", "shift", "spike". Each is built from its params with documented defaults
- * (docs/regime.md); an unknown type, an unknown field or a value out of range is an IllegalArgumentException that
- * names where the spec came from, the field and what is allowed.
+ * "weight_decay", "zclip", "batch", "shift", "spike", "reduce_on_plateau". Each is built from its params with
+ * documented defaults (docs/regime.md); an unknown type, an unknown field or a value out of range is an
+ * IllegalArgumentException that names where the spec came from, the field and what is allowed.
  */
 public final class Controllers {
     /** The type names, in the order docs/regime.md lists them. */
     public static final List<String> TYPES = List.of(PlateauLr.TYPE, CautionLr.TYPE, CurvatureCap.TYPE,
-            Momentum.TYPE, WeightDecay.TYPE, ZClipCtl.TYPE, Batch.TYPE, Shift.TYPE, Spike.TYPE);
+            Momentum.TYPE, WeightDecay.TYPE, ZClipCtl.TYPE, Batch.TYPE, Shift.TYPE, Spike.TYPE, ReduceOnPlateau.TYPE);
 
     private Controllers() {}
 
@@ -48,6 +49,7 @@ public final class Controllers {
             case Batch.TYPE -> Batch.create(p, w);
             case Shift.TYPE -> Shift.create(p, w);
             case Spike.TYPE -> Spike.create(p, w);
+            case ReduceOnPlateau.TYPE -> ReduceOnPlateau.create(p, w);
             default -> throw new IllegalArgumentException(where + ": type \"" + spec.type() + "\" is not allowed;"
                     + " allowed: one of " + String.join(", ", TYPES));
         };

@@ -44,7 +44,7 @@ import java.util.function.DoublePredicate;
  */
 final class RegimeFiles {
     /** The presets, in the order error messages list them. */
-    static final List<String> PRESETS = List.of("static", "adaptive", "conservative");
+    static final List<String> PRESETS = List.of("static", "adaptive", "conservative", "plateau");
 
     private static final Set<String> TOP = Set.of("name", "knobs", "probes", "controllers", "arbiter", "ring",
             "recovery", "trials", "signals");

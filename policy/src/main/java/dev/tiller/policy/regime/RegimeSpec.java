@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * A regime as data: the knobs' rules, the probes' intervals, the controllers with their parameters, the arbiter's
- * guards and the rollback ring. Read from a JSON regime file or a preset ("static", "adaptive", "conservative") and
- * written back into config.json, so a run's regime is part of the record that reproduces it.
+ * guards and the rollback ring. Read from a JSON regime file or a preset ("static", "adaptive", "conservative",
+ * "plateau") and written back into config.json, so a run's regime is part of the record that reproduces it.
  *
  * @param ring     snapshot every ring.every steps, keep the newest ring.capacity; a snapshot is known-good once
  *                 ring.goodWindow steps after it passed with no anomaly
@@ -117,7 +117,7 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
                 new RingSpec(1, 0, 0));
     }
 
-    /** The preset called name: "static", "adaptive" or "conservative"; an error lists them otherwise. */
+    /** The preset called name: "static", "adaptive", "conservative" or "plateau"; an error lists them otherwise. */
     public static RegimeSpec preset(String name) {
         return RegimeFiles.preset(name);
     }

@@ -27,7 +27,8 @@ class ControllersTest {
     void errorsNameWhereTheFieldAndWhatIsAllowed() {
         String m = error("plateau", Map.of());
         assertTrue(m.startsWith("adaptive.json: controllers[2]: type \"plateau\" is not allowed") && m.contains(
-                "plateau_lr, caution_lr, curvature_cap, momentum, weight_decay, zclip, batch, shift, spike"), m);
+                "plateau_lr, caution_lr, curvature_cap, momentum, weight_decay, zclip, batch, shift, spike,"
+                + " reduce_on_plateau"), m);
         m = error("curvature_cap", Map.of("margin", 1.0));
         assertTrue(m.contains("controllers[2]") && m.contains("params.margin = 1.0") && m.contains("(0, 1)"), m);
         m = error("shift", Map.of("anchor", 1.5));

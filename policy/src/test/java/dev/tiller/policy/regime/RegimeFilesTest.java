@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -75,9 +77,9 @@ class RegimeFilesTest {
         Files.writeString(file, "{\"ring\": {\"every\": 0}}");
         String msg = assertThrows(IllegalArgumentException.class, () -> RegimeSpec.load(file)).getMessage();
         assertEquals(file + ": ring.every: must be an integer >= 1, got 0", msg);
-        assertEquals("regime 'nope' is neither a preset (static, adaptive, conservative) nor a regime file",
+        assertEquals("regime 'nope' is neither a preset (static, adaptive, conservative, plateau) nor a regime file",
                 assertThrows(IllegalArgumentException.class, () -> RegimeSpec.resolve("nope")).getMessage());
-        assertEquals("unknown regime preset 'fast'; presets are static, adaptive, conservative",
+        assertEquals("unknown regime preset 'fast'; presets are static, adaptive, conservative, plateau",
                 assertThrows(IllegalArgumentException.class, () -> RegimeSpec.preset("fast")).getMessage());
     }
 
@@ -111,8 +113,35 @@ class RegimeFilesTest {
     }
 
     @Test
+    void thePlateauPresetCutsTheLrByTheFactorInOneDecisionAtTheEvaluationThatExceedsPatience() {
+        RegimeSpec spec = RegimeSpec.preset("plateau");
+        assertEquals(List.of("reduce_on_plateau"),
+                spec.controllers().stream().map(RegimeSpec.ControllerSpec::type).toList());
+        Regime regime = Regime.of(spec);
+        // A validation loss every 10 steps (at steps 10k + 1), flat after the first: with PyTorch's patience 10 the
+        // 12th and the 23rd evaluations (steps 111 and 221) each exceed it; each cut is x0.1 in one decision.
+        List<Long> cutSteps = new ArrayList<>();
+        List<Double> cutTo = new ArrayList<>();
+        for (int t = 0; t < 240; t++) {
+            Map<String, Double> m = new HashMap<>(Map.of(Signals.LOSS, 1.0, Signals.GRAD_NORM, 1.0));
+            if (t % 10 == 1) {
+                m.put(Signals.VAL_LOSS, t == 1 ? 2.0 : 2.5);
+            }
+            Decision d = regime.decide(t, Signals.of(m));
+            assertTrue(d.rejections().isEmpty() && !d.skip() && !d.rollback(), d.toString());
+            for (Decision.Change c : d.changes()) {
+                assertEquals(Knob.LR, c.knob());
+                cutSteps.add(d.step());
+                cutTo.add(c.now());
+            }
+        }
+        assertEquals(List.of(111L, 221L), cutSteps);
+        assertEquals(List.of(0.1, 0.1 * 0.1), cutTo);
+    }
+
+    @Test
     void presetsRoundTripThroughJson() {
-        for (String name : List.of("static", "adaptive", "conservative")) {
+        for (String name : List.of("static", "adaptive", "conservative", "plateau")) {
             RegimeSpec spec = RegimeSpec.preset(name);
             assertEquals(spec, reread(spec), name);
         }

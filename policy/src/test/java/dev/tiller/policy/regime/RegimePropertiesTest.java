@@ -81,6 +81,31 @@ class RegimePropertiesTest {
                 });
     }
 
+    /**
+     * The presets' real controllers under the same adversarial signals: the rules hold, and restoring a snapshot
+     * gives the same later decisions (the controllers' state lives in the regime's state).
+     */
+    @Test
+    void thePresetsKeepTheRulesAndReplayUnderAdversarialSignals() {
+        qt().withFixedSeed(SEED + 4).withExamples(20)
+                .forAll(longs().all(), integers().between(2, 300), integers().between(0, 1000))
+                .checkAssert((seed, steps, cut) -> {
+                    for (String preset : List.of("adaptive", "plateau")) {
+                        RegimeSpec spec = RegimeSpec.preset(preset);
+                        List<Signals> signals = Adversary.signals(seed, steps);
+                        Regime regime = Regime.of(spec);
+                        List<Decision> ds = rest(regime, signals, 0);
+                        checkRules(spec, signals, ds);
+                        int k = cut % steps;
+                        Regime again = Regime.of(spec);
+                        rest(again, signals.subList(0, k), 0);
+                        Regime restored = Regime.of(spec);
+                        restored.restore(again.snapshot());
+                        assertEquals(ds.subList(k, steps), rest(restored, signals, k), preset);
+                    }
+                });
+    }
+
     /** The adversary reaches every rule, so the properties above are not vacuous. */
     @Test
     void theAdversaryReachesEveryRule() {
