@@ -109,7 +109,7 @@ public record Analysis(List<WorkloadResult> workloads, Profile cpuProfile, Profi
     public record WorkloadResult(String workload, SortedMap<Double, Double> grid, long gridSeed, double oracleFactor,
                                  double target, List<Row> rows, Map<String, List<RunResult>> runs) {
         public WorkloadResult {
-            grid = new TreeMap<>(grid);
+            grid = Collections.unmodifiableSortedMap(new TreeMap<>(grid));
             rows = List.copyOf(rows);
             runs = copy(runs);
         }
@@ -136,7 +136,9 @@ public record Analysis(List<WorkloadResult> workloads, Profile cpuProfile, Profi
         public Profile {
             workloads = List.copyOf(workloads);
             contenders = List.copyOf(contenders);
-            ratios = copy(ratios);
+            Map<String, Map<String, Double>> deep = new LinkedHashMap<>();
+            ratios.forEach((c, r) -> deep.put(c, copy(r)));
+            ratios = copy(deep);
             scores = Map.copyOf(scores);
         }
 

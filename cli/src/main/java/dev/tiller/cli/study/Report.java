@@ -243,6 +243,11 @@ public final class Report {
         b.append('\n');
     }
 
+    /** The goals as plain lines ("MET: name. detail"), for a terminal. */
+    public static List<String> goalLines(Analysis a) {
+        return a.goals().stream().map(g -> g.status().label() + ": " + g.name() + ". " + g.detail()).toList();
+    }
+
     private static String factor(double f) {
         return f == Math.rint(f) ? String.valueOf((long) f) : String.valueOf(f);
     }

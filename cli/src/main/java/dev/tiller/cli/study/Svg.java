@@ -122,6 +122,44 @@ public final class Svg {
         return b.append("</svg>\n").toString();
     }
 
+    /**
+     * A performance profile: rho(tau), the fraction of workloads a contender reaches the target on within tau times
+     * the fastest, against tau from 1 to r_max, one step line per contender (data-contender on each).
+     */
+    public static String profile(Analysis.Profile p) {
+        int height = 360;
+        double rMax = Analysis.R_MAX;
+        Frame f = new Frame(1, rMax, 0, 1, height);
+        StringBuilder b = open(height, "performance profile on " + p.unit() + " to target ("
+                + p.workloads().size() + " workloads)");
+        f.axes(b, "tau (times the fastest)", "fraction of workloads");
+        int n = p.workloads().size();
+        int i = 0;
+        int legendY = TOP + 10;
+        for (String c : p.contenders()) {
+            String colour = COLOURS[i++ % COLOURS.length];
+            List<Double> rs = new ArrayList<>(p.ratios().get(c).values());
+            rs.sort(Double::compare);
+            b.append("<polyline data-contender=\"").append(esc(c)).append("\" fill=\"none\" stroke=\"")
+                    .append(colour).append("\" stroke-width=\"2\" points=\"");
+            int below = 0;
+            while (below < rs.size() && rs.get(below) <= 1) {
+                below++;
+            }
+            double rho = n == 0 ? 0 : (double) below / n;
+            b.append(fmt(f.x(1))).append(',').append(fmt(f.y(rho))).append(' ');
+            for (int k = below; k < rs.size() && rs.get(k) <= rMax; k++) {
+                b.append(fmt(f.x(rs.get(k)))).append(',').append(fmt(f.y(rho))).append(' ');
+                rho = (double) (k + 1) / n;
+                b.append(fmt(f.x(rs.get(k)))).append(',').append(fmt(f.y(rho))).append(' ');
+            }
+            b.append(fmt(f.x(rMax))).append(',').append(fmt(f.y(rho))).append("\"/>\n");
+            legend(b, legendY, colour, false, c + String.format(Locale.ROOT, " %.3f", p.score(c)));
+            legendY += 18;
+        }
+        return b.append("</svg>\n").toString();
+    }
+
     /** The run of median final metric (NaN ranking last; the lower middle of an even count), null for none. */
     static RunResult medianRun(List<RunResult> runs) {
         if (runs.isEmpty()) {
@@ -187,6 +225,12 @@ public final class Svg {
         if (moved.isEmpty()) {
             b.append("<text x=\"").append(LEFT).append("\" y=\"").append(TOP + 40)
                     .append("\" font-size=\"13\">no knob moved</text>\n");
+        } else {
+            legend(b, TOP + 10, "#1f77b4", false, "knob (x recipe value)");
+            int x = WIDTH - RIGHT + 26;
+            b.append("<circle cx=\"").append(x).append("\" cy=\"").append(TOP + 28)
+                    .append("\" r=\"3\" fill=\"#d62728\"/><text x=\"").append(x + 17).append("\" y=\"")
+                    .append(TOP + 32).append("\" font-size=\"12\">decision</text>\n");
         }
         for (int i = 0; i < moved.size(); i++) {
             String knob = moved.get(i);

@@ -41,6 +41,9 @@ class ReportTest {
         String withEnergy = Report.markdown(Analysis.of(runs), new Report.Header("d", 2, "c", "25", 1234.4, "",
                 List.of()));
         assertTrue(withEnergy.contains("- energy: 1234 J (RAPL counters)"), withEnergy);
+        List<String> lines = Report.goalLines(Analysis.of(runs));
+        assertEquals(9, lines.size());
+        assertTrue(lines.get(4).startsWith("NOT MET: adaptive never diverges (every arm). 1 of 2"), lines.get(4));
     }
 
     @Test

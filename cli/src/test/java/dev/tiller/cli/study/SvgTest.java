@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.xml.parsers.DocumentBuilderFactory;
 
@@ -71,6 +73,30 @@ class SvgTest {
     }
 
     @Test
+    void profilePlotStepsUpAtEachRatio() throws Exception {
+        List<RunResult> runs = new ArrayList<>();
+        // as in AnalysisTest: CPU-s ratios oracle (1, 3), static (2, 1), adaptive (5, miss)
+        runs.add(base("a", "oracle", 0, List.of(Runs.pt(100, 10, 1.0))));
+        runs.add(base("a", "static", 0, List.of(Runs.pt(100, 10, 1.5), Runs.pt(200, 20, 0.9))));
+        runs.add(base("a", "adaptive", 0, List.of(Runs.pt(100, 10, 2.0), Runs.pt(500, 50, 1.0))));
+        runs.add(base("b", "oracle", 0, List.of(Runs.pt(100, 15, 2.0), Runs.pt(300, 45, 1.0))));
+        runs.add(base("b", "static", 0, List.of(Runs.pt(100, 15, 0.8))));
+        runs.add(base("b", "adaptive", 0, List.of(Runs.pt(100, 15, 1.5))));
+        Document d = parse(Svg.profile(Analysis.of(runs).cpuProfile()));
+        Map<String, String> points = new TreeMap<>();
+        for (Element e : elements(d, "polyline")) {
+            points.put(e.getAttribute("data-contender"), e.getAttribute("points").trim());
+        }
+        // frame: tau 1..4 on x 70..590 (520 px, 173.33 per unit), rho 0..1 on y 314..34 (280 px)
+        // static: rho 1/2 from tau 1, up to 1 at tau 2, flat to 4
+        assertEquals("70.0,174.0 243.3,174.0 243.3,34.0 590.0,34.0", points.get("static"));
+        // oracle: 1/2 from 1, up to 1 at 3
+        assertEquals("70.0,174.0 416.7,174.0 416.7,34.0 590.0,34.0", points.get("oracle"));
+        // adaptive: ratios 5 and a miss, both beyond r_max: rho 0 throughout
+        assertEquals("70.0,314.0 590.0,314.0", points.get("adaptive"));
+    }
+
+    @Test
     void ticksAreRoundValuesInsideTheRange() {
         assertEquals(List.of(0.0, 200.0, 400.0, 600.0, 800.0, 1000.0), Svg.ticks(0, 1000));
         assertEquals(List.of(1.2, 1.4, 1.6, 1.8, 2.0), Svg.ticks(1.13, 2.07));
@@ -101,7 +127,8 @@ class SvgTest {
         }
         // lr moved (and has a decision), weight_decay moved without one; momentum, clip and anchor never moved
         assertEquals(Set.of("lr", "weight_decay"), panels);
-        List<Element> marks = elements(d, "circle");
+        List<Element> marks = elements(d, "circle").stream()
+                .filter(e -> e.getAttribute("class").equals("decision")).toList();
         assertEquals(1, marks.size());
         assertEquals("lr", marks.get(0).getAttribute("data-knob"));
         assertTrue(marks.get(0).getTextContent().contains("step 20.0: 1.0 -> 0.95 (rapid progress < slope"),
