@@ -309,7 +309,7 @@ public record Analysis(List<WorkloadResult> workloads, Profile cpuProfile, Profi
             if (!r.contender().equals(GRID)) {
                 Map<Long, RunResult> m = bySeed.computeIfAbsent(r.contender(), k -> new TreeMap<>());
                 RunResult had = m.get(r.seed());
-                if (had == null || Math.abs(Math.log(r.lrFactor())) < Math.abs(Math.log(had.lrFactor()))) {
+                if (had == null || Math.abs(StrictMath.log(r.lrFactor())) < Math.abs(StrictMath.log(had.lrFactor()))) {
                     m.put(r.seed(), r);     // of several factors, the one nearest the default
                 }
             }

@@ -407,12 +407,12 @@ public final class Svg {
         if (!(span > 0) || !Double.isFinite(span)) {
             return out;
         }
-        int e = (int) Math.floor(Math.log10(span / 5));
-        double norm = span / 5 / Math.pow(10, e);
+        int e = (int) Math.floor(StrictMath.log10(span / 5));
+        double norm = span / 5 / StrictMath.pow(10, e);
         long unit = norm < 1.5 ? 1 : norm < 3.5 ? 2 : norm < 7.5 ? 5 : 10;
         // tick k is k * unit * 10^e, computed as an integer over an exact power of ten so 1.2 prints as 1.2
-        double scale = Math.pow(10, Math.abs(e));
-        for (long k = (long) Math.ceil(lo / (unit * Math.pow(10, e))); ; k++) {
+        double scale = StrictMath.pow(10, Math.abs(e));
+        for (long k = (long) Math.ceil(lo / (unit * StrictMath.pow(10, e))); ; k++) {
             double t = e < 0 ? k * unit / scale : k * unit * scale;
             if (t > hi + span * 1e-9) {
                 break;
@@ -429,7 +429,7 @@ public final class Svg {
 
     private static String label(double t, double lo, double hi) {
         double step = tickStep(lo, hi);
-        int decimals = Math.max(0, (int) -Math.floor(Math.log10(step) + 1e-9));
+        int decimals = Math.max(0, (int) -Math.floor(StrictMath.log10(step) + 1e-9));
         return String.format(Locale.ROOT, "%." + decimals + "f", t);
     }
 
