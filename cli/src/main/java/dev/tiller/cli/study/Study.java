@@ -56,11 +56,13 @@ public final class Study {
     private final Options o;
     private final Executor exec;
     private final PrintStream out;
+    private final String command;
 
-    Study(Options o, Executor exec, PrintStream out) {
+    Study(Options o, Executor exec, PrintStream out, String command) {
         this.o = o;
         this.exec = exec;
         this.out = out;
+        this.command = command;
     }
 
     /** The command: args after "study". */
@@ -79,7 +81,7 @@ public final class Study {
             return 2;
         }
         Executor exec = inProcess ? Executor.inProcess() : Executor.subprocess();
-        return new Study(o, exec, out).run();
+        return new Study(o, exec, out, "./tiller study " + String.join(" ", args)).run();
     }
 
     static Options parse(List<String> args) {
@@ -155,6 +157,7 @@ public final class Study {
     /** Runs what is missing, then analyses every finished run the selection covers. */
     int run() {
         long t0 = System.nanoTime();
+        Rapl.Reading energy = Rapl.read();
         List<RunResult> results = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         List<Planned> plan = firstStage();
@@ -167,7 +170,7 @@ public final class Study {
         for (String f : failed) {
             out.println("  failed: " + f);
         }
-        StudyOutput.write(o, results, out);
+        StudyOutput.write(o, results, command, energy.joulesSince(), out);
         return failed.isEmpty() ? 0 : 1;
     }
 
