@@ -13,17 +13,14 @@ import dev.tiller.models.gpt.GptConfig;
 import dev.tiller.models.nn.Activation;
 import dev.tiller.models.nn.Init;
 import dev.tiller.models.nn.Module;
-import dev.tiller.optim.AdamW;
-import dev.tiller.optim.AdamWHyper;
-import dev.tiller.optim.Amsgrad;
-import dev.tiller.optim.ParamGroup;
+import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.StatePrecision;
 import dev.tiller.optim.clip.GlobalNormClip;
-import dev.tiller.optim.schedule.Schedule;
-import dev.tiller.policy.KnobBinding;
 import dev.tiller.policy.RunLog;
+import dev.tiller.policy.TrainState;
 import dev.tiller.policy.Trainer;
+import dev.tiller.policy.recipe.Optimizers;
 import dev.tiller.policy.recipe.Recipe;
 import dev.tiller.policy.recipe.RunConfig;
 import dev.tiller.policy.regime.RegimeSpec;
@@ -51,9 +48,11 @@ import java.util.function.Function;
 /**
  * {@code ./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic] [--steps N] [--batch N]
  * [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR] [--shift-at N] [--regime PRESET|FILE]
- * [--inject SPEC] [--config FILE]}. With no arguments: the byte-level GPT on the JDK's java.util sources (jdk-util)
- * with the recipe of docs/workloads.md (AdamW betas 0.9/0.95, decay 0.1 on matrices only, linear warm-up then cosine
- * to 10%, global-norm clip 1.0), a few minutes on 2 cores, then a generated sample and the run folder's path. The
+ * [--inject SPEC] [--optimizer adamw|schedule-free-adamw|prodigy] [--config FILE]}. With no arguments: the
+ * byte-level GPT on the JDK's java.util sources (jdk-util) with the recipe of docs/workloads.md (AdamW betas
+ * 0.9/0.95, decay 0.1 on matrices only, linear warm-up then cosine to 10%, global-norm clip 1.0), a few minutes on 2
+ * cores, then a generated sample and the run folder's path. --optimizer swaps AdamW for Schedule-Free AdamW or
+ * Prodigy at their published defaults ({@link Recipe#withOptimizer}; --lr still overrides the learning rate). The
  * flags resolve into a {@link RunConfig} (the model's {@link Recipe} filling what they leave out), which config.json
  * holds as "run"; {@code --config FILE} reads that back and trains the same bits. A flag that does not apply to the
  * model or data is an error that says what applies. The shifting datasets change domain at step --shift-at (default:
@@ -64,6 +63,7 @@ final class Train {
     static final String USAGE = "./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic]"
             + " [--steps N] [--batch N] [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]"
             + " [--micro N] [--eval-every N] [--precision f32|bf16|f16] [--state-precision f32|bf16|q8]"
+            + " [--optimizer adamw|schedule-free-adamw|prodigy]"
             + " [--shift-at N] [--regime PRESET|FILE] [--inject SPEC] [--config FILE]; shifting data: --data"
             + " fashion-mnist-shift (classes 0-4, then 5-9) or jdk-shift (java.util, then java.sql), shifting at"
             + " --shift-at (default steps / 2); --inject nan-grad@S,lr-spike@SxF,poison@S injects faults at steps S"
@@ -76,7 +76,7 @@ final class Train {
 
     private static final List<String> KNOWN = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth",
             "--lr", "--seed", "--threads", "--out", "--micro", "--eval-every", "--precision", "--state-precision",
-            "--shift-at", "--regime", "--inject", "--config");
+            "--shift-at", "--regime", "--inject", "--config", "--optimizer");
     /** The flags that may come with --config: they change where the run goes or what steers it, not the recipe. */
     private static final List<String> WITH_CONFIG = List.of("--config", "--out", "--regime", "--inject",
             "--threads");
@@ -140,11 +140,16 @@ final class Train {
         Integer threads = intOpt(m, "--threads", 1);
         Integer micro = intOpt(m, "--micro", 1);
         Long seed = longOpt(m, "--seed", 0);
+        String optimizer = m.getOrDefault("--optimizer", Recipe.ADAMW);
+        if (!Recipe.OPTIMIZERS.contains(optimizer)) {
+            throw new IllegalArgumentException("train: --optimizer must be one of " + String.join(", ",
+                    Recipe.OPTIMIZERS) + "; got '" + optimizer + "'");
+        }
         RunConfig run = new RunConfig(model, data != null ? data : defaultData(model), steps, batch,
                 width == null ? 1 : width, depth == null ? 1 : depth, seed == null ? 0 : seed,
                 micro == null ? 1 : micro, evalEvery != null ? evalEvery : Math.max(1, steps / 5), precision, state,
                 shiftAt, threads != null ? threads : Parallel.threads(), m.getOrDefault("--regime", "static"),
-                m.getOrDefault("--inject", ""), Recipe.defaults(model, steps, doubleOpt(m, "--lr")));
+                m.getOrDefault("--inject", ""), Recipe.defaults(model, steps, doubleOpt(m, "--lr"), optimizer));
         return new Parsed(run, m.get("--out"));
     }
 
@@ -286,12 +291,8 @@ final class Train {
             (decayed.contains(r.name()) ? decay : noDecay).add(r);
         }
         // One record drives both groups; the no_decay group derives its own with weight decay 0.
-        AdamWHyper base = recipe.hyper();
-        AdamW opt = new AdamW(List.of(ParamGroup.of("decay", decay),
-                new ParamGroup<>("no_decay", noDecay, h -> h.withWeightDecay(0f))),
-                Map.of("exp_avg", o.statePrecision(), "exp_avg_sq", o.statePrecision()), null, o.seed(),
-                Amsgrad.WITHOUT_MAX_STATE);
-        Schedule lrSchedule = recipe.lrSchedule(steps);
+        Optimizers.Built<?> built = Optimizers.build(recipe, steps, decay, noDecay, o.statePrecision(), o.seed());
+        Optimizer<?> opt = built.optimizer();
         GlobalNormClip clip = recipe.clipper();
 
         Path dir = p.out() != null ? Path.of(p.out())
@@ -303,27 +304,20 @@ final class Train {
         config.put("regime", regime.toJson());
         config.put("task", task.name());
         config.putAll(task.describe());
-        config.put("optimizer", "AdamW");
+        config.put("optimizer", opt.name());
         config.put("decayed_tensors", decay.size());
-        config.put("schedule", "linear warm-up from " + pct(recipe.warmupStart()) + " over " + recipe.warmup()
-                + " steps, then cosine to " + pct(recipe.finalFraction()));
+        config.put("schedule", recipe.describeSchedule());
         config.put("optimizer_state_bytes", opt.stateBytes());
         config.put("optimizer_state_bytes_per_param", (double) opt.stateBytes() / task.model().parameterCount());
         config.put("java", Runtime.version().toString());
         out.printf("tiller train: %s, %,d parameters, %d steps, %srun folder %s%n", task.name(),
                 task.model().parameterCount(), steps, o.regime().equals("static") ? "" : "regime " + o.regime() + ", ",
                 dir);
-        Trainer<AdamWHyper> trainer = new Trainer<>(task, opt, params,
-                t -> base.withLr((float) lrSchedule.at(t)), KnobBinding.adamW(), clip,
-                new Trainer.Settings(steps, o.microBatches(), o.evalEvery(), o.precision()))
-                .regime(regime).faults(o.faults());
-        Trainer.Summary s;
-        try (RunLog log = new RunLog(dir, config)) {
-            s = trainer.run(log, err);
-        }
+        Finished f = train(built, task, params, clip, o, regime, dir, config, err);
+        Trainer.Summary s = f.summary();
         out.printf(Locale.ROOT, "final train loss %.4f, %s; %.0f %s/s; %d skipped steps%n",
                 s.finalTrainLoss(), format(s.finalEval()), s.itemsPerSecond(), task.unit(), s.skippedSteps());
-        String report = task.finalReport();
+        String report = f.report();
         if (!report.isEmpty()) {
             out.println("--- sample ---");
             out.println(report);
@@ -333,8 +327,26 @@ final class Train {
         return 0;
     }
 
-    private static String pct(double f) {
-        return String.format(Locale.ROOT, "%.4g%%", f * 100).replaceAll("\\.?0+%$", "%");
+    /** What a run left: its summary and the task's final report (a generated sample), taken at the eval point. */
+    private record Finished(Trainer.Summary summary, String report) {}
+
+    /**
+     * Trains o's steps with built's optimizer under regime, logging to dir; the final report sees the weights the
+     * evaluations saw (Schedule-Free's x), and the trained weights come back after it.
+     */
+    private static <H extends Record> Finished train(Optimizers.Built<H> built, Task task, List<ParamRef> params,
+                                                     GlobalNormClip clip, RunConfig o, RegimeSpec regime, Path dir,
+                                                     Map<String, Object> config, PrintStream err) {
+        Trainer<H> trainer = built.trainer(task, params, clip,
+                new Trainer.Settings(o.steps(), o.microBatches(), o.evalEvery(), o.precision()))
+                .regime(regime).faults(o.faults());
+        try (RunLog log = new RunLog(dir, config); TrainState<H> s = trainer.start(log, err)) {
+            while (s.step() < o.steps()) {
+                trainer.step(s);
+            }
+            Trainer.Summary summary = trainer.finish(s, err);
+            return new Finished(summary, trainer.atEvalPoint(s, task::finalReport));
+        }
     }
 
     private static String format(Map<String, Double> m) {

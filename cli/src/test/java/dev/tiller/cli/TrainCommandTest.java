@@ -128,6 +128,43 @@ class TrainCommandTest {
     }
 
     @Test
+    void aBadOptimizerIsNamedWithTheAllowedOnes() {
+        assertFails("--optimizer must be one of adamw, schedule-free-adamw, prodigy; got 'sgd'", "--model", "gcn",
+                "--optimizer", "sgd");
+        assertFails("with it only --out, --regime, --inject and --threads may be given, got --optimizer", "--config",
+                "x.json", "--optimizer", "prodigy");
+        assertTrue(Train.USAGE.contains("[--optimizer adamw|schedule-free-adamw|prodigy]"), Train.USAGE);
+    }
+
+    /** Each optimizer's recipe is resolved in config.json, which reproduces the run bit for bit. */
+    @Test
+    void anOptimizersConfigJsonReproducesItsRunBitForBit(@TempDir Path dir) throws IOException {
+        Map<String, String> names = Map.of("schedule-free-adamw", "ScheduleFreeAdamW", "prodigy", "Prodigy");
+        for (String opt : List.of("schedule-free-adamw", "prodigy")) {
+            Path a = dir.resolve(opt + "-a");
+            Result r = run("--model", "gcn", "--steps", "6", "--eval-every", "3", "--seed", "2", "--optimizer", opt,
+                    "--inject", "lr-spike@4x10", "--out", a.toString());
+            assertEquals(0, r.status(), r.err());
+            Map<?, ?> ca = (Map<?, ?>) Json.parse(Files.readString(a.resolve("config.json")), "a");
+            Map<?, ?> recipe = (Map<?, ?>) ((Map<?, ?>) ca.get("run")).get("recipe");
+            assertEquals(opt, recipe.get("optimizer"), recipe.toString());
+            assertTrue(recipe.get("options") instanceof Map<?, ?> o && !o.isEmpty(), recipe.toString());
+            assertEquals(names.get(opt), ca.get("optimizer"));
+            assertEquals(opt.equals("prodigy") ? 1.0 : 0.0025, recipe.get("lr"), "the published default lr");
+            Path b = dir.resolve(opt + "-b");
+            Result s = run("--config", a.resolve("config.json").toString(), "--out", b.toString());
+            assertEquals(0, s.status(), s.err());
+            List<String> first = withoutRates(a.resolve("metrics.jsonl"));
+            assertEquals(6, first.size());
+            assertTrue(first.get(2).contains("val_loss"), first.get(2));
+            assertEquals(first, withoutRates(b.resolve("metrics.jsonl")), opt);
+            Map<?, ?> cb = (Map<?, ?>) Json.parse(Files.readString(b.resolve("config.json")), "b");
+            assertEquals(ca.get("run"), cb.get("run"), opt);
+            assertEquals(ca.get("schedule"), cb.get("schedule"), opt);
+        }
+    }
+
+    @Test
     void injectedFaultsAreReportedUnderTheStaticRegime(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         Result r = run("--model", "gcn", "--steps", "5", "--inject", "nan-grad@2,poison@4", "--out", out.toString());

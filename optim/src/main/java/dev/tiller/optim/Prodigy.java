@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * Prodigy (Mishchenko, Defazio 2023, "Prodigy: An Expeditiously Adaptive Parameter-Free Learner", arXiv 2306.06101)
  * with Optax's semantics (optax.contrib.prodigy). d estimates the distance to the solution, starting at d0
- * (estimLr0); with bc = sqrt(1 - beta2^t) / (1 - beta1^t) and dlr = d * lr * bc, each step:
+ * (estimLr0); with bc = sqrt(1 - beta2^t) / (1 - beta1^t) (1 when the record's biasCorrection is off) and
+ * dlr = d * lr * bc, each step:
  * <pre>
  *   m = beta1 m + (1 - beta1) d g;     v = beta2 v + (1 - beta2) (d g)^2
  *   s = beta3 s + (dlr / d0) d g        (safeguardWarmup: (d / d0) d g)
@@ -56,7 +57,11 @@ public final class Prodigy extends AbstractOptimizer<ProdigyHyper, Prodigy.Prodi
         return estimLr.getFloat(0);
     }
 
+    /** d x lr x Adam's bias correction, the last 1 when the record turns it off (the PyTorch reference's default). */
     private static float dlr(float d, ProdigyHyper h, long t) {
+        if (!h.biasCorrection()) {
+            return d * h.lr();
+        }
         float bc = (float) Math.sqrt(OptaxMath.biasCorrection(h.beta2(), t)) / OptaxMath.biasCorrection(h.beta1(), t);
         return d * h.lr() * bc;
     }

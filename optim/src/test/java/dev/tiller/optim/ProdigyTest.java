@@ -122,6 +122,35 @@ class ProdigyTest extends OptaxOptimizerContract<ProdigyHyper> {
         assertEquals(2, o.state().keySet().stream().filter(k -> k.startsWith("prodigy/")).count());
     }
 
+    @Test
+    void withoutBiasCorrectionTheFirstStepSizeIsD0TimesLr() {
+        // The PyTorch reference's default: dlr = d0 lr, so the first step is dlr (1 - b1) g / (sqrt(1 - b2) |g| + eps)
+        // per weight, about 3.2 d0 lr at betas 0.9/0.999, where Optax's bias-corrected step is about d0 lr. (d0 1e-3,
+        // so the step is far above float32 resolution.)
+        ProdigyHyper h = new ProdigyHyper(0.5f, 0.9f, 0.999f, (float) Math.sqrt(0.999), 1e-8f, 1e-3f, 1f, 0.01f, true,
+                false);
+        ParamRef p = param("p", SEED, 6);
+        float[] p0 = p.value().toFloatArray();
+        float[] g = new float[6];
+        for (int i = 0; i < 6; i++) {
+            g[i] = (i - 2.5f) * 0.3f;
+            set(p.grad(), i, g[i]);
+        }
+        new Prodigy(List.of(p)).step(h);
+        double d0 = h.estimLr0();
+        double b1 = h.beta1();
+        double b2 = h.beta2();
+        double dlr = d0 * h.lr();
+        double[] d = new double[6];
+        for (int i = 0; i < 6; i++) {
+            double m = (1 - b1) * d0 * g[i];
+            double v = (1 - b2) * d0 * d0 * g[i] * g[i];
+            d[i] = -h.weightDecay() * dlr * p0[i] - dlr * m / (Math.sqrt(v) + d0 * h.eps());
+        }
+        LawCheck.close("Prodigy without bias correction", p0, p.value().toFloatArray(), d, dlr * (1 - b1)
+                / Math.sqrt(1 - b2), 1e-3);
+    }
+
     /** params0 is the start point, a copy of the weights: it stays float32 in the bf16 bound test. */
     @Override
     Set<String> bf16ExemptKinds() {

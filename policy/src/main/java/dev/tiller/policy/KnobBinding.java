@@ -1,6 +1,8 @@
 package dev.tiller.policy;
 
 import dev.tiller.optim.AdamWHyper;
+import dev.tiller.optim.ProdigyHyper;
+import dev.tiller.optim.ScheduleFreeAdamWHyper;
 import dev.tiller.optim.SgdHyper;
 import dev.tiller.policy.regime.Knob;
 import dev.tiller.policy.regime.Knobs;
@@ -40,7 +42,8 @@ public interface KnobBinding<H extends Record> {
             @Override
             public H scaleLr(H h, double factor) {
                 throw new UnsupportedOperationException("this optimizer has no learning-rate binding, so an lr-spike"
-                        + " cannot reach it; bind it with KnobBinding.adamW() or sgd()");
+                        + " cannot reach it; bind it with one of KnobBinding's"
+                        + " optimizer bindings");
             }
 
             @Override
@@ -67,6 +70,58 @@ public interface KnobBinding<H extends Record> {
 
             @Override
             public Map<String, Float> effective(AdamWHyper h) {
+                return values(h.lr(), h.beta1(), h.weightDecay());
+            }
+        };
+    }
+
+    /**
+     * Schedule-Free AdamW: lr, b1 (the interpolation weight y = b1 x + (1 - b1) z, its momentum) and decoupled weight
+     * decay. b1 stays above 0 (x is recovered by dividing by it); the presets' momentum bounds keep it at or above
+     * 1 - 2 (1 - b1).
+     */
+    static KnobBinding<ScheduleFreeAdamWHyper> scheduleFreeAdamW() {
+        return new KnobBinding<>() {
+            @Override
+            public ScheduleFreeAdamWHyper bind(ScheduleFreeAdamWHyper h, Knobs k) {
+                double m = k.get(Knob.MOMENTUM);
+                float b1 = m == 1.0 ? h.b1() : Math.max(Float.MIN_NORMAL, momentum(h.b1(), m));
+                return new ScheduleFreeAdamWHyper(scaled(h.lr(), k.get(Knob.LR)), h.warmupSteps(), b1, h.b2(), h.eps(),
+                        scaled(h.weightDecay(), k.get(Knob.WEIGHT_DECAY)), h.weightLrPower());
+            }
+
+            @Override
+            public ScheduleFreeAdamWHyper scaleLr(ScheduleFreeAdamWHyper h, double factor) {
+                return h.withLr(scaled(h.lr(), factor));
+            }
+
+            @Override
+            public Map<String, Float> effective(ScheduleFreeAdamWHyper h) {
+                return values(h.lr(), h.b1(), h.weightDecay());
+            }
+        };
+    }
+
+    /**
+     * Prodigy: lr (the factor on the estimated step size d, which is what a schedule or knob moves), beta1 and
+     * decoupled weight decay; the effective "lr" is that factor, d itself is the optimizer's state.
+     */
+    static KnobBinding<ProdigyHyper> prodigy() {
+        return new KnobBinding<>() {
+            @Override
+            public ProdigyHyper bind(ProdigyHyper h, Knobs k) {
+                return new ProdigyHyper(scaled(h.lr(), k.get(Knob.LR)), momentum(h.beta1(), k.get(Knob.MOMENTUM)),
+                        h.beta2(), h.beta3(), h.eps(), h.estimLr0(), h.estimLrCoef(),
+                        scaled(h.weightDecay(), k.get(Knob.WEIGHT_DECAY)), h.safeguardWarmup(), h.biasCorrection());
+            }
+
+            @Override
+            public ProdigyHyper scaleLr(ProdigyHyper h, double factor) {
+                return h.withLr(scaled(h.lr(), factor));
+            }
+
+            @Override
+            public Map<String, Float> effective(ProdigyHyper h) {
                 return values(h.lr(), h.beta1(), h.weightDecay());
             }
         };

@@ -55,6 +55,8 @@ public final class TrainState<H extends Record> implements AutoCloseable {
     Signals pending = Signals.empty();
     /** The anchor weights of the pull toward them, by parameter name; null while the anchor knob is 0. */
     Map<String, Tensor> anchor;
+    /** The record of the last update applied (null before the first): the evaluation point may depend on it. */
+    H lastUpdate;
 
     TrainState(Task task, Optimizer<H> optimizer, List<ParamRef> params, GradClipper clipper,
                DynamicLossScaler scaler, MixedPrecision mixed, StepProbes probes, Decider decider, RegimeSpec regime,

@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * The training loop, one {@link #step(TrainState)} at a time. A step: micro-batch losses are back-propagated (each
@@ -54,8 +55,9 @@ import java.util.function.LongFunction;
  * new off-heap memory is reserved. A typed metrics row goes to the run log each step, events for every decision,
  * rejection, rollback, snapshot, skip, verdict, injected fault, phase change and evaluation. Evaluation runs after
  * the update of every evalEvery-th step and of the last; its validation loss reaches the regime at the next step's
- * decision (evaluating before the update would change the static recipe's logged values). A non-finite loss or
- * gradient norm never reaches the weights: the update is skipped and logged, whatever the regime says.
+ * decision (evaluating before the update would change the static recipe's logged values); it sees the weights at the
+ * optimizer's {@link EvalPoint}, put back bit for bit afterwards. A non-finite loss or gradient norm never reaches
+ * the weights: the update is skipped and logged, whatever the regime says.
  *
  * @param <H> the optimizer's hyperparameter record
  */
@@ -102,6 +104,7 @@ public final class Trainer<H extends Record> {
     private Function<ProbePlan, StepProbes> probes = Probes::of;
     private BiFunction<TrainState<H>, RegimeSpec.RingSpec, RollbackStore> rings = RingStore::of;
     private Faults faults = Faults.none();
+    private EvalPoint<H> evalPoint = EvalPoint.trained();
 
     /**
      * A trainer of task's params by optimizer: schedule gives the recipe's hyperparameters at step t, binding how the
@@ -153,8 +156,24 @@ public final class Trainer<H extends Record> {
         return this;
     }
 
+    /** Where evaluations see the weights (default: as trained; Schedule-Free evaluates at its x). */
+    public Trainer<H> evalPoint(EvalPoint<H> point) {
+        this.evalPoint = point;
+        return this;
+    }
+
     public Settings settings() {
         return settings;
+    }
+
+    /**
+     * Runs what with the parameters at the evaluation point (see {@link #evalPoint}), then puts the trained weights
+     * back bit for bit: for uses of the model after a run (a generated sample) that should see what evaluation saw.
+     */
+    public <T> T atEvalPoint(TrainState<H> s, Supplier<T> what) {
+        try (EvalPoint.Swap swap = evalPoint.enter(s.lastUpdate)) {
+            return what.get();
+        }
     }
 
     /** Runs all steps, logging to log and drawing progress on progress (may be null). */
@@ -322,6 +341,9 @@ public final class Trainer<H extends Record> {
                     applied = true;
                 }
             }
+            if (applied) {
+                s.lastUpdate = update;
+            }
             if (applied && a > 0) {
                 pull(params, s.anchor, (float) a);
             }
@@ -348,7 +370,8 @@ public final class Trainer<H extends Record> {
                 || (settings.evalEvery() > 0 && (t + 1) % settings.evalEvery() == 0);
         Map<String, Double> eval = Map.of();
         if (evalNow) {
-            try (TensorScope scope = TensorScope.open(s.pool)) {
+            try (EvalPoint.Swap swap = evalPoint.enter(s.lastUpdate);
+                 TensorScope scope = TensorScope.open(s.pool)) {
                 task.model().train(false);
                 eval = task.evaluate(t);
             } finally {
