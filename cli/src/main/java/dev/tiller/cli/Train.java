@@ -48,7 +48,7 @@ import java.util.function.Function;
 /**
  * {@code ./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic] [--steps N] [--batch N]
  * [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR] [--shift-at N] [--regime PRESET|FILE]
- * [--inject SPEC] [--optimizer adamw|schedule-free-adamw|prodigy] [--config FILE]}. With no arguments: the
+ * [--inject SPEC] [--optimizer adamw|schedule-free-adamw|prodigy|adamw-hd] [--config FILE]}. With no arguments: the
  * byte-level GPT on the JDK's java.util sources (jdk-util) with the recipe of docs/workloads.md (AdamW betas
  * 0.9/0.95, decay 0.1 on matrices only, linear warm-up then cosine to 10%, global-norm clip 1.0), a few minutes on 2
  * cores, then a generated sample and the run folder's path. --optimizer swaps AdamW for Schedule-Free AdamW or
@@ -63,7 +63,7 @@ final class Train {
     static final String USAGE = "./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic]"
             + " [--steps N] [--batch N] [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]"
             + " [--micro N] [--eval-every N] [--precision f32|bf16|f16] [--state-precision f32|bf16|q8]"
-            + " [--optimizer adamw|schedule-free-adamw|prodigy]"
+            + " [--optimizer adamw|schedule-free-adamw|prodigy|adamw-hd]"
             + " [--shift-at N] [--regime PRESET|FILE] [--inject SPEC] [--config FILE]; shifting data: --data"
             + " fashion-mnist-shift (classes 0-4, then 5-9) or jdk-shift (java.util, then java.sql), shifting at"
             + " --shift-at (default steps / 2); --inject nan-grad@S,lr-spike@SxF,poison@S injects faults at steps S"

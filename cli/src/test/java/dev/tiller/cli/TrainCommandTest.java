@@ -129,8 +129,8 @@ class TrainCommandTest {
 
     @Test
     void aBadOptimizerIsNamedWithTheAllowedOnes() {
-        assertFails("--optimizer must be one of adamw, schedule-free-adamw, prodigy; got 'sgd'", "--model", "gcn",
-                "--optimizer", "sgd");
+        assertFails("--optimizer must be one of adamw, schedule-free-adamw, prodigy, adamw-hd; got 'sgd'", "--model",
+                "gcn", "--optimizer", "sgd");
         assertFails("with it only --out, --regime, --inject and --threads may be given, got --optimizer", "--config",
                 "x.json", "--optimizer", "prodigy");
         assertTrue(Train.USAGE.contains("[--optimizer adamw|schedule-free-adamw|prodigy]"), Train.USAGE);

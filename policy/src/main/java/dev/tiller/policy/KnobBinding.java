@@ -1,5 +1,6 @@
 package dev.tiller.policy;
 
+import dev.tiller.optim.AdamWHdHyper;
 import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.ProdigyHyper;
 import dev.tiller.optim.ScheduleFreeAdamWHyper;
@@ -122,6 +123,27 @@ public interface KnobBinding<H extends Record> {
 
             @Override
             public Map<String, Float> effective(ProdigyHyper h) {
+                return values(h.lr(), h.beta1(), h.weightDecay());
+            }
+        };
+    }
+
+    /** Hypergradient AdamW: lr (the scheduled rate its learned multiplier scales), beta1 and weight decay. */
+    static KnobBinding<AdamWHdHyper> adamWHd() {
+        return new KnobBinding<>() {
+            @Override
+            public AdamWHdHyper bind(AdamWHdHyper h, Knobs k) {
+                return new AdamWHdHyper(scaled(h.lr(), k.get(Knob.LR)), momentum(h.beta1(), k.get(Knob.MOMENTUM)),
+                        h.beta2(), h.eps(), scaled(h.weightDecay(), k.get(Knob.WEIGHT_DECAY)), h.hypergradLr());
+            }
+
+            @Override
+            public AdamWHdHyper scaleLr(AdamWHdHyper h, double factor) {
+                return h.withLr(scaled(h.lr(), factor));
+            }
+
+            @Override
+            public Map<String, Float> effective(AdamWHdHyper h) {
                 return values(h.lr(), h.beta1(), h.weightDecay());
             }
         };

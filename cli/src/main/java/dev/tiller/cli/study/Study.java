@@ -279,8 +279,7 @@ public final class Study {
     }
 
     private Planned planned(Workload w, Contender c, String as, String arm, double factor, long seed, String inject) {
-        Recipe base = Recipe.defaults(w.model(), w.steps(), null);
-        Recipe recipe = StudyRecipes.of(w.model(), w.steps(), base.lr() * factor, c.optimizer());
+        Recipe recipe = StudyRecipes.of(w.model(), w.steps(), factor, c.optimizer());
         RunConfig run = new RunConfig(w.model(), w.data(), w.steps(), w.batch(), w.width(), w.depth(), seed, 1,
                 w.evalEvery(), DType.F32, StatePrecision.F32, w.shiftAt(), o.threads(), c.regime(), inject, recipe);
         Long faultAt = inject.isEmpty() ? null : w.faultStep();

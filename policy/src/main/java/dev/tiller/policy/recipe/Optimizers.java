@@ -1,6 +1,8 @@
 package dev.tiller.policy.recipe;
 
 import dev.tiller.optim.AdamW;
+import dev.tiller.optim.AdamWHd;
+import dev.tiller.optim.AdamWHdHyper;
 import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.Amsgrad;
 import dev.tiller.optim.Optimizer;
@@ -63,6 +65,8 @@ public final class Optimizers {
      *     returns, with the b1 of the last update.</li>
      * <li>prodigy: Prodigy with the recipe's lr factor under the warm-up and cosine, its options (beta3, d0, d_coef,
      *     safeguard_warmup, bias_correction), evaluated as trained.</li>
+     * <li>adamw-hd: AdamWHd at the recipe's values and hypergrad_lr under the warm-up and constant schedule (the
+     *     learned multiplier scales the scheduled lr), evaluated as trained.</li>
      * </ul>
      */
     public static Built<?> build(Recipe recipe, long steps, List<ParamRef> decay, List<ParamRef> noDecay,
@@ -95,6 +99,14 @@ public final class Optimizers {
                 Prodigy opt = new Prodigy(groups(decay, noDecay, h -> h.withWeightDecay(0f)),
                         Map.of("exp_avg", statePrecision, "exp_avg_sq", statePrecision), null, seed);
                 yield new Built<>(opt, KnobBinding.prodigy(), t -> base.withLr((float) lr.at(t)), EvalPoint.trained());
+            }
+            case Recipe.ADAMW_HD -> {
+                AdamWHdHyper base = new AdamWHdHyper((float) recipe.lr(), (float) recipe.beta1(),
+                        (float) recipe.beta2(), (float) recipe.eps(), (float) recipe.weightDecay(),
+                        (float) recipe.option("hypergrad_lr"));
+                AdamWHd opt = new AdamWHd(groups(decay, noDecay, h -> h.withWeightDecay(0f)),
+                        Map.of("exp_avg", statePrecision, "exp_avg_sq", statePrecision), null, seed);
+                yield new Built<>(opt, KnobBinding.adamWHd(), t -> base.withLr((float) lr.at(t)), EvalPoint.trained());
             }
             default -> throw new IllegalArgumentException("no optimizer '" + recipe.optimizer() + "'; optimizers are "
                     + String.join(", ", Recipe.OPTIMIZERS));

@@ -36,8 +36,9 @@ public record Recipe(String optimizer, double lr, double beta1, double beta2, do
     public static final String ADAMW = "adamw";
     public static final String SCHEDULE_FREE_ADAMW = "schedule-free-adamw";
     public static final String PRODIGY = "prodigy";
+    public static final String ADAMW_HD = "adamw-hd";
     /** The optimizers a recipe may name, in the order errors list them. */
-    public static final List<String> OPTIMIZERS = List.of(ADAMW, SCHEDULE_FREE_ADAMW, PRODIGY);
+    public static final List<String> OPTIMIZERS = List.of(ADAMW, SCHEDULE_FREE_ADAMW, PRODIGY, ADAMW_HD);
     public static final String WARMUP_COSINE = "warmup-cosine";
     public static final String WARMUP_CONSTANT = "warmup-constant";
 
@@ -76,19 +77,21 @@ public record Recipe(String optimizer, double lr, double beta1, double beta2, do
 
     /** The schedule optimizer runs under. */
     static String scheduleOf(String optimizer) {
-        return SCHEDULE_FREE_ADAMW.equals(optimizer) ? WARMUP_CONSTANT : WARMUP_COSINE;
+        return SCHEDULE_FREE_ADAMW.equals(optimizer) || ADAMW_HD.equals(optimizer) ? WARMUP_CONSTANT : WARMUP_COSINE;
     }
 
     /**
      * The options each optimizer takes, at its published defaults, in JSON order: schedule-free-adamw's
      * weight_lr_power 2 (facebookresearch/schedule_free AdamWScheduleFree; its r is 0, the only value the optim
      * layer implements); prodigy's beta3 sqrt(0.999), d0 1e-6, d_coef 1 (konstmish/prodigy), safeguard_warmup true
-     * (that README's advice with a warm-up) and bias_correction false (the reference's default).
+     * (that README's advice with a warm-up) and bias_correction false (the reference's default); adamw-hd's
+     * hypergrad_lr 1e-8 (gbaydin/hypergradient-descent's adam_hd.py).
      */
     static Map<String, Object> defaultOptions(String optimizer) {
         Map<String, Object> m = new LinkedHashMap<>();
         switch (optimizer) {
             case SCHEDULE_FREE_ADAMW -> m.put("weight_lr_power", 2.0);
+            case ADAMW_HD -> m.put("hypergrad_lr", 1e-8);
             case PRODIGY -> {
                 m.put("beta3", Math.sqrt(0.999));
                 m.put("d0", 1e-6);
@@ -174,7 +177,9 @@ public record Recipe(String optimizer, double lr, double beta1, double beta2, do
      * facebookresearch/schedule_free's AdamWScheduleFree defaults (lr 0.0025, betas 0.9/0.999, eps 1e-8,
      * weight_lr_power 2) and its own linear warm-up over the warm-up steps, then a constant lr (no decay schedule);
      * "prodigy" takes konstmish/prodigy's defaults (lr 1, betas 0.9/0.999, beta3 sqrt(beta2), eps 1e-8, d0 1e-6,
-     * d_coef 1, no bias correction) with safeguard_warmup on, under this recipe's warm-up and cosine.
+     * d_coef 1, no bias correction) with safeguard_warmup on, under this recipe's warm-up and cosine; "adamw-hd"
+     * keeps this AdamW recipe's values and learns the learning rate online by hypergradient descent (Baydin et al.
+     * 2018) from the recipe's warm-up on, with no decay schedule (the method's own rule moves the rate).
      */
     public Recipe withOptimizer(String name) {
         return switch (name) {
@@ -187,6 +192,14 @@ public record Recipe(String optimizer, double lr, double beta1, double beta2, do
             }
             case SCHEDULE_FREE_ADAMW -> new Recipe(SCHEDULE_FREE_ADAMW, 0.0025, 0.9, 0.999, 1e-8, weightDecay,
                     WARMUP_CONSTANT, warmup, 1.0 / warmup, 1.0, clip, evalBatches, defaultOptions(SCHEDULE_FREE_ADAMW));
+            case ADAMW_HD -> {
+                if (!ADAMW.equals(optimizer)) {
+                    throw new IllegalArgumentException("recipe: adamw-hd takes the model's AdamW values; take it from"
+                            + " Recipe.defaults, not from a " + optimizer + " recipe");
+                }
+                yield new Recipe(ADAMW_HD, lr, beta1, beta2, eps, weightDecay, WARMUP_CONSTANT, warmup, 1.0 / warmup,
+                        1.0, clip, evalBatches, defaultOptions(ADAMW_HD));
+            }
             case PRODIGY -> new Recipe(PRODIGY, 1.0, 0.9, 0.999, 1e-8, weightDecay, WARMUP_COSINE, warmup, warmupStart,
                     finalFraction, clip, evalBatches, defaultOptions(PRODIGY));
             default -> throw new IllegalArgumentException("recipe: optimizer must be one of "

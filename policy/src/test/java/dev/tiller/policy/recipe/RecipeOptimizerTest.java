@@ -88,9 +88,9 @@ class RecipeOptimizerTest {
 
     @Test
     void badChoicesNameWhatIsAllowed() {
-        fails("optimizer must be one of adamw, schedule-free-adamw, prodigy; got 'sgd'",
+        fails("optimizer must be one of adamw, schedule-free-adamw, prodigy, adamw-hd; got 'sgd'",
                 () -> Recipe.defaults("gpt", 100, null, "sgd"));
-        fails("optimizer must be one of adamw, schedule-free-adamw, prodigy; got 'lion'",
+        fails("optimizer must be one of adamw, schedule-free-adamw, prodigy, adamw-hd; got 'lion'",
                 () -> new Recipe("lion", 1e-3, 0.9, 0.95, 1e-8, 0.1, "warmup-cosine", 10, 0.01, 0.1, 1, 0));
         fails("optimizer schedule-free-adamw runs schedule 'warmup-constant', got 'warmup-cosine'",
                 () -> new Recipe("schedule-free-adamw", 1e-3, 0.9, 0.95, 1e-8, 0.1, "warmup-cosine", 10, 0.1, 1, 1, 0,
@@ -111,7 +111,7 @@ class RecipeOptimizerTest {
                 () -> Recipe.defaults("gpt", 100, null, "prodigy").withOptimizer("adamw"));
         Map<String, Object> json = new LinkedHashMap<>(Recipe.defaults("gpt", 100, null, "prodigy").toJson());
         json.put("optimizer", "adam");
-        fails("config.json: run.recipe: recipe: optimizer must be one of adamw, schedule-free-adamw, prodigy",
+        fails("config.json: run.recipe: recipe: optimizer must be one of adamw, schedule-free-adamw, prodigy, adamw-hd",
                 () -> Recipe.fromJson(json, "config.json: run.recipe"));
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> Recipe.defaults("gpt", 100, null, "prodigy").hyper());
