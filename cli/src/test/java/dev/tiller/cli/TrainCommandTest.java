@@ -94,9 +94,10 @@ class TrainCommandTest {
         assertFails("--config /no/such.json: cannot read it", "--config", "/no/such.json");
     }
 
-    /** The rows without their wall-clock field (items per second); every other field must match exactly. */
+    /** The rows without their timing fields (items per second, CPU seconds); every other field must match exactly. */
     private static List<String> withoutRates(Path file) throws IOException {
-        return Files.readAllLines(file).stream().map(r -> r.replaceAll(",?\"[a-z]+_per_s\":[^,}]*", "")
+        return Files.readAllLines(file).stream()
+                .map(r -> r.replaceAll(",?\"(?:[a-z]+_per_s|train_cpu_s)\":[^,}]*", "")
                 .replaceAll(",?\"seconds\":[^,}]*", "")).toList();
     }
 
@@ -133,7 +134,7 @@ class TrainCommandTest {
                 "gcn", "--optimizer", "sgd");
         assertFails("with it only --out, --regime, --inject and --threads may be given, got --optimizer", "--config",
                 "x.json", "--optimizer", "prodigy");
-        assertTrue(Train.USAGE.contains("[--optimizer adamw|schedule-free-adamw|prodigy]"), Train.USAGE);
+        assertTrue(Train.USAGE.contains("[--optimizer adamw|schedule-free-adamw|prodigy|adamw-hd]"), Train.USAGE);
     }
 
     /** Each optimizer's recipe is resolved in config.json, which reproduces the run bit for bit. */
