@@ -28,7 +28,8 @@ import java.util.function.Function;
  */
 public final class Study {
     public static final String USAGE = "./tiller study regimes [--quick] [--workloads a,b] [--contenders a,b]"
-            + " [--seeds 0,1,2] [--out DIR] [--threads N] [--no-arms]; workloads: gpt, convnet, gcn, resnet,"
+            + " [--seeds 0,1,2] [--out DIR] [--threads N] [--no-arms] [--report]; --report analyses the finished runs"
+            + " and trains nothing; workloads: gpt, convnet, gcn, resnet,"
             + " jdk-shift, fashion-mnist-shift; contenders: static, oracle, adaptive, plateau, hypergradient,"
             + " schedule-free, prodigy";
     static final String BASE = "base";
@@ -44,7 +45,7 @@ public final class Study {
 
     /** The study's choices, as the command line gives them. */
     public record Options(Path out, boolean quick, List<Workload> workloads, List<Contender> contenders,
-                          List<Long> seeds, int threads, boolean arms) {}
+                          List<Long> seeds, int threads, boolean arms, boolean reportOnly) {}
 
     /** One run to make: what the study calls it, and the training run it is. */
     record Planned(RunFolder.Planned id, RunConfig run) {
@@ -88,11 +89,13 @@ public final class Study {
         Map<String, String> m = new LinkedHashMap<>();
         boolean quick = false;
         boolean arms = true;
+        boolean report = false;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--quick" -> quick = true;
                 case "--no-arms" -> arms = false;
+                case "--report" -> report = true;
                 case "--workloads", "--contenders", "--seeds", "--out", "--threads" -> {
                     if (i + 1 >= args.size()) {
                         throw new IllegalArgumentException("study: " + a + " needs a value; usage: " + USAGE);
@@ -151,7 +154,7 @@ public final class Study {
             }
         }
         Path out = Path.of(m.getOrDefault("--out", quick ? "studies/regimes-quick" : "studies/regimes"));
-        return new Options(out, quick, workloads, contenders, seeds, threads, arms);
+        return new Options(out, quick, workloads, contenders, seeds, threads, arms, report);
     }
 
     /** Runs what is missing, then analyses every finished run the selection covers. */
@@ -160,13 +163,14 @@ public final class Study {
         Rapl.Reading energy = Rapl.read();
         List<RunResult> results = new ArrayList<>();
         List<String> failed = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
         List<Planned> plan = firstStage();
-        execute(plan, results, failed);
+        execute(plan, results, failed, missing);
         List<Planned> oracle = oracleStage(results);
-        execute(oracle, results, failed);
+        execute(oracle, results, failed, missing);
         addSeedZeroOracle(results);
-        out.printf(Locale.ROOT, "study: %d runs analysed, %d failed, %.1f min%n", results.size(), failed.size(),
-                (System.nanoTime() - t0) / 60e9);
+        out.printf(Locale.ROOT, "study: %d runs analysed, %d failed, %d not trained yet, %.1f min%n", results.size(),
+                failed.size(), missing.size(), (System.nanoTime() - t0) / 60e9);
         for (String f : failed) {
             out.println("  failed: " + f);
         }
@@ -286,7 +290,7 @@ public final class Study {
         return new Planned(new RunFolder.Planned(w.name(), as, arm, factor, seed, faultAt, w.shiftAt()), run);
     }
 
-    private void execute(List<Planned> plan, List<RunResult> results, List<String> failed) {
+    private void execute(List<Planned> plan, List<RunResult> results, List<String> failed, List<String> missing) {
         int i = 0;
         for (Planned p : plan) {
             i++;
@@ -296,6 +300,10 @@ public final class Study {
             if (Files.exists(dir.resolve(DONE))) {
                 results.add(RunFolder.read(run, p.id()));
                 out.println(label + ": done before, kept");
+                continue;
+            }
+            if (o.reportOnly()) {
+                missing.add(p.folder());
                 continue;
             }
             long t0 = System.nanoTime();

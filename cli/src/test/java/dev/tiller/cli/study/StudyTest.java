@@ -58,6 +58,15 @@ class StudyTest {
         assertEquals(0, again.status(), again.out() + again.err());
         assertFalse(again.out().contains("training ..."), again.out());
         assertEquals(16, again.out().split("done before, kept", -1).length - 1, again.out());
+        Result report = study("regimes", "--quick", "--workloads", "gcn", "--contenders",
+                "static,oracle,adaptive,plateau", "--out", dir.toString(), "--report", "--in-process");
+        assertEquals(0, report.status(), report.out() + report.err());
+        assertFalse(report.out().contains("training ..."), report.out());
+        assertTrue(report.out().contains("1 not trained yet"), report.out());
+        String md = Files.readString(dir.resolve("results.md"));
+        assertTrue(md.contains("| adaptive |") && md.contains("## Goals"), md);
+        assertTrue(Files.exists(dir.resolve("runs.json")) && Files.exists(dir.resolve("plots/curves-gcn.svg"))
+                && Files.exists(dir.resolve("plots/knobs-gcn.svg")), "runs.json and the plots are written");
     }
 
     private static long done(Path dir) throws IOException {
