@@ -81,7 +81,8 @@ public final class Study {
             err.println("tiller " + e.getMessage());
             return 2;
         }
-        Executor exec = inProcess ? Executor.inProcess() : Executor.subprocess();
+        // --quick checks the machinery, not the clock: one JVM, so JVM start-up does not dominate its tiny runs
+        Executor exec = inProcess || o.quick() ? Executor.inProcess() : Executor.subprocess();
         return new Study(o, exec, out, "./tiller study " + String.join(" ", args)).run();
     }
 
