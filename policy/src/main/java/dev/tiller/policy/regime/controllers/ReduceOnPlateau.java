@@ -1,5 +1,6 @@
 package dev.tiller.policy.regime.controllers;
 
+import dev.tiller.optim.schedule.ReduceLrOnPlateau;
 import dev.tiller.policy.regime.Controller;
 import dev.tiller.policy.regime.Knob;
 import dev.tiller.policy.regime.Knobs;
@@ -45,10 +46,10 @@ public final class ReduceOnPlateau implements Controller<ReduceOnPlateau.State> 
             Config d = defaults();
             return new Config(Ctl.name(r, TYPE), Ctl.priority(r, d.priority),
                     r.num("factor", d.factor, v -> v > 0 && v < 1, "(0, 1)"),
-                    r.integer("patience", d.patience, 0, Long.MAX_VALUE / 8),
+                    r.integer("patience", d.patience, 0, Integer.MAX_VALUE - 1),
                     r.num("threshold", d.threshold, v -> v >= 0, "[0, +inf)"),
                     "rel".equals(r.choice("threshold_mode", "rel", "rel", "abs")),
-                    r.integer("cooldown", d.cooldown, 0, Long.MAX_VALUE / 8),
+                    r.integer("cooldown", d.cooldown, 0, Integer.MAX_VALUE),
                     r.num("min_lr", d.minLr, v -> v >= 0, "[0, +inf) (a scale of the schedule)"),
                     r.num("eps", d.eps, v -> v >= 0, "[0, +inf)"));
         }
@@ -61,9 +62,11 @@ public final class ReduceOnPlateau implements Controller<ReduceOnPlateau.State> 
     public record State(double best, long bad, long cooldownLeft) {}
 
     private final Config c;
+    private final ReduceLrOnPlateau rule;
 
     public ReduceOnPlateau(Config c) {
         this.c = c;
+        this.rule = rule(c);
     }
 
     /** From a regime file's params (absent fields take the defaults); errors name where, the field and the range. */
@@ -85,9 +88,11 @@ public final class ReduceOnPlateau implements Controller<ReduceOnPlateau.State> 
         return new State(Double.POSITIVE_INFINITY, 0, 0);
     }
 
-    /** PyTorch's is_better in mode "min". */
-    boolean better(double value, double best) {
-        return c.relative ? value < best * (1 - c.threshold) : value < best - c.threshold;
+    /** The optim layer's explicit-state ReduceLROnPlateau (conform-checked against PyTorch), on the LR knob. */
+    private static ReduceLrOnPlateau rule(Config c) {
+        return new ReduceLrOnPlateau(ReduceLrOnPlateau.Mode.MIN, c.factor, (int) c.patience, c.threshold,
+                c.relative ? ReduceLrOnPlateau.ThresholdMode.REL : ReduceLrOnPlateau.ThresholdMode.ABS,
+                (int) c.cooldown, c.minLr, c.eps, 1.0);
     }
 
     @Override
@@ -96,29 +101,16 @@ public final class ReduceOnPlateau implements Controller<ReduceOnPlateau.State> 
             return new Output<>(st, List.of());
         }
         double value = s.get(Signals.VAL_LOSS);
-        double best = st.best();
-        long bad = st.bad();
-        long cool = st.cooldownLeft();
-        if (better(value, best)) {
-            best = value;
-            bad = 0;
-        } else {
-            bad++;
-        }
-        if (cool > 0) {
-            cool--;
-            bad = 0;                                    // bad evaluations in cooldown are ignored
-        }
-        if (bad <= c.patience) {
-            return new Output<>(new State(best, bad, cool), List.of());
-        }
-        long badSeen = bad;
-        State next = new State(best, 0, c.cooldown);
         double old = knobs.get(Knob.LR);
-        double target = Math.max(old * c.factor, c.minLr);
-        if (!(old - target > c.eps)) {
-            return new Output<>(next, List.of());       // PyTorch resets the counters even when no cut is made
+        ReduceLrOnPlateau.State after = rule.observe(new ReduceLrOnPlateau.State(old, st.best(),
+                (int) Math.min(st.bad(), Integer.MAX_VALUE), (int) st.cooldownLeft(), 0), value);
+        State next = new State(after.best(), after.numBadEpochs(), after.cooldownCounter());
+        double target = after.value();
+        if (!(target < old)) {
+            return new Output<>(next, List.of());       // no cut (PyTorch also resets the counters after a tiny one)
         }
+        double best = after.best();
+        long badSeen = c.patience + 1;                  // a cut comes on the first evaluation past patience
         return new Output<>(next, List.of(Proposal.set(c.name, Knob.LR, target, c.priority, "validation loss "
                 + Ctl.f(value) + " has not improved on " + Ctl.f(best) + " for " + badSeen + " evaluations (patience "
                 + c.patience + "): learning rate x " + Ctl.f(target / old),
