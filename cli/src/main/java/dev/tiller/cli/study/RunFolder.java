@@ -48,7 +48,10 @@ public final class RunFolder {
             if (Double.isNaN(firstLoss)) {
                 firstLoss = loss;
             }
-            if (Double.isFinite(loss)) {
+            // the faulted step's own loss is the fault's artifact (a poisoned batch reports 10^4 times its loss), not
+            // the model's
+            boolean faultRow = p.faultAt() != null && step == p.faultAt();
+            if (Double.isFinite(loss) && !faultRow) {
                 ema = Double.isNaN(ema) ? loss : TRAIN_EMA_DECAY * ema + (1 - TRAIN_EMA_DECAY) * loss;
             }
             if (step % TRAIN_EVERY == 0) {

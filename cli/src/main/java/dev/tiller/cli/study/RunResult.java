@@ -13,8 +13,8 @@ import java.util.List;
  * @param lrFactor     the factor on the recipe's default learning rate the run used
  * @param seed         the run's seed
  * @param curve        the validation metric at each evaluation, in step order (the last one at the final step)
- * @param trainCurve   the smoothed training loss (EMA, time constant 20 steps, non-finite values left out) every 10
- *                     steps, for comparing a faulted run with its fault-free twin step by step
+ * @param trainCurve   the smoothed training loss (EMA, time constant 20 steps; non-finite values and the faulted
+ *                     step's own loss left out) every 10 steps, for comparing a faulted run with its fault-free twin
  * @param steps        steps run
  * @param samples      training samples seen
  * @param cpuSeconds   process CPU time spent training (evaluation excluded)
