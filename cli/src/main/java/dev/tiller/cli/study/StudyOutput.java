@@ -33,7 +33,8 @@ final class StudyOutput {
             for (Workload w : o.workloads()) {
                 Path run = adaptiveRun(dir, w.name(), o.seeds().getFirst());
                 if (run != null) {
-                    plots.add(plot(dir, "knobs-" + w.name() + ".svg", Svg.knobTimeline(run)));
+                    plots.add(plot(dir, "knobs-" + w.name() + ".svg", Svg.knobTimeline(w.name() + ", "
+                            + run.getParent().getFileName(), run)));
                 }
             }
             Report.Header h = Report.Header.detect(command, joules, plots);

@@ -176,8 +176,12 @@ public final class Svg {
      * decisions (step, knob, old, new, reason). A line that does not parse (one being written) is left out.
      */
     public static String knobTimeline(Path runFolder) {
-        return knobTimeline(runFolder.getFileName() == null ? "run" : runFolder.getFileName().toString(),
-                jsonl(runFolder.resolve("metrics.jsonl")), jsonl(runFolder.resolve("events.jsonl")));
+        return knobTimeline(runFolder.getFileName() == null ? "run" : runFolder.getFileName().toString(), runFolder);
+    }
+
+    /** {@link #knobTimeline(Path)} under title. */
+    public static String knobTimeline(String title, Path runFolder) {
+        return knobTimeline(title, jsonl(runFolder.resolve("metrics.jsonl")), jsonl(runFolder.resolve("events.jsonl")));
     }
 
     /**
