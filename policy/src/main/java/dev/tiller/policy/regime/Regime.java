@@ -40,6 +40,11 @@ import java.util.Map;
  *       arbiter's memory is not restored, since a rollback does not undo time: cooldowns count every movement of a
  *       knob. The oscillation guard counts the arbiter's changes only: a recovery (rollback, ramp, trial revert)
  *       is the regime's own rule, not a controller dithering.</li>
+ *   <li>Level change: while every step since a rollback has raised a finite spike (a SKIP or ROLLBACK proposal with
+ *       a finite loss and gradient norm) and the recovery cooldown has not run out, those proposals are rejected and
+ *       the step trains: the weights were restored to a known-good state and still see the spike, so the data moved
+ *       (a distribution shift), not the weights, and skipping it would stall the run on the new data. Non-finite
+ *       steps still skip and roll back.</li>
  *   <li>Trials: a SET with trialSteps > 0 that the arbiter applies is provisional. The regime fits a line to the last
  *       trials.window finite losses before it; after trialSteps steps it keeps the change when the mean loss over
  *       the trial is at most the line's mean over the same steps plus trials.tolerance x |that mean|, else it puts
@@ -86,11 +91,12 @@ public final class Regime implements Stateful<Regime.State> {
 
     /**
      * Everything the regime carries between steps: the last decided step (-1 before the first), the restorable
-     * core, the arbiter's memory, the snapshots kept (oldest first), the last rollback's step (-1 for none) and the
-     * ramp under way (null for none).
+     * core, the arbiter's memory, the snapshots kept (oldest first), the last rollback's step (-1 for none), the
+     * ramp under way (null for none), and whether every step since that rollback has raised a finite spike (a SKIP
+     * or ROLLBACK proposal on finite values): the episode the level-change rule watches.
      */
     public record State(long step, Core core, Arbiter.State arbiter, List<Saved> ring, long lastRollback,
-                        Ramp ramp) {
+                        Ramp ramp, boolean spikeEpisode) {
         public State {
             ring = List.copyOf(ring);
         }
@@ -116,7 +122,7 @@ public final class Regime implements Stateful<Regime.State> {
             states.add(c.initial());
         }
         Core core = new Core(initialKnobs(spec), bank.initial(), states, List.of(), List.of());
-        this.state = new State(-1, core, arbiter.initial(), List.of(), -1, null);
+        this.state = new State(-1, core, arbiter.initial(), List.of(), -1, null, false);
     }
 
     /** The regime spec describes, its controllers built by the registry. */
@@ -167,15 +173,33 @@ public final class Regime implements Stateful<Regime.State> {
         }
 
         double loss = measured.get(Signals.LOSS);
-        boolean anomaly = !finiteIfPresent(measured, Signals.LOSS) || !finiteIfPresent(measured, Signals.GRAD_NORM)
-                || (measured.has(Signals.FINITE) && measured.get(Signals.FINITE) != 1);
+        boolean anomaly = nonFinite(measured);
+        boolean spiking = false;
         for (Proposal p : proposals) {
-            anomaly |= p.action() != Proposal.Action.SET;
+            spiking |= p.action() != Proposal.Action.SET;
         }
+        anomaly |= spiking;
         List<Saved> ring = judgeSnapshots(s.ring(), step, anomaly);
 
         List<Rejection> rejections = new ArrayList<>();
         List<String> why = new ArrayList<>();
+        if (spiking && s.spikeEpisode() && !nonFinite(measured)
+                && step - s.lastRollback() < spec.recovery().cooldown()) {
+            // The weights were just restored to a known-good state and the finite spike is still there: the loss
+            // level itself has moved (new data, a distribution shift), so skipping or rolling back again would only
+            // keep the run from learning it.
+            List<Proposal> kept = new ArrayList<>();
+            for (Proposal p : proposals) {
+                if (p.action() == Proposal.Action.SET) {
+                    kept.add(p);
+                } else {
+                    rejections.add(new Rejection(p, "level change: the spike outlasted the rollback at step "
+                            + (s.lastRollback() + 1) + " to known-good weights, so the data moved, not the weights;"
+                            + " train on it"));
+                }
+            }
+            proposals = kept;
+        }
         Proposal rollback = null;
         for (Proposal p : proposals) {
             if (p.action() == Proposal.Action.ROLLBACK) {
@@ -220,7 +244,8 @@ public final class Regime implements Stateful<Regime.State> {
         if (rollback != null) {
             decision = rollBack(step, s, ring, target, rollback, proposals, rejections, banked.derived());
         } else {
-            decision = advance(step, s, core, ring, banked, controllerStates, proposals, rejections, why, loss);
+            decision = advance(step, s, core, ring, banked, controllerStates, proposals, rejections, why, loss,
+                    s.spikeEpisode() && spiking);
         }
         return decision;
     }
@@ -228,7 +253,7 @@ public final class Regime implements Stateful<Regime.State> {
     /** The regime's step when nothing rolls back: trials end or go on, the arbiter decides, a snapshot may follow. */
     private Decision advance(long step, State s, Core core, List<Saved> ring, SignalBank.Result banked,
                              List<Object> controllerStates, List<Proposal> proposals, List<Rejection> rejections,
-                             List<String> why, double loss) {
+                             List<String> why, double loss, boolean spikeEpisode) {
         Knobs knobs = core.knobs();
         Arbiter.State arb = s.arbiter();
         List<Change> changes = new ArrayList<>();
@@ -330,7 +355,7 @@ public final class Regime implements Stateful<Regime.State> {
         if (snapshot) {
             ring = push(ring, new Saved(step, next, Status.PENDING));
         }
-        state = new State(step, next, r.state(), ring, s.lastRollback(), ramp);
+        state = new State(step, next, r.state(), ring, s.lastRollback(), ramp, spikeEpisode);
         return new Decision(step, r.knobs(), changes, rejections, r.skip(), -1, snapshot, verdicts, banked.derived(),
                 String.join("; ", why));
     }
@@ -371,7 +396,7 @@ public final class Regime implements Stateful<Regime.State> {
         if (snapshot) {
             ring = push(ring, new Saved(step, next, Status.PENDING));
         }
-        state = new State(step, next, arb, ring, step, ramp);
+        state = new State(step, next, arb, ring, step, ramp, true);
         return new Decision(step, knobs, changes, rejections, false, target.step(), snapshot, verdicts, derived,
                 rollback.controller() + ": " + rollback.reason());
     }
@@ -404,6 +429,12 @@ public final class Regime implements Stateful<Regime.State> {
             r.add(sv);
         }
         return r;
+    }
+
+    /** A non-finite loss or gradient norm, or finite = 0: the cases the level-change rule never waves through. */
+    private static boolean nonFinite(Signals measured) {
+        return !finiteIfPresent(measured, Signals.LOSS) || !finiteIfPresent(measured, Signals.GRAD_NORM)
+                || (measured.has(Signals.FINITE) && measured.get(Signals.FINITE) != 1);
     }
 
     private static boolean finiteIfPresent(Signals s, String name) {

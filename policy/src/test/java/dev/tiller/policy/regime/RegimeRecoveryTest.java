@@ -55,6 +55,36 @@ class RegimeRecoveryTest {
         return Proposal.set("script", Knob.LR, target, 0, "scripted", Map.of());
     }
 
+    /**
+     * A finite spike that is still there on the step after a rollback to known-good weights is a new level: the
+     * regime trains on it (rejecting the skips and rollbacks) until the episode ends; a non-finite step still skips,
+     * and a spike after a calm step is a new episode that the usual rules handle.
+     */
+    @Test
+    void aSpikeThatOutlastsARollbackIsANewLevelAndTrains() {
+        Proposal skip = Proposal.skip("script", "spike", Map.of());
+        Proposal back = Proposal.rollback("script", "spike", Map.of());
+        Regime regime = Regime.of(spec(), List.of(new Script(t -> t == 10 ? List.of(back)
+                : t >= 11 && t <= 15 ? List.of(t == 13 ? back : skip)
+                : t == 18 ? List.of(skip) : List.of())));
+        for (int t = 0; t < 10; t++) {
+            regime.decide(t, loss(3));
+        }
+        assertTrue(regime.decide(10, loss(30)).rollback());
+        for (int t = 11; t <= 14; t++) {
+            Decision d = regime.decide(t, loss(30));
+            assertFalse(d.skip() || d.rollback(), "step " + t + " trains on the new level");
+            assertTrue(d.rejections().stream().anyMatch(r -> r.why().startsWith("level change: the spike outlasted"
+                    + " the rollback at step 11")), "step " + t + ": " + d.rejections());
+        }
+        Decision nan = regime.decide(15, Signals.of(Map.of(Signals.LOSS, Double.NaN, Signals.FINITE, 0.0)));
+        assertTrue(nan.skip() && nan.rejections().isEmpty(), "a non-finite step is never waved through: "
+                + nan.rejections());
+        regime.decide(16, loss(30));                                  // calm (no proposal): the episode ends
+        regime.decide(17, loss(30));
+        assertTrue(regime.decide(18, loss(30)).skip(), "a spike after a calm step is skipped as usual");
+    }
+
     @Test
     void rollbackRestoresTheNewestKnownGoodSnapshotHalvesTheRateAndRampsItBack() {
         Regime regime = Regime.of(spec(), List.of(new Script(t -> t == 2 ? List.of(lr(1.2))
