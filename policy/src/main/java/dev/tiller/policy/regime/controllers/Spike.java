@@ -20,7 +20,8 @@ import java.util.Set;
  *       non-finite step has not touched the weights: skipping it loses one batch where a rollback loses every step
  *       since the snapshot and halves the rate (a loss-scale overflow is the everyday case, and the scaler itself
  *       skips). A second one in a row means the state itself is bad.</li>
- *   <li>loss_z or grad_norm_z above z: a spike. When it has lasted persist consecutive steps (1 to 5): ROLLBACK (the
+ *   <li>loss_z above z, or grad_norm_z above z while loss_z is not negative (a falling loss is not damage): a spike.
+ *       When it has lasted persist consecutive steps (1 to 5): ROLLBACK (the
  *       parameters themselves are damaged). Shorter: SKIP the update when skip_spikes, so one outlier batch does not
  *       move the weights (OLMo-core's skip-step rule).</li>
  * </ul>
@@ -97,8 +98,12 @@ public final class Spike implements Controller<Spike.State> {
         if (!haveLoss && !haveGrad) {
             return new Output<>(new State(0, 0), List.of());
         }
+        // a gradient-norm spike counts only while the loss is not below its running mean: a step whose loss keeps
+        // falling is not damage (early in training the norm grows fast while the loss drops, and z-scores of a few
+        // dozen values call that growth a spike)
+        boolean lossFalling = haveLoss && s.get(Derived.LOSS_Z) < 0;
         double z = Math.max(haveLoss ? s.get(Derived.LOSS_Z) : Double.NEGATIVE_INFINITY,
-                haveGrad ? s.get(Derived.GRAD_NORM_Z) : Double.NEGATIVE_INFINITY);
+                haveGrad && !lossFalling ? s.get(Derived.GRAD_NORM_Z) : Double.NEGATIVE_INFINITY);
         if (!(z > c.z)) {
             return new Output<>(new State(0, 0), List.of());
         }

@@ -406,6 +406,24 @@ class ControllerConditionsTest {
         assertEquals(Proposal.Action.ROLLBACK, atOnce.decide(0, sig(Signals.FINITE, 0)).get(0).action());
     }
 
+    /** A gradient-norm spike is a spike only while the loss is not falling below its running mean. */
+    @Test
+    void spikeIgnoresAGradientNormSpikeWhileTheLossFalls() {
+        Spike ctl = Spike.create(Map.of(), "test");
+        Sim<Spike.State> falling = new Sim<>(ctl);
+        assertTrue(falling.decide(0, sig(Signals.FINITE, 1, Derived.LOSS_Z, -1.5, Derived.GRAD_NORM_Z, 13.0))
+                .isEmpty(), "the norm grows, the loss falls: no damage");
+        Sim<Spike.State> level = new Sim<>(ctl);
+        assertEquals(Proposal.Action.SKIP, level.decide(0, sig(Signals.FINITE, 1, Derived.LOSS_Z, 0.0,
+                Derived.GRAD_NORM_Z, 13.0)).get(0).action(), "the loss is not falling: the norm's spike counts");
+        Sim<Spike.State> lossOnly = new Sim<>(ctl);
+        assertEquals(Proposal.Action.SKIP, lossOnly.decide(0, sig(Signals.FINITE, 1, Derived.LOSS_Z, 9.0,
+                Derived.GRAD_NORM_Z, -1.0)).get(0).action(), "a loss spike needs no help from the norm");
+        Sim<Spike.State> normOnly = new Sim<>(ctl);
+        assertEquals(Proposal.Action.SKIP, normOnly.decide(0, sig(Signals.FINITE, 1, Derived.GRAD_NORM_Z, 13.0))
+                .get(0).action(), "without a loss z-score the norm decides alone");
+    }
+
     @Test
     void noEvidenceNoProposal() {
         Signals nan = sig(Derived.PLATEAU, Double.NaN, Derived.LOSS_SLOPE, Double.NaN, Derived.LOSS_Z_RMS, Double.NaN,
