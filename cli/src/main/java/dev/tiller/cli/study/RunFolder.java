@@ -4,9 +4,11 @@ import dev.tiller.tensor.io.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,8 +29,8 @@ public final class RunFolder {
      * non-finite, or above the loss of its first step (worse than where it started).
      */
     public static RunResult read(Path dir, Planned p) {
-        List<Map<?, ?>> rows = lines(dir.resolve("metrics.jsonl"));
-        List<Map<?, ?>> events = lines(dir.resolve("events.jsonl"));
+        List<Map<String, Object>> rows = jsonl(dir.resolve("metrics.jsonl"));
+        List<Map<String, Object>> events = jsonl(dir.resolve("events.jsonl"));
         List<CurvePoint> curve = new ArrayList<>();
         List<CurvePoint> train = new ArrayList<>();
         List<CurvePoint> oldDomain = new ArrayList<>();
@@ -39,7 +41,7 @@ public final class RunFolder {
         long items = 0;
         double cpu = 0;
         Long detected = null;
-        for (Map<?, ?> r : rows) {
+        for (Map<String, Object> r : rows) {
             long step = (long) num(r.get("step"));
             steps = step;
             items = (long) num(r.get("items_seen"));
@@ -93,17 +95,35 @@ public final class RunFolder {
         return Double.NaN;
     }
 
-    private static List<Map<?, ?>> lines(Path file) {
-        List<Map<?, ?>> out = new ArrayList<>();
+    /**
+     * The JSON objects of a JSON-lines file, keys as strings; a missing file reads as none, and a line that does
+     * not parse (one cut short by a crash or still being written) is left out.
+     */
+    static List<Map<String, Object>> jsonl(Path file) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return rows;
+        }
+        List<String> lines;
         try {
-            for (String line : Files.readAllLines(file)) {
-                if (!line.isBlank() && Json.parse(line, file.toString()) instanceof Map<?, ?> m) {
-                    out.add(m);
-                }
-            }
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
-        return out;
+        for (String line : lines) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                if (Json.parse(line, file.toString()) instanceof Map<?, ?> m) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    m.forEach((k, v) -> row.put(String.valueOf(k), v));
+                    rows.add(row);
+                }
+            } catch (IllegalArgumentException e) {
+                // a line cut short by a crash or still being written: the rest of the file still plots
+            }
+        }
+        return rows;
     }
 }

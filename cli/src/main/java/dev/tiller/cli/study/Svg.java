@@ -1,12 +1,7 @@
 package dev.tiller.cli.study;
 
 import dev.tiller.cli.study.Analysis.WorkloadResult;
-import dev.tiller.tensor.io.Json;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -181,7 +176,8 @@ public final class Svg {
 
     /** {@link #knobTimeline(Path)} under title. */
     public static String knobTimeline(String title, Path runFolder) {
-        return knobTimeline(title, jsonl(runFolder.resolve("metrics.jsonl")), jsonl(runFolder.resolve("events.jsonl")));
+        return knobTimeline(title, RunFolder.jsonl(runFolder.resolve("metrics.jsonl")),
+                RunFolder.jsonl(runFolder.resolve("events.jsonl")));
     }
 
     /**
@@ -295,33 +291,6 @@ public final class Svg {
         return b.append("</svg>\n").toString();
     }
 
-    private static List<Map<String, Object>> jsonl(Path file) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        if (!Files.exists(file)) {
-            return rows;
-        }
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        for (String line : lines) {
-            if (line.isBlank()) {
-                continue;
-            }
-            try {
-                if (Json.parse(line, file.toString()) instanceof Map<?, ?> m) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    m.forEach((k, v) -> row.put(String.valueOf(k), v));
-                    rows.add(row);
-                }
-            } catch (IllegalArgumentException e) {
-                // a line cut short by a crash or still being written: the rest of the file still plots
-            }
-        }
-        return rows;
-    }
 
     // ---------------------------------------------------------------- drawing
 
