@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  * <li>update_ratio: "update_ratio/NAME" = RMS(update) / RMS(weight before it) per tensor, from sums the optimizer's
  * fused pass adds ({@link #updateStats}); tensors whose weight is all zero have no ratio. "update_ratio" is the
  * largest over matrices (rank >= 2) when there are any, since a bias near zero has a large ratio that says nothing
- * about the step size.</li>
+ * about the step size. Measured in the update of a due step, they are collected with the next step's signals (the
+ * regime decides before the update it would measure).</li>
  * <li>noise: gns_g2, gns_trace and gns_batch (samples per micro-batch) by {@link NoiseScale}. With k >= 2
  * micro-batches, from the k micro-batch gradients (one buffer holds the running sum before each) against their mean;
  * with one, from the step's gradient and a fresh probe-stream batch's gradient, computed into side buffers.</li>
@@ -79,6 +80,8 @@ public final class Probes implements StepProbes {
     private final ProbePlan plan;
     private final Map<String, Long> cost = new LinkedHashMap<>();
     private final TreeMap<String, Double> pending = new TreeMap<>();
+    /** The update ratios of the last update, measured after it: they reach the next step's signals. */
+    private final TreeMap<String, Double> lastUpdate = new TreeMap<>();
     private ActivationTally tally;
     private GradMode.Scope observing;
     private UpdateStats sink;
@@ -134,6 +137,8 @@ public final class Probes implements StepProbes {
             observing = null;
         }
         pending.clear();
+        pending.putAll(lastUpdate);
+        lastUpdate.clear();
         micros = 0;
         microSq = 0;
         input[0] = 0;
@@ -266,7 +271,7 @@ public final class Probes implements StepProbes {
                     continue;
                 }
                 double r = e.getValue().rmsRatio();
-                pending.put(Signals.LAYER_UPDATE_RATIO + e.getKey(), r);
+                lastUpdate.put(Signals.LAYER_UPDATE_RATIO + e.getKey(), r);
                 maxAll = Math.max(maxAll, r);
                 if (rank.getOrDefault(e.getKey(), 0) >= 2) {
                     maxMatrix = Math.max(maxMatrix, r);
@@ -274,7 +279,7 @@ public final class Probes implements StepProbes {
             }
             double max = maxMatrix > Double.NEGATIVE_INFINITY ? maxMatrix : maxAll;
             if (max > Double.NEGATIVE_INFINITY) {
-                pending.put(Signals.UPDATE_RATIO, max);
+                lastUpdate.put(Signals.UPDATE_RATIO, max);
             }
         }
         cost.merge(UPDATE_RATIO, s.nanos() + System.nanoTime() - t0, Long::sum);
