@@ -19,11 +19,14 @@ import dev.tiller.policy.probe.StepProbes;
 import dev.tiller.policy.regime.Decision;
 import dev.tiller.policy.regime.Derived;
 import dev.tiller.policy.regime.Knob;
+import dev.tiller.policy.regime.KnobSpec;
 import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ProbePlan;
 import dev.tiller.policy.regime.Regime;
 import dev.tiller.policy.regime.RegimeSpec;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.RunSnapshot;
+import dev.tiller.policy.state.RunSnapshotter;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.Allocators;
 import dev.tiller.tensor.DType;
@@ -39,8 +42,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
+import java.util.function.IntToDoubleFunction;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
@@ -242,6 +248,7 @@ public final class Trainer<H extends Record> {
             log.event(new Event.Inject(t + 1, f.kind().key(), f.spec()));
         }
         Knobs before = s.decider.knobs();
+        Signals branches = calibrationDue(t) ? calibrate(s, t, before) : Signals.empty();
         int k = microBatches(before);
         H scheduled = schedule.apply(t);
         Map<String, Float> planned = binding.effective(binding.bind(scheduled, before));
@@ -294,7 +301,7 @@ public final class Trainer<H extends Record> {
             boolean finite = lossFinite && !overflow && Float.isFinite(norm);
             s.probes.afterBackward(t, task, params, optimizer, binding.bind(scheduled, before));
             measured = measure(loss, norm, finite, s.scaler == null ? null : usedScale, planned)
-                    .merge(s.pending).merge(s.probes.collect(t));
+                    .merge(s.pending).merge(s.probes.collect(t)).merge(branches);
             s.pending = Signals.empty();
             d = s.decider.decide(t, measured);
             logDecision(log, t, d, measured);
@@ -370,13 +377,7 @@ public final class Trainer<H extends Record> {
                 || (settings.evalEvery() > 0 && (t + 1) % settings.evalEvery() == 0);
         Map<String, Double> eval = Map.of();
         if (evalNow) {
-            try (EvalPoint.Swap swap = evalPoint.enter(s.lastUpdate);
-                 TensorScope scope = TensorScope.open(s.pool)) {
-                task.model().train(false);
-                eval = task.evaluate(t);
-            } finally {
-                task.model().train(true);
-            }
+            eval = evaluate(s, t);
             s.lastEval = eval;
             if (eval.containsKey(Signals.VAL_LOSS)) {
                 s.pending = Signals.empty().with(Signals.VAL_LOSS, eval.get(Signals.VAL_LOSS));
@@ -403,6 +404,151 @@ public final class Trainer<H extends Record> {
             s.bar.update(t + 1, status.toString());
         }
         s.step++;
+    }
+
+    /** The task's evaluation after step t, at the optimizer's evaluation point, in evaluation mode. */
+    private Map<String, Double> evaluate(TrainState<H> s, long t) {
+        try (EvalPoint.Swap swap = evalPoint.enter(s.lastUpdate);
+             TensorScope scope = TensorScope.open(s.pool)) {
+            task.model().train(false);
+            return task.evaluate(t);
+        } finally {
+            task.model().train(true);
+        }
+    }
+
+    /** True when step t (0-based) is the regime's learning-rate calibration step in a run of this length. */
+    private boolean calibrationDue(long t) {
+        RegimeSpec.CalibrationSpec c = regime.calibration();
+        return c.runsIn(settings.steps()) && t == c.stepFor(settings.steps());
+    }
+
+    /**
+     * The learning-rate calibration's branches at step t (see {@link RegimeSpec.CalibrationSpec}): the run is
+     * snapshotted whole (parameters, optimizer, clipper, loss scaler, module buffers and dropout counters, data
+     * cursor), trained on for the branch's steps under knobs with the learning rate x factor^e and evaluated, and put
+     * back bit for bit before the next branch and after the last, so step t then runs as if no branch had been
+     * tried. Branch steps draw the same batches the run will, inject no faults, run no probes, log nothing and
+     * decide nothing; their items count in items seen and their time in the step's.
+     *
+     * @return "lr_branch/E" = the validation loss at each branch's end (NaN when it did not end finite), and
+     *         "lr_branch_start" = the one where they all start
+     */
+    private Signals calibrate(TrainState<H> s, long t, Knobs knobs) {
+        RegimeSpec.CalibrationSpec c = regime.calibration();
+        long n = c.branchSteps(settings.steps());
+        KnobSpec lrSpec = regime.knobs().get(Knob.LR);
+        double lr = knobs.get(Knob.LR);
+        RunSnapshotter whole = RunSnapshotter.builder(task.model(), params, optimizer).clip(clipper)
+                .scaler(s.scaler).cursor(s.cursor).build();
+        H lastUpdate = s.lastUpdate;
+        Map<Integer, Double> scores = new TreeMap<>();
+        Map<String, Double> out = new TreeMap<>();
+        out.put(Signals.LR_BRANCH_START, evaluate(s, t - 1).getOrDefault(Signals.VAL_LOSS, Double.NaN));
+        try (RunSnapshot start = whole.snapshot()) {
+            IntToDoubleFunction branch = e -> {
+                double scaled = lr * StrictMath.pow(c.factor(), e);
+                Knobs under = knobs.with(Knob.LR, scaled);
+                boolean finite = true;
+                for (long i = 0; i < n && finite; i++) {
+                    finite = branchStep(s, t + i, under);
+                }
+                double score = finite ? evaluate(s, t + n - 1).getOrDefault(Signals.VAL_LOSS, Double.NaN)
+                        : Double.NaN;
+                scores.put(e, score);
+                whole.restore(start);
+                s.lastUpdate = lastUpdate;
+                return score;
+            };
+            IntPredicate inBounds = e -> {
+                double v = lr * StrictMath.pow(c.factor(), e);
+                return v >= lrSpec.min() * (1 - 1e-12) && v <= lrSpec.max() * (1 + 1e-12);
+            };
+            double base = branch.applyAsDouble(0);
+            double up = inBounds.test(1) ? branch.applyAsDouble(1) : Double.NaN;
+            double down = inBounds.test(-1) ? branch.applyAsDouble(-1) : Double.NaN;
+            int dir = better(up, base) && !better(down, up) ? 1 : better(down, base) ? -1 : 0;
+            double last = dir > 0 ? up : down;
+            for (int e = 2 * dir; dir != 0 && Math.abs(e) <= c.maxMoves() && inBounds.test(e); e += dir) {
+                double next = branch.applyAsDouble(e);
+                if (!better(next, last)) {
+                    break;
+                }
+                last = next;
+            }
+        }
+        scores.forEach((e, v) -> out.put(Signals.LR_BRANCH + e, v));
+        return Signals.of(out);
+    }
+
+    /** a is a finite score below b (or b is not finite). */
+    private static boolean better(double a, double b) {
+        return Double.isFinite(a) && (!Double.isFinite(b) || a < b);
+    }
+
+    /**
+     * One counterfactual step of a calibration branch under knobs: the step's micro-batches, clipping and update as
+     * {@link #step} would make them, without probes, faults, decisions or logs. False when the loss or gradient was
+     * not finite (the update is skipped, as in a real step, and the branch ends).
+     */
+    private boolean branchStep(TrainState<H> s, long t, Knobs knobs) {
+        int k = microBatches(knobs);
+        H used = binding.bind(schedule.apply(t), knobs);
+        boolean finite;
+        try (TensorScope scope = TensorScope.open(s.pool)) {
+            for (ParamRef p : params) {
+                p.clearGrad();
+            }
+            Tensor seed = Tensor.full((s.scaler == null ? 1f : s.scaler.scale()) / k);
+            if (s.mixed != null) {
+                s.mixed.castWeights();
+            }
+            double loss = 0;
+            try (GradMode.Scope autocast = settings.precision() == DType.F32 ? () -> { }
+                    : Autocast.enable(settings.precision())) {
+                for (int m = 0; m < k; m++) {
+                    Variable l = task.trainLoss(t, s.cursor.next(t));
+                    loss += l.value().item() / k;
+                    l.backward(seed);
+                }
+            } finally {
+                if (s.mixed != null) {
+                    s.mixed.restoreMasters();
+                }
+            }
+            for (ParamRef p : params) {
+                p.settleGrad();
+            }
+            boolean overflow = s.scaler != null && s.scaler.unscale(params);
+            float norm = clip.measure(params);
+            finite = Double.isFinite(loss) && !overflow && Float.isFinite(norm);
+            double clipScale = knobs.get(Knob.CLIP);
+            if (s.scaler != null) {
+                clip.clip(params, norm, clipScale);
+                boolean lossFinite = Double.isFinite(loss);
+                s.scaler.step(params, () -> {
+                    if (lossFinite) {
+                        optimizer.step(used);
+                    }
+                });
+                finite = lossFinite;                        // an overflow only moves the scale, as in a real step
+            } else if (finite) {
+                ClipReport report = clip.clip(params, norm, clipScale);
+                finite = report == null || report.finite();
+                if (finite) {
+                    optimizer.step(used);
+                }
+            }
+            if (finite) {
+                s.lastUpdate = used;
+                double a = knobs.get(Knob.ANCHOR);
+                if (a > 0 && s.anchor != null) {
+                    pull(params, s.anchor, (float) a);
+                }
+            }
+        }
+        s.itemsSeen += task.itemsPerMicroBatch() * k;
+        return finite;
     }
 
     /** The every-step signals: loss, grad_norm, finite, loss_scale (f16 only), eff_lr, eff_beta1. */

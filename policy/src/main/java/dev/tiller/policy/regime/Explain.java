@@ -42,8 +42,10 @@ public final class Explain {
                 case "skipped_step" -> skips++;
                 case "anomaly" -> anomalies++;
                 case "trial_verdict" -> {
-                    verdicts++;
-                    kept += Boolean.TRUE.equals(e.fields().get("kept")) ? 1 : 0;
+                    if (!Regime.CALIBRATE.equals(e.fields().get("controller"))) {   // a calibration is no trial
+                        verdicts++;
+                        kept += Boolean.TRUE.equals(e.fields().get("kept")) ? 1 : 0;
+                    }
                 }
                 case "rejected" -> rejected.merge(e.fields().get("controller") + ": " + rule(e.fields().get("why")), 1,
                         Integer::sum);
@@ -106,7 +108,8 @@ public final class Explain {
                         : "rollback to the snapshot after step " + (long) num(e, "to"))
                         + (f.get("why") == null ? "" : ": " + f.get("why"));
                 case "skipped_step" -> "update skipped" + (f.get("reason") == null ? "" : ": " + f.get("reason"));
-                case "trial_verdict" -> "trial of " + f.get("controller") + " on " + f.get("knob") + ": "
+                case "trial_verdict" -> Regime.CALIBRATE.equals(f.get("controller")) ? String.valueOf(f.get("reason"))
+                        : "trial of " + f.get("controller") + " on " + f.get("knob") + ": "
                         + (Boolean.TRUE.equals(f.get("kept")) ? "kept" : "reverted") + " (" + f.get("reason") + ")";
                 default -> null;
             };

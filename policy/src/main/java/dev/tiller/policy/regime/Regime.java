@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The regime of a run: derives signals from the trainer's measurements, asks every controller, and lets the arbiter
@@ -50,6 +52,13 @@ import java.util.Map;
  *       the trial is at most the line's mean over the same steps plus trials.tolerance x |that mean|, else it puts
  *       the knob back (controller "trial"; within the maximum step, since it undoes one step, and exempt from the
  *       cooldown). While a trial runs, other proposals for its knob are rejected. A rollback cancels all trials.</li>
+ *   <li>Calibration: at a step whose measurements carry the learning-rate branches ("lr_branch/E", see
+ *       {@link RegimeSpec.CalibrationSpec}), the best finite branch sets the learning-rate knob to its value x
+ *       factor^E (within the knob's bounds, exempt from its maximum step and cooldown: one counterfactual comparison
+ *       on the run's own data and weights is stronger evidence than any controller's rule) when it beats branch 0 by
+ *       more than the margin (controller "calibrate"); otherwise a verdict says the rate is kept. Either way the
+ *       controllers' proposals for the rate at that step are rejected and the ramp waits; a move cancels the rate's
+ *       trials.</li>
  * </ul>
  * Non-finite inputs never make the regime throw: they are anomalies and are left out of the loss history. Step
  * numbers in reasons and rejections are 1-based (steps finished), as in metrics.jsonl and events.jsonl.
@@ -58,6 +67,7 @@ public final class Regime implements Stateful<Regime.State> {
     /** Name of the regime's own rules in changes, rejections and verdicts. */
     public static final String ROLLBACK = "rollback";
     public static final String TRIAL = "trial";
+    public static final String CALIBRATE = "calibrate";
 
     /** One finite loss and its step, for trial trends. */
     public record Point(long step, double loss) {}
@@ -244,16 +254,19 @@ public final class Regime implements Stateful<Regime.State> {
         if (rollback != null) {
             decision = rollBack(step, s, ring, target, rollback, proposals, rejections, banked.derived());
         } else {
-            decision = advance(step, s, core, ring, banked, controllerStates, proposals, rejections, why, loss,
-                    s.spikeEpisode() && spiking);
+            decision = advance(step, s, core, ring, banked, measured, controllerStates, proposals, rejections, why,
+                    loss, s.spikeEpisode() && spiking);
         }
         return decision;
     }
 
-    /** The regime's step when nothing rolls back: trials end or go on, the arbiter decides, a snapshot may follow. */
+    /**
+     * The regime's step when nothing rolls back: trials end or go on, a calibration sets the learning rate, the
+     * arbiter decides, a snapshot may follow.
+     */
     private Decision advance(long step, State s, Core core, List<Saved> ring, SignalBank.Result banked,
-                             List<Object> controllerStates, List<Proposal> proposals, List<Rejection> rejections,
-                             List<String> why, double loss, boolean spikeEpisode) {
+                             Signals measured, List<Object> controllerStates, List<Proposal> proposals,
+                             List<Rejection> rejections, List<String> why, double loss, boolean spikeEpisode) {
         Knobs knobs = core.knobs();
         Arbiter.State arb = s.arbiter();
         List<Change> changes = new ArrayList<>();
@@ -295,11 +308,35 @@ public final class Regime implements Stateful<Regime.State> {
                 arb = arbiter.recordForced(arb, t.knob(), step);
             }
         }
+        Calibration cal = calibration(measured, knobs);
+        if (cal != null) {
+            if (cal.now() != knobs.get(Knob.LR)) {
+                changes.add(new Change(CALIBRATE, Knob.LR, knobs.get(Knob.LR), cal.now(), cal.reason(),
+                        cal.evidence()));
+                knobs = knobs.with(Knob.LR, cal.now());
+                arb = arbiter.recordForced(arb, Knob.LR, step);
+                List<Trial> going = new ArrayList<>();
+                for (Trial t : trials) {
+                    if (t.knob() == Knob.LR) {      // judged against a rate that no longer holds
+                        verdicts.add(new Verdict(t.controller(), t.knob(), false, "cancelled by the learning-rate"
+                                + " calibration", Map.of()));
+                    } else {
+                        going.add(t);
+                    }
+                }
+                trials = going;
+                locked.removeIf(k -> k == Knob.LR);
+            } else {
+                verdicts.add(new Verdict(CALIBRATE, Knob.LR, true, cal.reason(), cal.evidence()));
+            }
+        }
         List<Proposal> judged = new ArrayList<>();
-        boolean lrWanted = false;
+        boolean lrWanted = cal != null;         // the ramp waits at the calibration's step
         for (Proposal p : proposals) {
             if (p.action() == Proposal.Action.SET && locked.contains(p.knob())) {
                 rejections.add(new Rejection(p, "trial in progress on " + p.knob().key()));
+            } else if (cal != null && p.action() == Proposal.Action.SET && p.knob() == Knob.LR) {
+                rejections.add(new Rejection(p, "the calibration sets the learning rate at this step"));
             } else {
                 judged.add(p);
                 lrWanted |= p.action() == Proposal.Action.SET && p.knob() == Knob.LR;
@@ -399,6 +436,69 @@ public final class Regime implements Stateful<Regime.State> {
         state = new State(step, next, arb, ring, step, ramp, true);
         return new Decision(step, knobs, changes, rejections, false, target.step(), snapshot, verdicts, derived,
                 rollback.controller() + ": " + rollback.reason());
+    }
+
+    /** The calibration's outcome: the learning-rate knob it leaves (unchanged when branch 0 won), why, evidence. */
+    private record Calibration(double now, String reason, Map<String, Double> evidence) {}
+
+    /**
+     * The calibration rule over the branch scores in measured ("lr_branch/E": validation loss after the branch at
+     * the knob x factor^E), or null when the step has none. The best finite score wins (ties: the smaller |E|, then
+     * the lower rate); it moves the knob only when it beats branch 0 by more than margin x branch 0's progress from
+     * "lr_branch_start" (|branch 0| without a start), or branch 0 is not finite.
+     */
+    private Calibration calibration(Signals measured, Knobs knobs) {
+        Map<Integer, Double> scores = new TreeMap<>();
+        for (Map.Entry<String, Double> e : measured.asMap().entrySet()) {
+            if (e.getKey().startsWith(Signals.LR_BRANCH)) {
+                scores.put(Integer.parseInt(e.getKey().substring(Signals.LR_BRANCH.length())), e.getValue());
+            }
+        }
+        if (scores.isEmpty()) {
+            return null;
+        }
+        RegimeSpec.CalibrationSpec c = spec.calibration();
+        Map<String, Double> evidence = new LinkedHashMap<>();
+        Integer best = null;
+        for (Map.Entry<Integer, Double> e : scores.entrySet()) {
+            evidence.put("lr_x" + num(StrictMath.pow(c.factor(), e.getKey())), e.getValue());
+            double v = e.getValue();
+            if (!Double.isFinite(v)) {
+                continue;
+            }
+            if (best == null || v < scores.get(best)
+                    || (v == scores.get(best) && Math.abs(e.getKey()) < Math.abs(best))) {
+                best = e.getKey();
+            }
+        }
+        double start = measured.get(Signals.LR_BRANCH_START);
+        evidence.put("start", start);
+        evidence.put("margin", c.margin());
+        double lr = knobs.get(Knob.LR);
+        double base = scores.getOrDefault(0, Double.NaN);
+        double progress = Double.isFinite(start) ? Math.max(0, start - base) : Math.abs(base);
+        if (best == null || best == 0
+                || (Double.isFinite(base) && !(scores.get(best) < base - c.margin() * progress))) {
+            String why = best == null ? "no branch ended with a finite validation loss"
+                    : best == 0 ? "the current learning rate's branch had the lowest validation loss ("
+                            + num(base) + ")"
+                    : "the best branch (x" + num(StrictMath.pow(c.factor(), best)) + ", "
+                            + num(scores.get(best)) + ") is not better than the current rate's ("
+                            + num(base) + ") by " + num(c.margin()) + " x its progress from " + num(start);
+            return new Calibration(lr, "learning-rate calibration on " + scores.size() + " branches: " + why
+                    + "; keep it", evidence);
+        }
+        KnobSpec ks = spec.knobs().get(Knob.LR);
+        double f = StrictMath.pow(c.factor(), best);
+        double now = Math.min(ks.max(), Math.max(ks.min(), lr * f));
+        return new Calibration(now, "learning-rate calibration on " + scores.size() + " branches: x"
+                + num(f) + " ended at validation loss " + num(scores.get(best)) + (Double.isFinite(base)
+                ? " against " + num(base) + " at the current rate" : "; the current rate's did not end finite"),
+                evidence);
+    }
+
+    private static String num(double v) {
+        return String.format(Locale.ROOT, "%.4g", v);
     }
 
     private boolean snapshotDue(long step) {

@@ -1,6 +1,7 @@
 package dev.tiller.policy.regime;
 
 import dev.tiller.policy.regime.RegimeSpec.ArbiterSpec;
+import dev.tiller.policy.regime.RegimeSpec.CalibrationSpec;
 import dev.tiller.policy.regime.RegimeSpec.ControllerSpec;
 import dev.tiller.policy.regime.RegimeSpec.RecoverySpec;
 import dev.tiller.policy.regime.RegimeSpec.RingSpec;
@@ -38,16 +39,18 @@ import java.util.function.DoublePredicate;
  *  "ring": {"every": 25, "capacity": 4, "good_window": 25},
  *  "recovery": {"lr_factor": 0.5, "ramp_steps": 100, "cooldown": 100},
  *  "trials": {"window": 50, "tolerance": 0},
+ *  "calibration": {"at": 0.1, "steps": 0.02, "min_steps": 10, "factor": 3, "max_moves": 2, "margin": 0.01},
  *  "signals": {...the signal bank's parameters}}
  * </pre>
- * The signals block is kept as read; the signal bank checks its fields when the regime is built.
+ * Without a calibration section (or with "at": 0) the learning rate is never calibrated. The signals block is kept
+ * as read; the signal bank checks its fields when the regime is built.
  */
 final class RegimeFiles {
     /** The presets, in the order error messages list them. */
     static final List<String> PRESETS = List.of("static", "adaptive", "conservative", "plateau");
 
     private static final Set<String> TOP = Set.of("name", "knobs", "probes", "controllers", "arbiter", "ring",
-            "recovery", "trials", "signals");
+            "recovery", "trials", "calibration", "signals");
     private static final Set<String> KNOB = Set.of("min", "max", "initial", "max_step", "cooldown");
     private static final Set<String> PROBES = Set.of("layer_norms", "update_ratio", "noise", "hessian",
             "hessian_iterations", "saturation", "input_stats", "fresh_loss");
@@ -55,6 +58,8 @@ final class RegimeFiles {
     private static final Set<String> RING = Set.of("every", "capacity", "good_window");
     private static final Set<String> RECOVERY = Set.of("lr_factor", "ramp_steps", "cooldown");
     private static final Set<String> TRIALS = Set.of("window", "tolerance");
+    private static final Set<String> CALIBRATION = Set.of("at", "steps", "min_steps", "factor", "max_moves",
+            "margin");
 
     private RegimeFiles() {}
 
@@ -198,6 +203,22 @@ final class RegimeFiles {
         TrialSpec trials = new TrialSpec((int) window,
                 w.number(tm, "trials", "tolerance", td.tolerance(), v -> v >= 0, "a number >= 0"));
 
+        CalibrationSpec cd = CalibrationSpec.off();
+        Map<?, ?> cm = w.object(m, "", "calibration");
+        w.fields(cm, "calibration", CALIBRATION);
+        long maxMoves = w.count(cm, "calibration", "max_moves", cd.maxMoves(), 1);
+        if (maxMoves > 16) {
+            throw w.error("calibration.max_moves", "must be an integer from 1 to 16, got " + maxMoves);
+        }
+        CalibrationSpec calibration = new CalibrationSpec(
+                w.number(cm, "calibration", "at", cd.at(), v -> v >= 0 && v < 1, "a number in [0, 1) (0: never)"),
+                w.number(cm, "calibration", "steps", cd.steps(), v -> v > 0 && v < 1,
+                        "a number in (0, 1) (a fraction of the run's steps)"),
+                w.count(cm, "calibration", "min_steps", cd.minSteps(), 1),
+                w.number(cm, "calibration", "factor", cd.factor(), v -> v > 1, "a number > 1"),
+                (int) maxMoves,
+                w.number(cm, "calibration", "margin", cd.margin(), v -> v >= 0, "a number >= 0"));
+
         Map<String, Object> signals = new LinkedHashMap<>();
         w.object(m, "", "signals").forEach((k, v) -> {
             if (v == null) {
@@ -205,7 +226,8 @@ final class RegimeFiles {
             }
             signals.put(String.valueOf(k), v);
         });
-        return new RegimeSpec(name, knobs, probes, controllers, arbiter, ring, recovery, trials, signals);
+        return new RegimeSpec(name, knobs, probes, controllers, arbiter, ring, recovery, trials, signals,
+                calibration);
     }
 
     private static KnobSpec knob(Where w, Knob k, Map<?, ?> m) {
@@ -265,6 +287,9 @@ final class RegimeFiles {
         m.put("recovery", ordered("lr_factor", s.recovery().lrFactor(), "ramp_steps", s.recovery().rampSteps(),
                 "cooldown", s.recovery().cooldown()));
         m.put("trials", ordered("window", s.trials().window(), "tolerance", s.trials().tolerance()));
+        CalibrationSpec c = s.calibration();
+        m.put("calibration", ordered("at", c.at(), "steps", c.steps(), "min_steps", c.minSteps(), "factor",
+                c.factor(), "max_moves", c.maxMoves(), "margin", c.margin()));
         m.put("signals", new TreeMap<>(s.signals()));
         return m;
     }

@@ -15,10 +15,11 @@ import java.util.Map;
  * @param recovery what a rollback does to the learning rate afterwards, and how soon another may follow
  * @param trials   how a provisional change is judged against the loss trend from before it
  * @param signals  the signal bank's parameters as read from JSON (empty: its defaults); the bank checks them
+ * @param calibration when and how the learning rate is calibrated on counterfactual branches (off: never)
  */
 public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probes, List<ControllerSpec> controllers,
                          ArbiterSpec arbiter, RingSpec ring, RecoverySpec recovery, TrialSpec trials,
-                         Map<String, Object> signals) {
+                         Map<String, Object> signals, CalibrationSpec calibration) {
     public RegimeSpec {
         knobs = Map.copyOf(new EnumMap<>(knobs));
         controllers = List.copyOf(controllers);
@@ -28,6 +29,13 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
                 throw new IllegalArgumentException("regime " + name + ": no rules for knob " + k.key());
             }
         }
+    }
+
+    /** A regime without learning-rate calibration. */
+    public RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probes, List<ControllerSpec> controllers,
+                      ArbiterSpec arbiter, RingSpec ring, RecoverySpec recovery, TrialSpec trials,
+                      Map<String, Object> signals) {
+        this(name, knobs, probes, controllers, arbiter, ring, recovery, trials, signals, CalibrationSpec.off());
     }
 
     /** A regime with the signal bank's default parameters. */
@@ -97,6 +105,53 @@ public record RegimeSpec(String name, Map<Knob, KnobSpec> knobs, ProbePlan probe
 
         public static TrialSpec defaults() {
             return new TrialSpec(50, 0);
+        }
+    }
+
+    /**
+     * Learning-rate calibration on counterfactual branches, once per run. At step round(at x budget) the trainer
+     * snapshots the whole run and trains it on from there for branch steps (max(minSteps, round(steps x budget)))
+     * under the learning-rate knob x factor^e, restoring the snapshot before each branch and after the last, so the
+     * run itself goes on bit for bit as if nothing had been tried; each branch is scored by the validation loss at
+     * its end. It tries e = 0, 1 and -1, then goes on in the winning direction while the last try won, up to
+     * |e| = maxMoves and within the knob's bounds. The regime then sets the learning rate to the best branch's value
+     * (see {@link Regime}) when that branch's loss is below branch 0's by more than margin x the progress branch 0
+     * made over its steps (the validation loss where the branches start minus branch 0's; |branch 0's| when the start
+     * is not known), so the bar scales with how fast the run is learning. Every branch step is real work and is
+     * counted in the run's CPU time and items seen.
+     */
+    public record CalibrationSpec(double at, double steps, long minSteps, double factor, int maxMoves,
+                                  double margin) {
+        public CalibrationSpec {
+            if (!(at >= 0 && at < 1) || !(steps > 0 && steps < 1) || minSteps < 1 || !(factor > 1)
+                    || maxMoves < 1 || !(margin >= 0)) {
+                throw new IllegalArgumentException("calibration: 0 <= at < 1, 0 < steps < 1, min_steps >= 1,"
+                        + " factor > 1, max_moves >= 1, margin >= 0 required");
+            }
+        }
+
+        /** No calibration. */
+        public static CalibrationSpec off() {
+            return new CalibrationSpec(0, 0.5, 1, 2, 1, 0);
+        }
+
+        public boolean active() {
+            return at > 0;
+        }
+
+        /** The 0-based step before whose update the branches run, for a run of budget steps. */
+        public long stepFor(long budget) {
+            return Math.max(1, Math.round(at * budget));
+        }
+
+        /** Steps each branch trains, for a run of budget steps. */
+        public long branchSteps(long budget) {
+            return Math.max(minSteps, Math.round(steps * budget));
+        }
+
+        /** True when a run of budget steps calibrates: active, and the branches end inside the budget. */
+        public boolean runsIn(long budget) {
+            return active() && stepFor(budget) + branchSteps(budget) <= budget;
         }
     }
 

@@ -70,6 +70,14 @@ public final class Signals {
     /** Cosine between this update and the previous one, when a probe measures it; optional. */
     public static final String UPDATE_COS = "update_cos";
 
+    /**
+     * Prefix of the learning-rate calibration's branch scores: "lr_branch/E" = validation loss after training on
+     * from the calibration step with the learning-rate knob x factor^E (see {@link RegimeSpec.CalibrationSpec}).
+     */
+    public static final String LR_BRANCH = "lr_branch/";
+    /** The validation loss where the calibration's branches start. */
+    public static final String LR_BRANCH_START = "lr_branch_start";
+
     private static final Signals EMPTY = new Signals(new TreeMap<>());
     private final TreeMap<String, Double> values;
 

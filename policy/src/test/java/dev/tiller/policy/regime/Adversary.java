@@ -38,7 +38,11 @@ final class Adversary {
                 new ArbiterSpec(r.nextInt(1, 60), r.nextInt(1, 4), r.nextBoolean() ? 0 : r.nextDouble() * 0.05),
                 new RingSpec(r.nextInt(1, 12), r.nextInt(0, 6), r.nextInt(0, 15)),
                 new RecoverySpec(0.1 + 0.9 * r.nextDouble(), r.nextInt(0, 40), r.nextInt(0, 40)),
-                new TrialSpec(r.nextInt(2, 30), r.nextBoolean() ? 0 : r.nextDouble() * 0.1));
+                new TrialSpec(r.nextInt(2, 30), r.nextBoolean() ? 0 : r.nextDouble() * 0.1), Map.of(),
+                r.nextBoolean() ? RegimeSpec.CalibrationSpec.off()
+                        : new RegimeSpec.CalibrationSpec(0.01 + 0.9 * r.nextDouble(), 0.001 + 0.5 * r.nextDouble(),
+                                r.nextInt(1, 30), 1.1 + 4 * r.nextDouble(), r.nextInt(1, 4),
+                                r.nextBoolean() ? 0 : r.nextDouble() * 0.2));
     }
 
     /** Per-step measurements: segments of one pattern each, the patterns a regime must survive. */
@@ -95,6 +99,12 @@ final class Adversary {
                 m.put(Signals.FINITE, Double.isFinite(loss) && Double.isFinite(grad) ? 1.0 : 0.0);
                 if (r.nextInt(20) == 0) {
                     m.put(Signals.VAL_LOSS, r.nextInt(4) == 0 ? Double.NaN : loss * 1.1);
+                }
+                if (r.nextInt(50) == 0) {                        // a calibration's branches, some not finite
+                    for (int e = -r.nextInt(3); e <= r.nextInt(3); e++) {
+                        double[] v = {loss * (0.5 + r.nextDouble()), Double.NaN, Double.POSITIVE_INFINITY, level};
+                        m.put(Signals.LR_BRANCH + e, v[r.nextInt(v.length)]);
+                    }
                 }
                 out.add(Signals.of(m));
             }

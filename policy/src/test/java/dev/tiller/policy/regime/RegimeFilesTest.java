@@ -43,8 +43,16 @@ class RegimeFilesTest {
                 + " micro_batches, anchor", error("{\"knobs\": {\"learning_rate\": {}}}"));
         assertEquals("adaptive.json: knobs.lr.step: unknown field; fields here are cooldown, initial, max, max_step,"
                 + " min", error("{\"knobs\": {\"lr\": {\"step\": 1}}}"));
-        assertEquals("adaptive.json: knbos: unknown field; fields here are arbiter, controllers, knobs, name, probes,"
-                + " recovery, ring, signals, trials", error("{\"knbos\": {}, \"knobs\": {" + LR + "}}"));
+        assertEquals("adaptive.json: knbos: unknown field; fields here are arbiter, calibration, controllers, knobs,"
+                + " name, probes, recovery, ring, signals, trials", error("{\"knbos\": {}, \"knobs\": {" + LR + "}}"));
+        assertEquals("adaptive.json: calibration.factor: must be a number > 1, got 1",
+                error("{\"calibration\": {\"at\": 0.1, \"factor\": 1}}"));
+        assertEquals("adaptive.json: calibration.at: must be a number in [0, 1) (0: never), got 1",
+                error("{\"calibration\": {\"at\": 1}}"));
+        assertEquals("adaptive.json: calibration.max_moves: must be an integer from 1 to 16, got 17",
+                error("{\"calibration\": {\"max_moves\": 17}}"));
+        assertEquals("adaptive.json: calibration.every: unknown field; fields here are at, factor, margin, max_moves,"
+                + " min_steps, steps", error("{\"calibration\": {\"every\": 5}}"));
         assertEquals("adaptive.json: ring.capacity: must be an integer >= 0, got \"four\"",
                 error("{\"ring\": {\"capacity\": \"four\"}}"));
         assertEquals("adaptive.json: recovery.lr_factor: must be a number in (0, 1], got 2",

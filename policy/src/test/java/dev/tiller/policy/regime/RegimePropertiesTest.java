@@ -150,10 +150,11 @@ class RegimePropertiesTest {
 
     /**
      * Bounds at every step; one change per knob per decision and knob values that move only by logged changes; no
-     * move beyond the maximum step outside a rollback decision; every change but a rollback's restore and a trial's
-     * revert keeps the cooldown since the knob's last change of any kind; the controllers' changes are never made
-     * while their earlier changes of the knob reversed direction maxReversals times within the oscillation window
-     * (recovery moves are the regime's own and do not count); snapshots exactly every ring.every steps.
+     * move beyond the maximum step outside a rollback decision and a calibration; every change but a rollback's
+     * restore, a trial's revert and a calibration keeps the cooldown since the knob's last change of any kind; the
+     * controllers' changes are never made while their earlier changes of the knob reversed direction maxReversals
+     * times within the oscillation window (recovery and calibration moves are the regime's own and do not count);
+     * snapshots exactly every ring.every steps.
      */
     static void checkRules(RegimeSpec spec, List<Signals> signals, List<Decision> ds) {
         Knobs prev = Regime.of(spec, List.of()).knobs();
@@ -182,14 +183,14 @@ class RegimePropertiesTest {
                 assertEquals(prev.get(k), c.old(), "step " + t + ": change's old value");
                 assertEquals(v, c.now(), "step " + t + ": change's new value");
                 assertTrue(c.now() != c.old(), "step " + t + ": a change that changes nothing");
-                if (!d.rollback()) {
+                if (!d.rollback() && !c.controller().equals(Regime.CALIBRATE)) {
                     double size = ks.multiplicative() ? Math.abs(StrictMath.log(c.now() / c.old()))
                             : Math.abs(c.now() - c.old());
                     assertTrue(size <= ks.maxStep() * (1 + 1e-12), "step " + t + ": " + k + " moved " + size
                             + " > max step " + ks.maxStep() + " by " + c.controller());
                 }
                 boolean recovery = d.rollback() || c.controller().equals(Regime.TRIAL)
-                        || c.controller().equals(Regime.ROLLBACK);
+                        || c.controller().equals(Regime.ROLLBACK) || c.controller().equals(Regime.CALIBRATE);
                 if (!recovery) {
                     Long l = last.get(k);
                     assertTrue(l == null || t - l >= ks.cooldown(), "step " + t + ": " + k + " changed at " + l
