@@ -269,28 +269,7 @@ public final class Trainer<H extends Record> {
             usedScale = s.scaler == null ? 1f : s.scaler.scale();
             Tensor seed = Tensor.full(usedScale / k);
             s.probes.beforeStep(t, task, params);
-            if (s.mixed != null) {
-                s.mixed.castWeights();
-            }
-            try (GradMode.Scope autocast = settings.precision() == DType.F32 ? () -> { }
-                    : Autocast.enable(settings.precision())) {
-                for (int m = 0; m < k; m++) {
-                    Variable l = task.trainLoss(t, s.cursor.next(t));
-                    if (poison) {
-                        l = F.scale(l, Faults.POISON_FACTOR);
-                    }
-                    loss += l.value().item() / k;
-                    l.backward(seed);
-                    s.probes.afterMicroBatch(t, m, task, params);
-                }
-            } finally {
-                if (s.mixed != null) {
-                    s.mixed.restoreMasters();     // the optimizer updates the float32 masters
-                }
-            }
-            for (ParamRef p : params) {
-                p.settleGrad();                   // zeros where no gradient came
-            }
+            loss = backward(s, t, k, seed, poison, s.probes);
             if (faults.has(t, Faults.Kind.NAN_GRAD)) {
                 Tensor g = params.get(0).grad();
                 g.segment().setAtIndex(F32, g.offset(), Float.NaN);
@@ -500,25 +479,7 @@ public final class Trainer<H extends Record> {
                 p.clearGrad();
             }
             Tensor seed = Tensor.full((s.scaler == null ? 1f : s.scaler.scale()) / k);
-            if (s.mixed != null) {
-                s.mixed.castWeights();
-            }
-            double loss = 0;
-            try (GradMode.Scope autocast = settings.precision() == DType.F32 ? () -> { }
-                    : Autocast.enable(settings.precision())) {
-                for (int m = 0; m < k; m++) {
-                    Variable l = task.trainLoss(t, s.cursor.next(t));
-                    loss += l.value().item() / k;
-                    l.backward(seed);
-                }
-            } finally {
-                if (s.mixed != null) {
-                    s.mixed.restoreMasters();
-                }
-            }
-            for (ParamRef p : params) {
-                p.settleGrad();
-            }
+            double loss = backward(s, t, k, seed, false, StepProbes.none());
             boolean overflow = s.scaler != null && s.scaler.unscale(params);
             float norm = clip.measure(params);
             finite = Double.isFinite(loss) && !overflow && Float.isFinite(norm);
@@ -549,6 +510,38 @@ public final class Trainer<H extends Record> {
         }
         s.itemsSeen += task.itemsPerMicroBatch() * k;
         return finite;
+    }
+
+    /**
+     * Step t's k micro-batches: each loss (x the poison factor when poisoned) back-propagated with seed (scale / k,
+     * so the gradients are of their mean) under the run's precision, probes told after each; then every gradient
+     * settled (zeros where none came). Returns the mean loss.
+     */
+    private double backward(TrainState<H> s, long t, int k, Tensor seed, boolean poison, StepProbes probes) {
+        double loss = 0;
+        if (s.mixed != null) {
+            s.mixed.castWeights();
+        }
+        try (GradMode.Scope autocast = settings.precision() == DType.F32 ? () -> { }
+                : Autocast.enable(settings.precision())) {
+            for (int m = 0; m < k; m++) {
+                Variable l = task.trainLoss(t, s.cursor.next(t));
+                if (poison) {
+                    l = F.scale(l, Faults.POISON_FACTOR);
+                }
+                loss += l.value().item() / k;
+                l.backward(seed);
+                probes.afterMicroBatch(t, m, task, params);
+            }
+        } finally {
+            if (s.mixed != null) {
+                s.mixed.restoreMasters();         // the optimizer updates the float32 masters
+            }
+        }
+        for (ParamRef p : params) {
+            p.settleGrad();                       // zeros where no gradient came
+        }
+        return loss;
     }
 
     /** The every-step signals: loss, grad_norm, finite, loss_scale (f16 only), eff_lr, eff_beta1. */
