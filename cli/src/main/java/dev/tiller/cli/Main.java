@@ -3,6 +3,7 @@ package dev.tiller.cli;
 import dev.tiller.cli.study.Study;
 import dev.tiller.conform.Conform;
 import dev.tiller.tensor.Parallel;
+import dev.tiller.tensor.ThreadCount;
 import dev.tiller.tensor.kernel.Kernels;
 
 import java.io.PrintStream;
@@ -31,9 +32,21 @@ public final class Main {
         new Command("bench", "./tiller bench [matmul ...]", "run the reference workloads, one `key value` a line"),
     };
 
+    /** The exit status of a train run that stopped because its weights could no longer move (see Trainer). */
+    public static final int STOPPED_DIVERGED = 3;
+
     private Main() {}
 
     public static void main(String[] args) {
+        String threads = System.getProperty("tiller.threads");
+        if (threads != null) {
+            try {
+                ThreadCount.parse(threads, "-Dtiller.threads");    // before anything starts the thread pool
+            } catch (IllegalArgumentException e) {
+                System.err.println("tiller: " + e.getMessage());
+                System.exit(2);
+            }
+        }
         String cmd = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         int status = switch (cmd) {

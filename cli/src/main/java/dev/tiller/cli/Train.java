@@ -30,6 +30,7 @@ import dev.tiller.policy.task.ImageTask;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.DType;
 import dev.tiller.tensor.Parallel;
+import dev.tiller.tensor.ThreadCount;
 import dev.tiller.tensor.io.Json;
 
 import java.io.IOException;
@@ -99,7 +100,7 @@ final class Train {
             RunConfig run = new RunConfig(base.model(), base.data(), base.steps(), base.batch(), base.width(),
                     base.depth(), base.seed(), base.microBatches(), base.evalEvery(), base.precision(),
                     base.statePrecision(), base.shiftAt(),
-                    m.containsKey("--threads") ? intOpt(m, "--threads", 1) : base.threads(),
+                    m.containsKey("--threads") ? threads(m) : base.threads(),
                     m.getOrDefault("--regime", base.regime()), m.getOrDefault("--inject", base.inject()),
                     base.recipe());
             return new Parsed(run, m.get("--out"));
@@ -137,7 +138,7 @@ final class Train {
         if (shifting && shiftAt == null) {
             shiftAt = steps / 2;
         }
-        Integer threads = intOpt(m, "--threads", 1);
+        Integer threads = m.containsKey("--threads") ? threads(m) : null;
         Integer micro = intOpt(m, "--micro", 1);
         Long seed = longOpt(m, "--seed", 0);
         String optimizer = m.getOrDefault("--optimizer", Recipe.ADAMW);
@@ -177,7 +178,11 @@ final class Train {
             } else {
                 throw new IllegalArgumentException("train: option " + a + " needs a value; usage: " + USAGE);
             }
-            m.put(key, value);
+            String earlier = m.put(key, value);
+            if (earlier != null) {
+                throw new IllegalArgumentException("train: " + key + " is given twice ('" + earlier + "' and '"
+                        + value + "'); give it once");
+            }
         }
         return m;
     }
@@ -223,6 +228,10 @@ final class Train {
             return RunConfig.fromJson(run, file + ": run");
         }
         return RunConfig.fromJson(top, file.toString());
+    }
+
+    private static int threads(Map<String, String> m) {
+        return ThreadCount.parse(m.get("--threads"), "train: --threads");
     }
 
     private static Long longOpt(Map<String, String> m, String k, long min) {
@@ -313,7 +322,14 @@ final class Train {
         out.printf("tiller train: %s, %,d parameters, %d steps, %srun folder %s%n", task.name(),
                 task.model().parameterCount(), steps, o.regime().equals("static") ? "" : "regime " + o.regime() + ", ",
                 dir);
-        Finished f = train(built, task, params, clip, o, regime, dir, config, err);
+        Finished f;
+        try {
+            f = train(built, task, params, clip, o, regime, dir, config, err);
+        } catch (Trainer.Diverged e) {
+            err.println("tiller train: stopped at " + e.getMessage());
+            err.println("run folder: " + dir.toAbsolutePath());
+            return Main.STOPPED_DIVERGED;
+        }
         Trainer.Summary s = f.summary();
         out.printf(Locale.ROOT, "final train loss %.4f, %s; %.0f %s/s; %d skipped steps%n",
                 s.finalTrainLoss(), format(s.finalEval()), s.itemsPerSecond(), task.unit(), s.skippedSteps());

@@ -1,6 +1,7 @@
 package dev.tiller.cli;
 
 import dev.tiller.tensor.io.Json;
+import dev.tiller.tensor.ThreadCount;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainCommandTest {
@@ -177,5 +179,38 @@ class TrainCommandTest {
         assertTrue(events.contains("{\"step\":2,\"event\":\"skipped_step\",\"reason\":\"non-finite gradient"
                 + " norm NaN\""), events);
         assertTrue(events.contains("{\"step\":4,\"event\":\"inject\",\"fault\":\"poison\""), events);
+    }
+
+    @Test
+    void aFlagGivenTwiceIsAnErrorNotTheLastValue() {
+        assertFails("--lr is given twice ('0.1' and '0.2'); give it once", "--lr", "0.1", "--model", "gcn",
+                "--lr=0.2");
+    }
+
+    @Test
+    void threadCountsAreCheckedAgainstTheMachine() {
+        int max = ThreadCount.max();
+        assertFails("--threads: must be an integer from 1 to " + max + " (this machine has "
+                + Runtime.getRuntime().availableProcessors() + " processors), got 999", "--threads", "999");
+        assertFails("--threads: must be an integer from 1 to " + max, "--threads", "0");
+        assertFails("--threads: must be an integer from 1 to " + max, "--threads", "two");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ThreadCount.parse("0", "-Dtiller.threads"));
+        assertTrue(e.getMessage().startsWith("-Dtiller.threads: must be an integer from 1 to"), e.getMessage());
+        assertEquals(3, ThreadCount.parse(" 3 ", "x"));
+    }
+
+    @Test
+    void aStaticRunThatCanNoLongerMoveStopsWithAMessageAndAnError(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("run");
+        Result r = run("--model", "gcn", "--steps", "20", "--lr", "1e30", "--out", out.toString());
+        assertEquals(3, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("were skipped and the weights cannot move, and the regime 'static' keeps no"
+                + " snapshots to roll back to")
+                && r.err().contains("Lower the learning rate") && r.err().contains("run folder: "), r.err());
+        String events = Files.readString(out.resolve("events.jsonl"));
+        assertTrue(events.contains("\"event\":\"diverged\""), events);
+        long rows = Files.readAllLines(out.resolve("metrics.jsonl")).size();
+        assertTrue(rows >= 2 && rows < 20, "stopped early, every finished step logged: " + rows + " rows");
     }
 }

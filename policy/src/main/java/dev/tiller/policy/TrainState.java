@@ -49,6 +49,8 @@ public final class TrainState<H extends Record> implements AutoCloseable {
     long trainCpuNanos;
     long skipped;
     long rollbacks;
+    /** Steps in a row whose loss or gradient was not finite and that restored nothing. */
+    long nonFiniteRun;
     double lastLoss = Double.NaN;
     Map<String, Double> lastEval = Map.of();
     /** Measurements taken after a step's update (validation loss) that the next step's decision reads. */

@@ -253,6 +253,7 @@ public final class Trainer<H extends Record> {
         H scheduled = schedule.apply(t);
         Map<String, Float> planned = binding.effective(binding.bind(scheduled, before));
         boolean poison = faults.has(t, Faults.Kind.POISON);
+        boolean stepFinite = true;
         double loss = 0;
         float norm;
         float usedScale = 1f;
@@ -278,6 +279,7 @@ public final class Trainer<H extends Record> {
             norm = clip.measure(params);
             boolean lossFinite = Double.isFinite(loss);
             boolean finite = lossFinite && !overflow && Float.isFinite(norm);
+            stepFinite = finite;
             s.probes.afterBackward(t, task, params, optimizer, binding.bind(scheduled, before));
             measured = measure(loss, norm, finite, s.scaler == null ? null : usedScale, planned)
                     .merge(s.pending).merge(s.probes.collect(t)).merge(branches);
@@ -339,10 +341,25 @@ public final class Trainer<H extends Record> {
             s.skipped++;
             log.event(new Event.SkippedStep(t + 1, skip, loss));
         }
+        boolean restored = false;
         if (d.rollback()) {
             s.rollbacks++;
-            boolean restored = s.ring.restore(d.rollbackTo());
+            restored = s.ring.restore(d.rollbackTo());
             log.event(new Event.Rollback(t + 1, d.rollbackTo() + 1, restored, d.why()));
+        }
+        s.nonFiniteRun = restored || stepFinite ? 0 : s.nonFiniteRun + 1;
+        String diverged = null;
+        if (s.nonFiniteRun > 0 && (s.regime.ring().capacity() == 0 || d.rollback() && !restored)) {
+            String bad = firstNonFinite();
+            if (bad != null || s.nonFiniteRun >= STUCK) {
+                diverged = "step " + (t + 1) + ": " + (bad != null ? "parameter " + bad + " is no longer finite"
+                        : "the last " + STUCK + " steps' loss or gradient was not finite (loss " + loss + "), so"
+                        + " their updates were skipped and the weights cannot move")
+                        + ", and " + (d.rollback() ? "the rollback found no snapshot to restore"
+                        : "the regime '" + s.regime.name() + "' keeps no snapshots to roll back to")
+                        + ". Lower the learning rate (the step's was " + planned.get(Knob.LR.key())
+                        + ") or train with --regime adaptive, which rolls back";
+            }
         }
         if (d.snapshot()) {
             s.ring.put(t);
@@ -383,6 +400,46 @@ public final class Trainer<H extends Record> {
             s.bar.update(t + 1, status.toString());
         }
         s.step++;
+        if (diverged != null) {
+            log.event(new Event.Diverged(t + 1, diverged));
+            throw new Diverged(t + 1, diverged);
+        }
+    }
+
+    /** Non-finite steps in a row, nothing restored, after which a run without a way back stops. */
+    static final int STUCK = 5;
+
+    /**
+     * A run stopped because its parameters are no longer finite, or its last {@link #STUCK} steps were not finite and
+     * skipped (so the weights cannot move), and nothing could restore them.
+     */
+    public static final class Diverged extends RuntimeException {
+        private final long step;
+
+        Diverged(long step, String message) {
+            super(message);
+            this.step = step;
+        }
+
+        /** The step (1-based, as in metrics.jsonl) after which the run stopped. */
+        public long step() {
+            return step;
+        }
+    }
+
+    /** The name of the first parameter tensor holding a NaN or an infinity, or null when all are finite. */
+    private String firstNonFinite() {
+        for (ParamRef p : params) {
+            Tensor v = p.value();
+            MemorySegment seg = v.segment();
+            long o = v.offset();
+            for (long i = 0, n = v.numel(); i < n; i++) {
+                if (!Float.isFinite(seg.getAtIndex(F32, o + i))) {
+                    return p.name();
+                }
+            }
+        }
+        return null;
     }
 
     /** The task's evaluation after step t, at the optimizer's evaluation point, in evaluation mode. */

@@ -11,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  * partials in chunk order on the caller.
  *
  * <p>Thread count: {@code -Dtiller.threads=N}, else the number of available processors; changeable at run time
- * with {@link #setThreads}. Calls from inside a worker run inline (no nested parallelism).
+ * with {@link #setThreads}; from 1 to {@link #maxThreads()}, since more threads than that only spin on the machine's
+ * cores. Calls from inside a worker run inline (no nested parallelism).
  */
 public final class Parallel {
     /** Body of a parallel loop: handles chunk indices [start, end) of the range. */
@@ -26,8 +27,9 @@ public final class Parallel {
         double run(int start, int end);
     }
 
-    private static volatile Pool pool = new Pool(Integer.getInteger("tiller.threads",
-            Runtime.getRuntime().availableProcessors()));
+    private static volatile Pool pool = new Pool(System.getProperty("tiller.threads") == null
+            ? Runtime.getRuntime().availableProcessors()
+            : ThreadCount.parse(System.getProperty("tiller.threads"), "-Dtiller.threads"));
     private static final ThreadLocal<Boolean> IN_WORKER = ThreadLocal.withInitial(() -> false);
 
     private Parallel() {}
@@ -46,10 +48,16 @@ public final class Parallel {
         return pool.threads > 1 && !IN_WORKER.get();
     }
 
-    /** Sets the thread count for later loops; n must be >= 1. Results do not depend on it. */
+    /** The most threads a pool may have (see {@link ThreadCount#max()}). */
+    public static int maxThreads() {
+        return ThreadCount.max();
+    }
+
+    /** Sets the thread count for later loops; n from 1 to {@link #maxThreads()}. Results do not depend on it. */
     public static synchronized void setThreads(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("Parallel.setThreads: need at least 1 thread, got " + n);
+        if (n < 1 || n > maxThreads()) {
+            throw new IllegalArgumentException("Parallel.setThreads: need 1 to " + maxThreads() + " threads, got "
+                    + n);
         }
         if (n != pool.threads) {
             Pool old = pool;

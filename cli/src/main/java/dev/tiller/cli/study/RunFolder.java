@@ -25,8 +25,9 @@ public final class RunFolder {
                           Long shiftAt) {}
 
     /**
-     * The result of the run in dir. A run counts as diverged when its last validation loss is missing or
-     * non-finite, or above the loss of its first step (worse than where it started).
+     * The result of the run in dir. A run counts as diverged when the trainer stopped it (a "diverged" event), or its
+     * last validation loss is missing or non-finite, or above the loss of its first step (worse than where it
+     * started).
      */
     public static RunResult read(Path dir, Planned p) {
         List<Map<String, Object>> rows = jsonl(dir.resolve("metrics.jsonl"));
@@ -74,7 +75,8 @@ public final class RunFolder {
         long rollbacks = events.stream().filter(e -> "rollback".equals(e.get("event"))).count();
         long skipped = events.stream().filter(e -> "skipped_step".equals(e.get("event"))).count();
         double fin = curve.isEmpty() ? Double.NaN : curve.getLast().value();
-        boolean diverged = !Double.isFinite(fin) || (Double.isFinite(firstLoss) && fin > firstLoss);
+        boolean stopped = events.stream().anyMatch(e -> "diverged".equals(e.get("event")));
+        boolean diverged = stopped || !Double.isFinite(fin) || (Double.isFinite(firstLoss) && fin > firstLoss);
         return new RunResult(p.workload(), p.contender(), p.arm(), p.lrFactor(), p.seed(), curve, train, steps, items,
                 cpu, diverged ? Double.NaN : fin, diverged, rollbacks, skipped, p.faultAt(), p.shiftAt(), detected,
                 oldDomain, newDomain);

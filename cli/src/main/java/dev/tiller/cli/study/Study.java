@@ -1,5 +1,6 @@
 package dev.tiller.cli.study;
 
+import dev.tiller.cli.Main;
 import dev.tiller.optim.StatePrecision;
 import dev.tiller.policy.recipe.Recipe;
 import dev.tiller.policy.recipe.RunConfig;
@@ -320,7 +321,7 @@ public final class Study {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            if (status != 0) {
+            if (status != 0 && status != Main.STOPPED_DIVERGED) {     // a stopped run is a diverged result
                 failed.add(p.folder() + " (exit " + status + ", see " + dir.resolve("train.log") + ")");
                 out.println("failed (exit " + status + ")");
                 continue;

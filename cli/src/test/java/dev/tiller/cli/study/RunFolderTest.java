@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,5 +56,15 @@ class RunFolderTest {
         assertTrue(Double.isNaN(r.finalMetric()));
         assertNull(r.detectedAt());
         assertTrue(r.trainCurve().stream().anyMatch(p -> p.value() > 1.0), "without a fault step nothing is left out");
+    }
+
+    @Test
+    void aRunTheTrainerStoppedHasDivergedWhateverItsLastEvaluation(@TempDir Path dir) throws IOException {
+        folder(dir, 0.8);
+        Files.writeString(dir.resolve("events.jsonl"), "{\"step\":30,\"event\":\"diverged\",\"what\":\"stuck\"}\n",
+                StandardOpenOption.APPEND);
+        RunResult r = RunFolder.read(dir, new RunFolder.Planned("w", "static", "base", 1, 0, null, null));
+        assertTrue(r.diverged());
+        assertTrue(Double.isNaN(r.finalMetric()));
     }
 }

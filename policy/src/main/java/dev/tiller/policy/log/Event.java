@@ -189,6 +189,20 @@ public sealed interface Event {
         }
     }
 
+    /**
+     * The run stopped at step: its parameters are no longer finite, or its last steps all were and were skipped,
+     * and nothing restored them (no rollback ring, or a rollback that found no snapshot); what says why, in words.
+     */
+    record Diverged(long step, String what) implements Event {
+        public String name() {
+            return "diverged";
+        }
+
+        public Map<String, Object> fields() {
+            return of("what", what);
+        }
+    }
+
     record RunEnd(long step, double seconds, long skippedSteps, long ringBytes) implements Event {
         public String name() {
             return "run_end";
