@@ -35,6 +35,7 @@ import dev.tiller.tensor.io.Json;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -282,8 +283,12 @@ final class Train {
         }
         RunConfig o = p.run();
         Parallel.setThreads(o.threads());
+        Path claimed = null;
         Task task;
         try {
+            if (p.out() != null) {
+                claimed = claim(Path.of(p.out()), true);      // before the data and model are built
+            }
             task = task(o);
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("tiller train: " + e.getMessage());
@@ -304,9 +309,14 @@ final class Train {
         Optimizer<?> opt = built.optimizer();
         GlobalNormClip clip = recipe.clipper();
 
-        Path dir = p.out() != null ? Path.of(p.out())
-                : Path.of("runs", task.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
-                        "yyyyMMdd-HHmmss")));
+        Path dir;
+        try {
+            dir = claimed != null ? claimed : claim(Path.of("runs", task.name() + "-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))), false);
+        } catch (IllegalArgumentException e) {
+            err.println("tiller train: " + e.getMessage());
+            return 2;
+        }
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("command", "train");
         config.put("run", o.toJson());
@@ -341,6 +351,33 @@ final class Train {
         }
         out.println("run folder: " + dir.toAbsolutePath());
         return 0;
+    }
+
+    /**
+     * Claims a run folder for this process alone: its metrics.jsonl is created new, which fails when another run
+     * holds it. An --out folder (explicit) that holds a run already is refused, never truncated; a default folder
+     * that another run claimed first (two runs started in the same second) gets a suffix -2, -3, ... instead.
+     */
+    static Path claim(Path dir, boolean explicit) {
+        for (int k = 1; ; k++) {
+            Path d = k == 1 ? dir : dir.resolveSibling(dir.getFileName() + "-" + k);
+            if (explicit && Files.exists(d) && !Files.isDirectory(d)) {
+                throw new IllegalArgumentException("--out " + d + ": is a file, not a folder");
+            }
+            try {
+                Files.createDirectories(d);
+                Files.createFile(d.resolve("metrics.jsonl"));
+                return d;
+            } catch (FileAlreadyExistsException e) {
+                if (explicit) {
+                    throw new IllegalArgumentException("--out " + dir + ": holds a run already ("
+                            + e.getFile() + " exists); give a new folder");
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException((explicit ? "--out " : "run folder ") + d
+                        + ": cannot create it (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+            }
+        }
     }
 
     /** What a run left: its summary and the task's final report (a generated sample), taken at the eval point. */

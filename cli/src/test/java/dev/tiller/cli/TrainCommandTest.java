@@ -213,4 +213,24 @@ class TrainCommandTest {
         long rows = Files.readAllLines(out.resolve("metrics.jsonl")).size();
         assertTrue(rows >= 2 && rows < 20, "stopped early, every finished step logged: " + rows + " rows");
     }
+
+    @Test
+    void runFoldersAreClaimedOnceAndAnExistingRunIsNeverOverwritten(@TempDir Path dir) throws IOException {
+        Path a = Train.claim(dir.resolve("gcn-sbm-20261203-120000"), false);
+        Path b = Train.claim(dir.resolve("gcn-sbm-20261203-120000"), false);    // started in the same second
+        assertEquals(dir.resolve("gcn-sbm-20261203-120000-2"), b);
+        assertNotEquals(a, b);
+        Path out = dir.resolve("run");
+        assertEquals(0, run("--model", "gcn", "--steps", "3", "--out", out.toString()).status());
+        List<String> rows = Files.readAllLines(out.resolve("metrics.jsonl"));
+        Result again = run("--model", "gcn", "--steps", "3", "--out", out.toString());
+        assertEquals(2, again.status());
+        assertTrue(again.err().contains("--out " + out + ": holds a run already"), again.err());
+        assertEquals(rows, Files.readAllLines(out.resolve("metrics.jsonl")), "the first run's log is untouched");
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Result under = run("--model", "gcn", "--steps", "3", "--out", file.resolve("run").toString());
+        assertEquals(2, under.status());
+        assertTrue(under.err().contains("--out " + file.resolve("run") + ": cannot create it"), under.err());
+        assertEquals(2, run("--model", "gcn", "--out", file.toString()).status());
+    }
 }
