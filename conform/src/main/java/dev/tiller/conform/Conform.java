@@ -17,8 +17,9 @@ import java.util.Map;
  * {@code ./tiller conform [FILE...]}: runs every case of golden-v1 files (the format of golden/README.md beside the
  * shipped cases) and prints one line per case, {@code PASS|FAIL|SKIP kind/name detail}, then exactly
  * {@code N passed, M failed} followed by {@code , K skipped} when any were skipped. Exit status 0 only when nothing
- * failed or was skipped. Without files it runs the reference cases shipped in this module ({@link GoldenFile#SHIPPED});
- * any file of that format works, so users can check their own reference cases.
+ * failed or was skipped; an unreadable file, or one with no cases, is a failure of its own. Without files it runs
+ * the reference cases shipped in this module ({@link GoldenFile#SHIPPED}); any file of that format works, so users
+ * can check their own reference cases.
  */
 public final class Conform {
     private final Map<String, CaseChecker> checkers = new LinkedHashMap<>();
@@ -68,6 +69,11 @@ public final class Conform {
                 cases = source.loader().load();
             } catch (IllegalArgumentException | IOException e) {
                 out.println("FAIL file/" + source.label() + "  " + message(e));
+                failed++;
+                continue;
+            }
+            if (cases.isEmpty()) {                // a file that checks nothing must not read as a pass
+                out.println("FAIL file/" + source.label() + "  no cases in the file");
                 failed++;
                 continue;
             }

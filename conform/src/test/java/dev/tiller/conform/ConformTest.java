@@ -80,6 +80,20 @@ class ConformTest {
     }
 
     @Test
+    void aFileWithNoCasesOrNestedTooDeepFailsAndTheRestStillRun() throws IOException {
+        String empty = write("empty.json", "{\"format\": \"golden-v1\", \"cases\": []}");
+        String deep = write("deep.json", "[".repeat(100_000) + "]".repeat(100_000));
+        String ok = write("ok.json", "{\"format\": \"golden-v1\", \"cases\": [{\"kind\": \"k\", \"name\": \"a\"}]}");
+        Conform c = new Conform();
+        c.register("k", g -> CaseResult.pass(""));
+        String out = run(c, 1, empty, deep, ok);
+        assertTrue(out.contains("FAIL file/" + empty + "  no cases in the file"), out);
+        assertTrue(out.contains("deep.json:1:") && out.contains("levels deep"), out);
+        assertTrue(out.contains("PASS k/a"), out);
+        assertTrue(out.strip().endsWith("1 passed, 2 failed"), out);
+    }
+
+    @Test
     void withoutFilesEveryShippedCaseRunsAndPasses() {
         String out = run(Conform.standard(), 0);
         List<String> lines = out.strip().lines().toList();

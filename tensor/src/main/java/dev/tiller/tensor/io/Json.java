@@ -10,12 +10,17 @@ import java.util.Map;
  * A small JSON reader and writer (RFC 8259) for golden files, configs, metrics and event logs, so the project needs
  * no JSON library. Values map to Java as: object -> {@code LinkedHashMap<String, Object>} (key order kept),
  * array -> {@code ArrayList<Object>}, number -> {@code Double}, string -> {@code String}, true/false ->
- * {@code Boolean}, null -> {@code null}. Syntax errors name the source, line and column.
+ * {@code Boolean}, null -> {@code null}. Syntax errors name the source, line and column. Objects and arrays nest at
+ * most {@link #MAX_DEPTH} deep, so a crafted file is an error, not a stack overflow.
  */
 public final class Json {
+    /** The deepest nesting of objects and arrays the reader accepts. */
+    public static final int MAX_DEPTH = 256;
+
     private final String src;
     private final String name;
     private int pos;
+    private int depth;
 
     private Json(String src, String name) {
         this.src = src;
@@ -73,9 +78,12 @@ public final class Json {
             throw error("unexpected end of input");
         }
         char c = src.charAt(pos);
+        if ((c == '{' || c == '[') && depth == MAX_DEPTH) {
+            throw error("nested more than " + MAX_DEPTH + " levels deep");
+        }
         return switch (c) {
-            case '{' -> object();
-            case '[' -> array();
+            case '{' -> nested(true);
+            case '[' -> nested(false);
             case '"' -> string();
             case 't' -> literal("true", Boolean.TRUE);
             case 'f' -> literal("false", Boolean.FALSE);
@@ -87,6 +95,15 @@ public final class Json {
                 throw error("unexpected character '" + c + "'");
             }
         };
+    }
+
+    private Object nested(boolean object) {
+        depth++;
+        try {
+            return object ? object() : array();
+        } finally {
+            depth--;
+        }
     }
 
     private Object literal(String word, Object v) {

@@ -49,4 +49,16 @@ class JsonTest {
         assertEquals(0.1f, ((Double) back.get("loss")).floatValue());
         assertEquals("z=3.4 > 3\t\"ok\"", back.get("why"));
     }
+
+    @Test
+    void nestingIsBoundedSoACraftedFileIsAnErrorNotAStackOverflow() {
+        String ok = "[".repeat(Json.MAX_DEPTH) + "]".repeat(Json.MAX_DEPTH);
+        assertTrue(Json.parse(ok, "ok.json") instanceof List<?>);
+        String deep = "{\"a\":".repeat(100_000) + "1" + "}".repeat(100_000);
+        Json.JsonException e = assertThrows(Json.JsonException.class, () -> Json.parse(deep, "deep.json"));
+        assertTrue(e.getMessage().startsWith("deep.json:1:") && e.getMessage().contains("nested more than "
+                + Json.MAX_DEPTH + " levels deep"), e.getMessage());
+        assertThrows(Json.JsonException.class, () -> Json.parse("[".repeat(Json.MAX_DEPTH + 1)
+                + "]".repeat(Json.MAX_DEPTH + 1), "one.json"));
+    }
 }
