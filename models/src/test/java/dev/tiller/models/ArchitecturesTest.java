@@ -110,6 +110,20 @@ class ArchitecturesTest {
         assertTrue(e.getMessage().contains("not an IDX file"), e.getMessage());
     }
 
+    @Test
+    void anIdxHeaderClaimingMoreThanTheFileHoldsIsRefusedBeforeAllocating(@TempDir Path dir) throws IOException {
+        for (boolean gzip : new boolean[] {false, true}) {
+            Path p = dir.resolve(gzip ? "liar.gz" : "liar");
+            writeIdx(p, gzip, new int[] {1_000_000, 28, 28}, new byte[7800]);   // 784 MB claimed, 7.8 KB held
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Idx.read(p));
+            assertTrue(e.getMessage().contains("claims dims [1000000, 28, 28] (784000016 bytes")
+                    && e.getMessage().contains("the file holds"), e.getMessage());
+        }
+        Path two = dir.resolve("two");
+        writeIdx(two, true, new int[] {2_000_000_000, 28, 28}, new byte[10]);
+        assertThrows(IllegalArgumentException.class, () -> Idx.read(two));
+    }
+
     private static void writeIdx(Path p, boolean gzip, int[] dims, byte[] data) throws IOException {
         try (OutputStream raw = Files.newOutputStream(p);
              OutputStream o = gzip ? new GZIPOutputStream(raw) : raw;

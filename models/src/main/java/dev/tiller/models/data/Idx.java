@@ -6,8 +6,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -21,6 +25,11 @@ public final class Idx {
 
     private Idx() {}
 
+    /**
+     * Reads file. The header's dims are checked against the bytes the file holds (a .gz file's by the uncompressed
+     * size its trailer records, so .gz files of 4 GiB or more uncompressed are refused) before anything is allocated:
+     * a header claiming more values than the file holds is an error naming both, not an allocation.
+     */
     public static Array read(Path file) {
         try (InputStream raw = Files.newInputStream(file)) {
             InputStream in = new BufferedInputStream(raw, 1 << 16);
@@ -28,7 +37,9 @@ public final class Idx {
             int b0 = in.read();
             int b1 = in.read();
             in.reset();
-            if (b0 == 0x1f && b1 == 0x8b) {
+            boolean gz = b0 == 0x1f && b1 == 0x8b;
+            long holds = gz ? gzipSize(file) : Files.size(file);
+            if (gz) {
                 in = new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
             }
             DataInputStream d = new DataInputStream(in);
@@ -50,6 +61,20 @@ public final class Idx {
             }
             if (n > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(file + ": " + n + " elements are too many for one array");
+            }
+            int size = switch (type) {
+                case 0x08, 0x09 -> 1;
+                case 0x0B -> 2;
+                case 0x0C, 0x0D -> 4;
+                case 0x0E -> 8;
+                default -> throw new IllegalArgumentException(file + ": unknown IDX element type 0x"
+                        + Integer.toHexString(type));
+            };
+            long need = 4 + 4L * rank + n * size;
+            if (need > holds) {
+                throw new IllegalArgumentException(file + ": its header claims dims " + Arrays.toString(dims) + " ("
+                        + need + " bytes" + (gz ? " uncompressed" : "") + "), but the file holds " + holds
+                        + " bytes" + (gz ? " uncompressed" : "") + ": truncated or not what it says");
             }
             float[] v = new float[(int) n];
             switch (type) {
@@ -95,6 +120,21 @@ public final class Idx {
             throw new IllegalArgumentException(file + ": truncated IDX file (fewer values than its dims say)", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** The uncompressed size a gzip file's trailer records (ISIZE, the size modulo 2^32). */
+    private static long gzipSize(Path file) throws IOException {
+        try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+            if (ch.size() < 18) {
+                throw new EOFException();
+            }
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            ch.position(ch.size() - 4);
+            while (b.hasRemaining() && ch.read(b) >= 0) {
+                // read the 4 trailer bytes
+            }
+            return b.flip().getInt() & 0xffffffffL;
         }
     }
 }
