@@ -20,6 +20,7 @@ import dev.tiller.optim.clip.GlobalNormClip;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.TrainState;
 import dev.tiller.policy.Trainer;
+import dev.tiller.policy.log.Event;
 import dev.tiller.policy.recipe.Optimizers;
 import dev.tiller.policy.recipe.Recipe;
 import dev.tiller.policy.recipe.RunConfig;
@@ -394,12 +395,37 @@ final class Train {
                 new Trainer.Settings(o.steps(), o.microBatches(), o.evalEvery(), o.precision()))
                 .regime(regime).faults(o.faults());
         try (RunLog log = new RunLog(dir, config); TrainState<H> s = trainer.start(log, err)) {
-            while (s.step() < o.steps()) {
-                trainer.step(s);
+            Thread hook = new Thread(() -> interrupted(log, s, dir, err), "tiller-interrupt");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                while (s.step() < o.steps()) {
+                    trainer.step(s);
+                }
+                Trainer.Summary summary = trainer.finish(s, err);
+                return new Finished(summary, trainer.atEvalPoint(s, task::finalReport));
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or has run: it logged the interruption
+                }
             }
-            Trainer.Summary summary = trainer.finish(s, err);
-            return new Finished(summary, trainer.atEvalPoint(s, task::finalReport));
         }
+    }
+
+    /**
+     * What Ctrl-C or SIGTERM leaves: an "interrupted" event after the steps that finished, and a message saying what
+     * the run folder holds. Runs on the shutdown hook's thread while training may still be writing; the log keeps
+     * lines whole.
+     */
+    static void interrupted(RunLog log, TrainState<?> s, Path dir, PrintStream err) {
+        long done = s.step();
+        if (log.isOpen()) {
+            log.event(new Event.Interrupted(done, "the process was asked to stop (Ctrl-C or SIGTERM)"));
+        }
+        err.println();
+        err.println("tiller train: interrupted after step " + done + "; " + dir.toAbsolutePath() + " holds every"
+                + " finished step's metrics and events (there are no checkpoints to resume from yet)");
     }
 
     private static String format(Map<String, Double> m) {

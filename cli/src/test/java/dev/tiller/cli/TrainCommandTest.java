@@ -1,7 +1,17 @@
 package dev.tiller.cli;
 
-import dev.tiller.tensor.io.Json;
+import dev.tiller.models.data.GraphDataset;
+import dev.tiller.optim.AdamW;
+import dev.tiller.optim.AdamWHyper;
+import dev.tiller.optim.ParamRef;
+import dev.tiller.optim.clip.GlobalNormClip;
+import dev.tiller.policy.KnobBinding;
+import dev.tiller.policy.RunLog;
+import dev.tiller.policy.TrainState;
+import dev.tiller.policy.Trainer;
+import dev.tiller.policy.task.GraphTask;
 import dev.tiller.tensor.ThreadCount;
+import dev.tiller.tensor.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -232,5 +242,25 @@ class TrainCommandTest {
         assertEquals(2, under.status());
         assertTrue(under.err().contains("--out " + file.resolve("run") + ": cannot create it"), under.err());
         assertEquals(2, run("--model", "gcn", "--out", file.toString()).status());
+    }
+
+    @Test
+    void anInterruptionIsLoggedAfterTheFinishedStepsAndSaysWhatIsKept(@TempDir Path dir) throws IOException {
+        GraphTask task = new GraphTask(GraphDataset.stochasticBlockModel(1, 60, 3, 0.2, 0.01, 6, 0.4), 8, 2, 1);
+        List<ParamRef> params = Trainer.paramRefs(task);
+        AdamWHyper h = new AdamWHyper(1e-2f, 0.9f, 0.999f, 1e-8f, 0f, false, false);
+        Trainer<AdamWHyper> t = new Trainer<>(task, new AdamW(params), params, x -> h, KnobBinding.adamW(),
+                GlobalNormClip.l2(1f), new Trainer.Settings(5, 1, 0));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (RunLog log = new RunLog(dir, Map.of()); TrainState<AdamWHyper> s = t.start(log, null)) {
+            t.step(s);
+            t.step(s);
+            Train.interrupted(log, s, dir, new PrintStream(err, true, StandardCharsets.UTF_8));
+        }
+        String events = Files.readString(dir.resolve("events.jsonl"));
+        assertTrue(events.contains("{\"step\":2,\"event\":\"interrupted\",\"how\":"), events);
+        String msg = err.toString(StandardCharsets.UTF_8);
+        assertTrue(msg.contains("interrupted after step 2; " + dir.toAbsolutePath() + " holds every finished step"),
+                msg);
     }
 }

@@ -22,6 +22,7 @@ import java.util.Map;
  * the rows and events already there.
  */
 public final class RunLog implements AutoCloseable {
+    private boolean closed;
     private final Path dir;
     private final BufferedWriter metrics;
     private final BufferedWriter events;
@@ -74,7 +75,11 @@ public final class RunLog implements AutoCloseable {
         line(events, e);
     }
 
-    private void line(BufferedWriter w, Map<String, Object> row) {
+    /** Lines are whole even when a shutdown hook logs while the training thread does. */
+    private synchronized void line(BufferedWriter w, Map<String, Object> row) {
+        if (closed) {
+            throw new IllegalStateException("the logs in " + dir + " are closed");
+        }
         try {
             w.write(Json.write(row));
             w.write('\n');
@@ -95,8 +100,17 @@ public final class RunLog implements AutoCloseable {
         }
     }
 
+    /** False once closed: a shutdown hook asks before it logs. */
+    public synchronized boolean isOpen() {
+        return !closed;
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             metrics.close();
             events.close();

@@ -203,6 +203,17 @@ public sealed interface Event {
         }
     }
 
+    /** The process was asked to stop (Ctrl-C, SIGTERM) after step steps had finished; how, in words. */
+    record Interrupted(long step, String how) implements Event {
+        public String name() {
+            return "interrupted";
+        }
+
+        public Map<String, Object> fields() {
+            return of("how", how);
+        }
+    }
+
     record RunEnd(long step, double seconds, long skippedSteps, long ringBytes) implements Event {
         public String name() {
             return "run_end";
