@@ -120,7 +120,7 @@ class TrainerCalibrationTest {
 
     @Test
     void aRateFarTooLowIsRaisedAndTheDecisionReplays(@TempDir Path dir) throws IOException {
-        Result low = train(dir, calibrating(0.1), 1e-4f);
+        Result low = train(dir, calibrating(1), 1e-4f);           // the preset's margin
         assertTrue(low.lrKnob() > 1, "the knob after a calibration from 1/100 of the task's rate: " + low.lrKnob());
         assertTrue(low.events().contains("\"step\":11,\"event\":\"decision\",\"controller\":\"" + Regime.CALIBRATE
                 + "\",\"knob\":\"lr\",\"old\":1,"), low.events());
