@@ -263,4 +263,13 @@ class TrainCommandTest {
         assertTrue(msg.contains("interrupted after step 2; " + dir.toAbsolutePath() + " holds every finished step"),
                 msg);
     }
+
+    @Test
+    void aCorpusTooSmallForItsWindowsNamesTheSplitAndWhy(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("tiny.txt"), "short text\n".repeat(20));    // 220 bytes
+        Result r = run("--data", f.toString(), "--steps", "2", "--out", dir.resolve("run").toString());
+        assertEquals(2, r.status(), r.out() + r.err());
+        assertTrue(r.err().contains("corpus " + f + ": its validation split holds") && r.err().contains("fewer than")
+                && r.err().contains("give more text"), r.err());
+    }
 }

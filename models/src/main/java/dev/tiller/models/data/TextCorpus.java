@@ -23,8 +23,9 @@ import java.util.zip.ZipFile;
  *   <li>{@link #jdkUtil()}: the named corpus {@code jdk-util}, every .java file under java.base/java/util/ in the
  *       running JDK's lib/src.zip, sorted by path; files whose index % 10 == 0 are validation, the rest training;
  *       each split is the files' bytes joined with a newline byte.</li>
- *   <li>{@link #fromPath}: a text file (last 10% of its bytes, cut at a newline, is validation) or a folder (its
- *       regular files sorted by path, split like jdk-util).</li>
+ *   <li>{@link #fromPath}: a text file (last 10% of its bytes, cut at a newline, or at 90% exactly in a file with
+ *       no newline after it, is validation) or a folder (its regular files sorted by path, split like jdk-util;
+ *       a folder of one file is split like a file).</li>
  * </ul>
  */
 public record TextCorpus(String name, byte[] train, byte[] validation, int files) {
@@ -97,23 +98,46 @@ public record TextCorpus(String name, byte[] train, byte[] validation, int files
                 }
                 List<byte[]> contents = new ArrayList<>();
                 for (Path f : files) {
-                    contents.add(Files.readAllBytes(f));
+                    contents.add(read(f));
+                }
+                if (contents.size() == 1) {        // one file: split by bytes, or its validation would be all of it
+                    return bytes(path.toString(), contents.getFirst());
                 }
                 return split(path.toString(), contents);
             }
             if (!Files.isRegularFile(path)) {
                 throw new IllegalArgumentException("corpus " + path + ": no such file or folder");
             }
-            byte[] all = Files.readAllBytes(path);
-            int cut = (int) (all.length * 0.9);
-            while (cut < all.length && all[cut] != '\n') {
-                cut++;
-            }
-            return new TextCorpus(path.toString(), Arrays.copyOfRange(all, 0, cut),
-                    Arrays.copyOfRange(all, Math.min(all.length, cut + 1), all.length), 1);
+            return bytes(path.toString(), read(path));
         } catch (IOException e) {
             throw new UncheckedIOException("corpus " + path + ": cannot read", e);
         }
+    }
+
+    /** A file's bytes; an unreadable file is an error naming it. */
+    private static byte[] read(Path f) {
+        try {
+            return Files.readAllBytes(f);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("corpus file " + f + ": cannot read it (" + e.getClass().getSimpleName()
+                    + ": " + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * One text as a corpus: the last 10% of its bytes is validation, cut at the first newline from there (text files
+     * split between lines), or at exactly 90% when no newline follows (one long line).
+     */
+    static TextCorpus bytes(String name, byte[] all) {
+        int at = (int) (all.length * 0.9);
+        int cut = at;
+        while (cut < all.length && all[cut] != '\n') {
+            cut++;
+        }
+        if (cut >= all.length - 1) {
+            return new TextCorpus(name, Arrays.copyOfRange(all, 0, at), Arrays.copyOfRange(all, at, all.length), 1);
+        }
+        return new TextCorpus(name, Arrays.copyOfRange(all, 0, cut), Arrays.copyOfRange(all, cut + 1, all.length), 1);
     }
 
     private static TextCorpus split(String name, List<byte[]> contents) {

@@ -52,6 +52,16 @@ public final class GptTask implements Task {
         this.val = new ByteWindows[data.phases()];
         this.probe = new ByteWindows[data.phases()];
         for (int p = 0; p < data.phases(); p++) {
+            TextCorpus c = data.phase(p);
+            int need = config.context() + 2;
+            if (c.train().length < need || c.validation().length < need) {
+                boolean t = c.train().length < need;
+                throw new IllegalArgumentException("corpus " + c.name() + ": its " + (t ? "training" : "validation")
+                        + " split holds " + (t ? c.train().length : c.validation().length) + " bytes, fewer than "
+                        + need + " (a window of " + (config.context() + 1) + " tokens and one more to draw from); "
+                        + (t ? "the training split is the first 90% of the text" : "the validation split is the last"
+                        + " 10% of a file's bytes, or every tenth file of a folder") + ", so give more text");
+            }
             long s = ShiftingStream.phaseSeed(seed, p);
             train[p] = new ByteWindows(data.phase(p).train(), batch, config.context(), s, 1);
             val[p] = new ByteWindows(data.phase(p).validation(), batch, config.context(), s, 2);
