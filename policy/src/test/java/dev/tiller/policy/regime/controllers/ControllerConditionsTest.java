@@ -223,6 +223,26 @@ class ControllerConditionsTest {
     }
 
     @Test
+    void cautionLrAnswersARiseThatPersistsNotABriefExcursion() {
+        CautionLr ctl = CautionLr.create(Map.of(), "test");
+        Sim<CautionLr.State> sim = new Sim<>(ctl);
+        for (int t = 0; t < 400; t++) {                  // excursions above high of 1 to 8 steps, then calm
+            int phase = t % 40;
+            sim.decide(t, sig(Derived.LOSS_Z_RMS, phase < 1 + t / 50 ? 3.0 : 1.0, Derived.Z_RMS_TAU, 10));
+        }
+        assertEquals(List.of(), sim.steps, "no excursion lasted the 10 steps the rms needs");
+        for (int t = 400; t < 410; t++) {
+            sim.decide(t, sig(Derived.LOSS_Z_RMS, 3.0, Derived.Z_RMS_TAU, 10));
+        }
+        assertEquals(List.of(409L), sim.steps, "the tenth step in a row above high acts");
+        Sim<CautionLr.State> longer = new Sim<>(CautionLr.create(Map.of("persist", 3), "test"));
+        for (int t = 0; t < 12; t++) {
+            longer.decide(t, sig(Derived.LOSS_Z_RMS, 3.0, Derived.Z_RMS_TAU, 10));
+        }
+        assertEquals(List.of(9L), longer.steps, "never fewer steps than the rms time constant");
+    }
+
+    @Test
     void cooldownsAreNeverShorterThanTheTimeConstantOfWhatTheControllerWatches() {
         // Each controller is configured with cooldown 0 and fed a trigger every step; its changes must still be
         // spaced by the time constant of the signal it reacts to.
