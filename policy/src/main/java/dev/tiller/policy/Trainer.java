@@ -12,6 +12,7 @@ import dev.tiller.optim.clip.DynamicLossScaler;
 import dev.tiller.optim.clip.GradClipper;
 import dev.tiller.optim.clip.LossScaleHyper;
 import dev.tiller.optim.clip.LossScaleStep;
+import dev.tiller.optim.clip.Norms;
 import dev.tiller.policy.log.Event;
 import dev.tiller.policy.log.StepMetrics;
 import dev.tiller.policy.probe.Probes;
@@ -430,13 +431,8 @@ public final class Trainer<H extends Record> {
     /** The name of the first parameter tensor holding a NaN or an infinity, or null when all are finite. */
     private String firstNonFinite() {
         for (ParamRef p : params) {
-            Tensor v = p.value();
-            MemorySegment seg = v.segment();
-            long o = v.offset();
-            for (long i = 0, n = v.numel(); i < n; i++) {
-                if (!Float.isFinite(seg.getAtIndex(F32, o + i))) {
-                    return p.name();
-                }
+            if (!Norms.allFinite(p.value())) {
+                return p.name();
             }
         }
         return null;

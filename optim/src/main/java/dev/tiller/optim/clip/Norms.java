@@ -91,7 +91,8 @@ public final class Norms {
         return true;
     }
 
-    static boolean allFinite(Tensor t) {
+    /** True when every element of a contiguous float32 tensor is finite. */
+    public static boolean allFinite(Tensor t) {
         MemorySegment s = t.segment();
         long off = t.offset();
         long n = t.numel();
