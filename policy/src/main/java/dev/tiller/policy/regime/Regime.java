@@ -157,6 +157,11 @@ public final class Regime implements Stateful<Regime.State> {
         return k;
     }
 
+    /** The controllers, in the order their states sit in {@link Core#controllers()}. */
+    List<Controller<?>> controllers() {
+        return controllers;
+    }
+
     public RegimeSpec spec() {
         return spec;
     }

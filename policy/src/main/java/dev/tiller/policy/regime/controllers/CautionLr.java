@@ -7,7 +7,9 @@ import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ParamReader;
 import dev.tiller.policy.regime.Proposal;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,6 +75,23 @@ public final class CautionLr implements Controller<CautionLr.State> {
     @Override
     public String name() {
         return c.name;
+    }
+
+    @Override
+    public Map<String, Object> encodeState(State state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("last", StateCodec.lng(state.last()));
+        m.put("reduced", StateCodec.num(state.reduced()));
+        m.put("pending_lr", StateCodec.num(state.pendingLr()));
+        m.put("quiet_run", StateCodec.lng(state.quietRun()));
+        m.put("high_run", StateCodec.lng(state.highRun()));
+        return m;
+    }
+
+    @Override
+    public State decodeState(StateCodec.Reader r) {
+        r.only("last", "reduced", "pending_lr", "quiet_run", "high_run");
+        return new State(r.l("last"), r.d("reduced"), r.d("pending_lr"), r.l("quiet_run"), r.l("high_run"));
     }
 
     @Override

@@ -7,7 +7,9 @@ import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ParamReader;
 import dev.tiller.policy.regime.Proposal;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,6 +62,20 @@ public final class CurvatureCap implements Controller<CurvatureCap.State> {
     @Override
     public String name() {
         return c.name;
+    }
+
+    @Override
+    public Map<String, Object> encodeState(State state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("probes", StateCodec.lng(state.probes()));
+        m.put("lr_cap", StateCodec.num(state.lrCap()));
+        return m;
+    }
+
+    @Override
+    public State decodeState(StateCodec.Reader r) {
+        r.only("probes", "lr_cap");
+        return new State(r.l("probes"), r.d("lr_cap"));
     }
 
     @Override

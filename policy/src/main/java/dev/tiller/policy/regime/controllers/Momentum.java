@@ -8,7 +8,9 @@ import dev.tiller.policy.regime.ParamReader;
 import dev.tiller.policy.regime.Proposal;
 import dev.tiller.policy.regime.SignalBank;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,6 +86,20 @@ public final class Momentum implements Controller<Momentum.State> {
     @Override
     public String name() {
         return c.name;
+    }
+
+    @Override
+    public Map<String, Object> encodeState(State state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("last", StateCodec.lng(state.last()));
+        m.put("calm_since", StateCodec.lng(state.calmSince()));
+        return m;
+    }
+
+    @Override
+    public State decodeState(StateCodec.Reader r) {
+        r.only("last", "calm_since");
+        return new State(r.l("last"), r.l("calm_since"));
     }
 
     @Override

@@ -7,8 +7,10 @@ import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ParamReader;
 import dev.tiller.policy.regime.Proposal;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,6 +89,21 @@ public final class PlateauLr implements Controller<PlateauLr.State> {
     @Override
     public String name() {
         return c.name;
+    }
+
+    @Override
+    public Map<String, Object> encodeState(State state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("last", StateCodec.lng(state.last()));
+        m.put("decel", StateCodec.num(state.decel()));
+        m.put("pending_lr", StateCodec.num(state.pendingLr()));
+        return m;
+    }
+
+    @Override
+    public State decodeState(StateCodec.Reader r) {
+        r.only("last", "decel", "pending_lr");
+        return new State(r.l("last"), r.d("decel"), r.d("pending_lr"));
     }
 
     @Override

@@ -7,7 +7,9 @@ import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ParamReader;
 import dev.tiller.policy.regime.Proposal;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,6 +83,21 @@ public final class ReduceOnPlateau implements Controller<ReduceOnPlateau.State> 
     @Override
     public String name() {
         return c.name;
+    }
+
+    @Override
+    public Map<String, Object> encodeState(State state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("best", StateCodec.num(state.best()));
+        m.put("bad", StateCodec.lng(state.bad()));
+        m.put("cooldown_left", StateCodec.lng(state.cooldownLeft()));
+        return m;
+    }
+
+    @Override
+    public State decodeState(StateCodec.Reader r) {
+        r.only("best", "bad", "cooldown_left");
+        return new State(r.d("best"), r.l("bad"), r.l("cooldown_left"));
     }
 
     @Override

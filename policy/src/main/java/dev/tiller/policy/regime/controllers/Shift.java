@@ -7,8 +7,10 @@ import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ParamReader;
 import dev.tiller.policy.regime.Proposal;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,6 +76,22 @@ public final class Shift implements Controller<Shift.State> {
     @Override
     public String name() {
         return c.name;
+    }
+
+    @Override
+    public Map<String, Object> encodeState(State state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("active", state.active());
+        m.put("since", StateCodec.lng(state.since()));
+        m.put("lr_before", StateCodec.num(state.lrBefore()));
+        m.put("last", StateCodec.lng(state.last()));
+        return m;
+    }
+
+    @Override
+    public State decodeState(StateCodec.Reader r) {
+        r.only("active", "since", "lr_before", "last");
+        return new State(r.b("active"), r.l("since"), r.d("lr_before"), r.l("last"));
     }
 
     @Override

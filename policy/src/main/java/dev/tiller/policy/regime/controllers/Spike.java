@@ -6,7 +6,9 @@ import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ParamReader;
 import dev.tiller.policy.regime.Proposal;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,6 +71,20 @@ public final class Spike implements Controller<Spike.State> {
     @Override
     public String name() {
         return c.name;
+    }
+
+    @Override
+    public Map<String, Object> encodeState(State state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("z_run", state.zRun());
+        m.put("non_finite", state.nonFinite());
+        return m;
+    }
+
+    @Override
+    public State decodeState(StateCodec.Reader r) {
+        r.only("z_run", "non_finite");
+        return new State(r.i("z_run"), r.i("non_finite"));
     }
 
     @Override

@@ -6,8 +6,11 @@ import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.ParamReader;
 import dev.tiller.policy.regime.Proposal;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,6 +77,25 @@ public final class ZClipCtl implements Controller<ZClipCtl.State> {
     @Override
     public String name() {
         return c.name;
+    }
+
+    @Override
+    public Map<String, Object> encodeState(State state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("warmup", StateCodec.nums(state.warmup().stream().mapToDouble(Double::doubleValue)
+                .toArray()));
+        m.put("initialized", state.initialized());
+        m.put("mean", StateCodec.num(state.mean()));
+        m.put("var", StateCodec.num(state.var()));
+        m.put("last", StateCodec.lng(state.last()));
+        return m;
+    }
+
+    @Override
+    public State decodeState(StateCodec.Reader r) {
+        r.only("warmup", "initialized", "mean", "var", "last");
+        return new State(Arrays.stream(r.doubles("warmup")).boxed().toList(), r.b("initialized"), r.d("mean"),
+                r.d("var"), r.l("last"));
     }
 
     @Override
