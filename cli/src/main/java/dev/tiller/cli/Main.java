@@ -20,6 +20,8 @@ public final class Main {
         new Command("help", "./tiller help", "list the commands"),
         new Command("train", "./tiller train [--model M ...]", "train a model (default: the GPT on the JDK's java.util"
                 + " sources); ./tiller train --help for the flags"),
+        new Command("resume", "./tiller resume RUN", "continue RUN from its newest valid checkpoint, bit for bit as if"
+                + " never stopped"),
         new Command("replay", "./tiller replay RUN", "re-run the regime over RUN's recorded signals and check every"
                 + " decision and knob value (exit 0 only with no mismatch)"),
         new Command("explain", "./tiller explain RUN", "what the regime did in RUN and why, largest effects first"),
@@ -55,6 +57,8 @@ public final class Main {
             case "train" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
                     ? usage(Train.USAGE) : Train.run(rest, System.out, System.err);
             case "conform" -> Conform.standard().run(Arrays.asList(rest), System.out);
+            case "resume" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
+                    ? usage(Train.RESUME_USAGE) : Train.resume(rest, System.out, System.err);
             case "replay" -> RunCommands.replay(rest, System.out, System.err);
             case "study" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
                     ? usage(Study.USAGE) : Study.main(rest, System.out, System.err);

@@ -17,14 +17,21 @@ import dev.tiller.optim.Optimizer;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.StatePrecision;
 import dev.tiller.optim.clip.GlobalNormClip;
+import dev.tiller.policy.Checkpointer;
+import dev.tiller.policy.RunCheckpoint;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.TrainState;
 import dev.tiller.policy.Trainer;
+import dev.tiller.policy.checkpoint.CheckpointException;
+import dev.tiller.policy.checkpoint.CheckpointFile;
+import dev.tiller.policy.checkpoint.CheckpointRing;
+import dev.tiller.policy.checkpoint.Storage;
 import dev.tiller.policy.log.Event;
 import dev.tiller.policy.recipe.Optimizers;
 import dev.tiller.policy.recipe.Recipe;
 import dev.tiller.policy.recipe.RunConfig;
 import dev.tiller.policy.regime.RegimeSpec;
+import dev.tiller.policy.state.StateCodec;
 import dev.tiller.policy.task.GptTask;
 import dev.tiller.policy.task.GraphTask;
 import dev.tiller.policy.task.ImageTask;
@@ -42,10 +49,13 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -67,11 +77,15 @@ final class Train {
             + " [--steps N] [--batch N] [--width X] [--depth X] [--lr X] [--seed N] [--threads N] [--out DIR]"
             + " [--micro N] [--eval-every N] [--precision f32|bf16|f16] [--state-precision f32|bf16|q8]"
             + " [--optimizer adamw|schedule-free-adamw|prodigy|adamw-hd]"
-            + " [--shift-at N] [--regime PRESET|FILE] [--inject SPEC] [--config FILE]; shifting data: --data"
+            + " [--shift-at N] [--regime PRESET|FILE] [--inject SPEC] [--config FILE] [--checkpoint-every N]"
+            + " [--keep-checkpoints K] [--stop-deadline S]; shifting data: --data"
             + " fashion-mnist-shift (classes 0-4, then 5-9) or jdk-shift (java.util, then java.sql), shifting at"
             + " --shift-at (default steps / 2); --inject nan-grad@S,lr-spike@SxF,poison@S injects faults at steps S"
             + " (as numbered in metrics.jsonl); --config FILE trains the run a config.json describes (with it, only"
-            + " --out, --regime, --inject and --threads may be given)";
+            + " --out, --regime, --inject, --threads and the checkpoint flags may be given); --checkpoint-every N"
+            + " saves a checkpoint every N steps (default: a tenth of the run, at least 50 steps, for runs of 200 steps"
+            + " or more; 0: none, except on Ctrl-C), --keep-checkpoints K keeps the newest K (default 3),"
+            + " --stop-deadline S gives Ctrl-C S seconds to commit one (default 60)";
 
     /** Named datasets whose domain shifts once, at --shift-at. */
     static final String FASHION_SHIFT = RunConfig.FASHION_SHIFT;
@@ -79,15 +93,60 @@ final class Train {
 
     private static final List<String> KNOWN = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth",
             "--lr", "--seed", "--threads", "--out", "--micro", "--eval-every", "--precision", "--state-precision",
-            "--shift-at", "--regime", "--inject", "--config", "--optimizer");
+            "--shift-at", "--regime", "--inject", "--config", "--optimizer", "--checkpoint-every", "--keep-checkpoints",
+            "--stop-deadline");
     /** The flags that may come with --config: they change where the run goes or what steers it, not the recipe. */
     private static final List<String> WITH_CONFIG = List.of("--config", "--out", "--regime", "--inject",
-            "--threads");
+            "--threads", "--checkpoint-every", "--keep-checkpoints", "--stop-deadline");
 
     private Train() {}
 
-    /** A parsed command line: the run and its folder (null: a new folder under runs/). */
-    record Parsed(RunConfig run, String out) {}
+    /** A parsed command line: the run, its folder (null: a new folder under runs/) and its checkpoint settings. */
+    record Parsed(RunConfig run, String out, Saving saving) {}
+
+    /**
+     * How a run saves checkpoints: every every steps and after the last (0: none, except on Ctrl-C), the newest keep
+     * kept, and the seconds Ctrl-C or SIGTERM gives the run to commit one before it stops. Recorded in config.json as
+     * "checkpoints"; it changes no bit of the run.
+     */
+    record Saving(long every, int keep, double deadline) {
+        static final int KEEP = 3;
+        static final double DEADLINE = 60;
+
+        Saving {
+            if (every < 0 || keep < 1 || !(deadline > 0) || Double.isInfinite(deadline)) {
+                throw new IllegalArgumentException("checkpoints: need --checkpoint-every >= 0, --keep-checkpoints >= 1"
+                        + " and a positive finite --stop-deadline, got " + every + ", " + keep + ", " + deadline);
+            }
+        }
+
+        /** The default for a run of steps: a tenth of the run, at least 50 steps, from 200 steps on; else none. */
+        static long defaultEvery(long steps) {
+            return steps >= 200 ? Math.max(50, steps / 10) : 0;
+        }
+
+        /** The flags' values over base (the defaults, or what config.json recorded). */
+        static Saving of(Map<String, String> m, Saving base) {
+            Long every = longOpt(m, "--checkpoint-every", 0);
+            Integer keep = intOpt(m, "--keep-checkpoints", 1);
+            Double deadline = doubleOpt(m, "--stop-deadline");
+            return new Saving(every != null ? every : base.every(), keep != null ? keep : base.keep(),
+                    deadline != null ? deadline : base.deadline());
+        }
+
+        Map<String, Object> toJson() {
+            return StateCodec.ordered("every", every, "keep", keep, "stop_deadline_s", deadline);
+        }
+
+        static Saving fromJson(Object json, long steps) {
+            if (!(json instanceof Map<?, ?> m)) {
+                return new Saving(defaultEvery(steps), KEEP, DEADLINE);
+            }
+            StateCodec.Reader f = StateCodec.read(m, "config.json: checkpoints").only("every", "keep",
+                    "stop_deadline_s");
+            return new Saving(f.l("every"), f.i("keep"), f.d("stop_deadline_s"));
+        }
+    }
 
     static Parsed parse(String[] args) {
         Map<String, String> m = flags(args);
@@ -105,7 +164,8 @@ final class Train {
                     m.containsKey("--threads") ? threads(m) : base.threads(),
                     m.getOrDefault("--regime", base.regime()), m.getOrDefault("--inject", base.inject()),
                     base.recipe());
-            return new Parsed(run, m.get("--out"));
+            return new Parsed(run, m.get("--out"), Saving.of(m, new Saving(Saving.defaultEvery(run.steps()),
+                    Saving.KEEP, Saving.DEADLINE)));
         }
         String model = m.getOrDefault("--model", "gpt");
         if (!RunConfig.MODELS.contains(model)) {
@@ -153,7 +213,8 @@ final class Train {
                 micro == null ? 1 : micro, evalEvery != null ? evalEvery : Math.max(1, steps / 5), precision, state,
                 shiftAt, threads != null ? threads : Parallel.threads(), m.getOrDefault("--regime", "static"),
                 m.getOrDefault("--inject", ""), Recipe.defaults(model, steps, doubleOpt(m, "--lr"), optimizer));
-        return new Parsed(run, m.get("--out"));
+        return new Parsed(run, m.get("--out"), Saving.of(m, new Saving(Saving.defaultEvery(steps), Saving.KEEP,
+                Saving.DEADLINE)));
     }
 
     private static String defaultData(String model) {
@@ -295,9 +356,25 @@ final class Train {
             err.println("tiller train: " + e.getMessage());
             return 2;
         }
+        return execute(o, regime, p.saving(), task, claimed, null, out, err);
+    }
+
+    /**
+     * A run resumed from a checkpoint: the checkpoint read back, its run folder, the config.json it recorded and the
+     * overrides given on the command line, each logged in the resumed event.
+     */
+    record Resuming(CheckpointFile.Loaded loaded, Path dir, Map<String, Object> config, List<String> skipped,
+                    Map<String, Object> overrides, long[] dropped) {}
+
+    /**
+     * Trains o (fresh, or from resuming's checkpoint) on task in dir (null: a new folder under runs/), prints the
+     * summary and returns the exit status.
+     */
+    private static int execute(RunConfig o, RegimeSpec regime, Saving saving, Task task, Path claimed,
+                               Resuming resuming, PrintStream out, PrintStream err) {
+        String command = resuming == null ? "tiller train" : "tiller resume";
         Recipe recipe = o.recipe();
         long steps = o.steps();
-
         List<ParamRef> params = Trainer.paramRefs(task);
         List<String> decayed = task.model().decayed();
         List<ParamRef> decay = new ArrayList<>();
@@ -315,31 +392,45 @@ final class Train {
             dir = claimed != null ? claimed : claim(Path.of("runs", task.name() + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))), false);
         } catch (IllegalArgumentException e) {
-            err.println("tiller train: " + e.getMessage());
+            err.println(command + ": " + e.getMessage());
             return 2;
         }
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("command", "train");
-        config.put("run", o.toJson());
-        config.put("regime", regime.toJson());
-        config.put("task", task.name());
-        config.putAll(task.describe());
-        config.put("optimizer", opt.name());
-        config.put("decayed_tensors", decay.size());
-        config.put("schedule", recipe.describeSchedule());
-        config.put("optimizer_state_bytes", opt.stateBytes());
-        config.put("optimizer_state_bytes_per_param", (double) opt.stateBytes() / task.model().parameterCount());
-        config.put("java", Runtime.version().toString());
-        out.printf("tiller train: %s, %,d parameters, %d steps, %srun folder %s%n", task.name(),
-                task.model().parameterCount(), steps, o.regime().equals("static") ? "" : "regime " + o.regime() + ", ",
-                dir);
+        Map<String, Object> config;
+        if (resuming != null) {
+            config = new LinkedHashMap<>(resuming.config());
+        } else {
+            config = new LinkedHashMap<>();
+            config.put("command", "train");
+            config.put("run", o.toJson());
+            config.put("regime", regime.toJson());
+            config.put("task", task.name());
+            config.putAll(task.describe());
+            config.put("optimizer", opt.name());
+            config.put("decayed_tensors", decay.size());
+            config.put("schedule", recipe.describeSchedule());
+            config.put("optimizer_state_bytes", opt.stateBytes());
+            config.put("optimizer_state_bytes_per_param", (double) opt.stateBytes() / task.model().parameterCount());
+            config.put("java", Runtime.version().toString());
+        }
+        config.put("checkpoints", saving.toJson());
+        if (resuming == null) {
+            out.printf("tiller train: %s, %,d parameters, %d steps, %srun folder %s%n", task.name(),
+                    task.model().parameterCount(), steps, o.regime().equals("static") ? ""
+                    : "regime " + o.regime() + ", ", dir);
+        } else {
+            out.printf("tiller resume: %s from step %d of %d, run folder %s%n", task.name(),
+                    resuming.loaded().step(), steps, dir);
+        }
         Finished f;
         try {
-            f = train(built, task, params, clip, o, regime, dir, config, err);
+            f = train(built, task, params, clip, o, regime, saving, dir, config, resuming, err);
         } catch (Trainer.Diverged e) {
-            err.println("tiller train: stopped at " + e.getMessage());
+            err.println(command + ": stopped at " + e.getMessage());
             err.println("run folder: " + dir.toAbsolutePath());
             return Main.STOPPED_DIVERGED;
+        } catch (CheckpointException e) {
+            err.println(command + ": " + e.getMessage());
+            return 2;
         }
         Trainer.Summary s = f.summary();
         out.printf(Locale.ROOT, "final train loss %.4f, %s; %.0f %s/s; %d skipped steps%n",
@@ -350,6 +441,11 @@ final class Train {
             out.println(report);
             out.println("--------------");
         }
+        if (f.saveFailures() > 0) {
+            err.println(command + ": " + f.saveFailures() + " checkpoint save(s) failed; see checkpoint_failed in "
+                    + dir.resolve("events.jsonl"));
+        }
+        out.println("final state SHA-256 " + f.digest());
         out.println("run folder: " + dir.toAbsolutePath());
         return 0;
     }
@@ -372,7 +468,8 @@ final class Train {
             } catch (FileAlreadyExistsException e) {
                 if (explicit) {
                     throw new IllegalArgumentException("--out " + dir + ": holds a run already ("
-                            + e.getFile() + " exists); give a new folder");
+                            + e.getFile() + " exists); give a new folder, or continue it with ./tiller resume "
+                            + dir);
                 }
             } catch (IOException e) {
                 throw new IllegalArgumentException((explicit ? "--out " : "run folder ") + d
@@ -381,28 +478,58 @@ final class Train {
         }
     }
 
-    /** What a run left: its summary and the task's final report (a generated sample), taken at the eval point. */
-    private record Finished(Trainer.Summary summary, String report) {}
+    /**
+     * What a run left: its summary, the task's final report (a generated sample), the failed saves and the SHA-256
+     * of its final state (equal for equal runs, whatever the threads or interruptions).
+     */
+    private record Finished(Trainer.Summary summary, String report, int saveFailures, String digest) {}
 
     /**
-     * Trains o's steps with built's optimizer under regime, logging to dir; the final report sees the weights the
-     * evaluations saw (Schedule-Free's x), and the trained weights come back after it.
+     * Trains o's steps with built's optimizer under regime, logging to dir and checkpointing as saving says; from
+     * resuming's checkpoint when given (its logs cut back to it first). The final report sees the weights the
+     * evaluations saw (Schedule-Free's x), and the trained weights come back after it. Ctrl-C or SIGTERM commits a
+     * checkpoint after the step in progress, within the stop deadline.
      */
     private static <H extends Record> Finished train(Optimizers.Built<H> built, Task task, List<ParamRef> params,
-                                                     GlobalNormClip clip, RunConfig o, RegimeSpec regime, Path dir,
-                                                     Map<String, Object> config, PrintStream err) {
+                                                     GlobalNormClip clip, RunConfig o, RegimeSpec regime,
+                                                     Saving saving, Path dir, Map<String, Object> config,
+                                                     Resuming resuming, PrintStream err) {
         Trainer<H> trainer = built.trainer(task, params, clip,
                 new Trainer.Settings(o.steps(), o.microBatches(), o.evalEvery(), o.precision()))
                 .regime(regime).faults(o.faults());
-        try (RunLog log = new RunLog(dir, config); TrainState<H> s = trainer.start(log, err)) {
-            Thread hook = new Thread(() -> interrupted(log, s, dir, err), "tiller-interrupt");
+        CheckpointRing ring = new CheckpointRing(dir.resolve("checkpoints"), saving.keep(), Storage.disk());
+        StopRequest stop = new StopRequest();
+        try (RunLog log = new RunLog(dir, config, resuming != null);
+             Checkpointer cp = new Checkpointer(ring, saving.every(), config, err);
+             TrainState<H> s = resuming == null ? trainer.start(log, err)
+                     : trainer.resume(log, err, resuming.loaded())) {
+            if (resuming != null) {
+                log.event(new Event.Resumed(s.step(), resuming.loaded().dir().toString(), resuming.dropped()[0],
+                        resuming.dropped()[1], resuming.skipped(), resuming.overrides()));
+                resuming.loaded().close();
+            }
+            Thread hook = new Thread(() -> interrupted(log, s, dir, err, cp, stop, saving.deadline()),
+                    "tiller-interrupt");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 while (s.step() < o.steps()) {
                     trainer.step(s);
+                    if (stop.requested()) {
+                        cp.save(s);
+                        cp.await();
+                        stop.stopped(s.step());
+                        stop.waitForExit();
+                    }
+                    cp.afterStep(s);
                 }
+                if (saving.every() > 0) {
+                    cp.save(s);                 // the last step's state, so weights and state outlive the run
+                }
+                cp.await();
+                stop.stopped(s.step());         // a Ctrl-C from here on finds the run already saved
+                String digest = RunCheckpoint.sha256(s);
                 Trainer.Summary summary = trainer.finish(s, err);
-                return new Finished(summary, trainer.atEvalPoint(s, task::finalReport));
+                return new Finished(summary, trainer.atEvalPoint(s, task::finalReport), cp.failures(), digest);
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
@@ -413,19 +540,204 @@ final class Train {
         }
     }
 
+    /** Ctrl-C's request to the training loop: stop after the step in progress, once a checkpoint of it is committed. */
+    static final class StopRequest {
+        private volatile boolean requested;
+        private final CountDownLatch stopped = new CountDownLatch(1);
+        private volatile long step = -1;
+
+        void request() {
+            requested = true;
+        }
+
+        boolean requested() {
+            return requested;
+        }
+
+        /** The loop committed the checkpoint after step and stops. */
+        void stopped(long step) {
+            this.step = step;
+            stopped.countDown();
+        }
+
+        /** The step whose checkpoint was committed within seconds, or -1. */
+        long awaitStopped(double seconds) {
+            try {
+                return stopped.await((long) (seconds * 1000), TimeUnit.MILLISECONDS) ? step : -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+
+        /** Blocks the training thread until the JVM exits (the shutdown hook is finishing). */
+        void waitForExit() {
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /**
-     * What Ctrl-C or SIGTERM leaves: an "interrupted" event after the steps that finished, and a message saying what
-     * the run folder holds. Runs on the shutdown hook's thread while training may still be writing; the log keeps
-     * lines whole.
+     * What Ctrl-C or SIGTERM leaves: the training loop is asked to commit a checkpoint after the step in progress
+     * and stop; within deadline seconds the message says which step it saved and how to resume, else that the
+     * previous checkpoint (named) is intact. An "interrupted" event follows the steps that finished. Runs on the
+     * shutdown hook's thread while training may still be writing; the log keeps lines whole.
      */
-    static void interrupted(RunLog log, TrainState<?> s, Path dir, PrintStream err) {
+    static void interrupted(RunLog log, TrainState<?> s, Path dir, PrintStream err, Checkpointer cp,
+                            StopRequest stop, double deadline) {
+        stop.request();
+        long saved = stop.awaitStopped(deadline);
         long done = s.step();
         if (log.isOpen()) {
             log.event(new Event.Interrupted(done, "the process was asked to stop (Ctrl-C or SIGTERM)"));
         }
         err.println();
-        err.println("tiller train: interrupted after step " + done + "; " + dir.toAbsolutePath() + " holds every"
-                + " finished step's metrics and events (there are no checkpoints to resume from yet)");
+        String resume = "./tiller resume " + dir;
+        if (saved >= 0) {
+            err.println("tiller: interrupted; the checkpoint after step " + saved + " is committed. Continue with: "
+                    + resume);
+        } else {
+            List<Long> steps = cp.ring().steps();
+            err.println("tiller: interrupted after step " + done + "; no checkpoint could be committed within "
+                    + deadline + " s (--stop-deadline). " + (steps.isEmpty() ? "There is no checkpoint yet: "
+                    + dir.toAbsolutePath() + " holds every finished step's metrics and events"
+                    : "The newest checkpoint, after step " + steps.get(steps.size() - 1) + ", is intact. Continue"
+                    + " with: " + resume));
+        }
+    }
+
+    /** {@code ./tiller resume RUN [--threads N] [--checkpoint-every N] [--keep-checkpoints K] [--stop-deadline S]}. */
+    static final String RESUME_USAGE = "./tiller resume RUN [--threads N] [--checkpoint-every N] [--keep-checkpoints K]"
+            + " [--stop-deadline S]";
+    private static final List<String> RESUME_FLAGS = List.of("--threads", "--checkpoint-every", "--keep-checkpoints",
+            "--stop-deadline");
+
+    /**
+     * Continues the run in RUN from its newest valid checkpoint. Precedence: the checkpoint decides the run (its
+     * recorded configuration rebuilds the model, data, optimizer and regime, whatever config.json now says), and
+     * the flags may change only what changes no bit (threads and checkpoint settings); each is logged in the
+     * resumed event. The logs are cut back to the checkpoint's step, newer checkpoints that fail a check are named
+     * and passed over, and temporary folders of interrupted saves are removed.
+     */
+    static int resume(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].startsWith("--")) {
+            err.println("tiller resume: which run? usage: " + RESUME_USAGE);
+            return 2;
+        }
+        Path dir = Path.of(args[0]);
+        Map<String, String> m;
+        try {
+            m = flags(Arrays.copyOfRange(args, 1, args.length));
+            for (String k : m.keySet()) {
+                if (!RESUME_FLAGS.contains(k)) {
+                    throw new IllegalArgumentException("resume: " + k + " would change the run; only "
+                            + String.join(", ", RESUME_FLAGS) + " may be given (the checkpoint decides the rest)");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("tiller " + e.getMessage().replaceFirst("^train: ", "resume: "));
+            return 2;
+        }
+        if (!Files.isDirectory(dir)) {
+            err.println("tiller resume: " + dir + ": no such run folder");
+            return 2;
+        }
+        CheckpointRing ring = new CheckpointRing(dir.resolve("checkpoints"), Saving.KEEP, Storage.disk());
+        int removed = ring.removeTemporaries();
+        if (removed > 0) {
+            err.println("tiller resume: removed " + removed + " temporary folder(s) of interrupted saves");
+        }
+        CheckpointRing.Found found = ring.latest();
+        for (String why : found.skipped()) {
+            err.println("tiller resume: passed over a checkpoint that fails a check: " + why);
+        }
+        if (found.loaded() == null) {
+            err.println("tiller resume: " + dir + " holds no valid checkpoint"
+                    + (found.skipped().isEmpty() ? " (" + ring.dir() + " is empty or missing)" : "")
+                    + "; start it again with ./tiller train --config " + dir.resolve("config.json"));
+            return 2;
+        }
+        CheckpointFile.Loaded loaded = found.loaded();
+        RunConfig o;
+        RegimeSpec regime;
+        Saving saving;
+        Map<String, Object> config;
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        try {
+            StateCodec.Reader c = loaded.state().obj("config");
+            if (!(c.raw("run") instanceof Map<?, ?> run) || !(c.raw("regime") instanceof Map<?, ?> spec)) {
+                throw new IllegalArgumentException(loaded.dir() + ": its configuration has no run or regime");
+            }
+            RunConfig recorded = RunConfig.fromJson(run, loaded.dir() + ": config.run");
+            regime = RegimeSpec.fromJson(spec, loaded.dir() + ": config.regime");
+            int threads = m.containsKey("--threads") ? threads(m) : recorded.threads();
+            if (threads != recorded.threads()) {
+                overrides.put("threads", threads);
+            }
+            o = new RunConfig(recorded.model(), recorded.data(), recorded.steps(), recorded.batch(),
+                    recorded.width(), recorded.depth(), recorded.seed(), recorded.microBatches(),
+                    recorded.evalEvery(), recorded.precision(), recorded.statePrecision(), recorded.shiftAt(),
+                    threads, recorded.regime(), recorded.inject(), recorded.recipe());
+            Saving before = Saving.fromJson(c.has("checkpoints") ? c.raw("checkpoints") : null, o.steps());
+            saving = Saving.of(m, before);
+            if (!saving.equals(before)) {
+                overrides.put("checkpoints", saving.toJson());
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> recordedConfig = (Map<String, Object>) Json.parse(Json.write(configOf(c)),
+                    "config");
+            config = recordedConfig;
+            Map<?, ?> onDisk = readJson(dir.resolve("config.json"));
+            if (onDisk != null && !Json.write(onDisk.get("run")).equals(Json.write(run))) {
+                err.println("tiller resume: " + dir.resolve("config.json") + " differs from the configuration the"
+                        + " checkpoint recorded; the checkpoint's wins");
+                overrides.put("config_json_ignored", true);
+            }
+        } catch (IllegalArgumentException e) {
+            loaded.close();
+            err.println("tiller resume: " + e.getMessage());
+            return 2;
+        }
+        if (loaded.step() >= o.steps()) {
+            loaded.close();
+            out.println("tiller resume: " + dir + " finished all " + o.steps() + " steps; nothing to resume");
+            return 0;
+        }
+        Parallel.setThreads(o.threads());
+        Task task;
+        long[] dropped;
+        try {
+            task = task(o);
+            long[] lengths = RunCheckpoint.logLengths(loaded);
+            dropped = RunLog.truncate(dir, lengths[0], lengths[1]);
+        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+            loaded.close();
+            err.println("tiller resume: " + e.getMessage());
+            return 2;
+        }
+        overrides.forEach((k, v) -> err.println("tiller resume: override " + k + " = " + v));
+        return execute(o, regime, saving, task, dir, new Resuming(loaded, dir, config, found.skipped(), overrides,
+                dropped), out, err);
+    }
+
+    /** The recorded config.json object of a checkpoint's state. */
+    private static Object configOf(StateCodec.Reader c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String k : c.keys()) {
+            m.put(k, c.raw(k));
+        }
+        return m;
+    }
+
+    private static Map<?, ?> readJson(Path file) {
+        try {
+            return Json.parse(Files.readString(file), file.toString()) instanceof Map<?, ?> m ? m : null;
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static String format(Map<String, Double> m) {

@@ -6,9 +6,12 @@ import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.GlobalNormClip;
 import dev.tiller.policy.KnobBinding;
+import dev.tiller.policy.Checkpointer;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.TrainState;
 import dev.tiller.policy.Trainer;
+import dev.tiller.policy.checkpoint.CheckpointRing;
+import dev.tiller.policy.checkpoint.Storage;
 import dev.tiller.policy.task.GraphTask;
 import dev.tiller.tensor.ThreadCount;
 import dev.tiller.tensor.io.Json;
@@ -255,12 +258,18 @@ class TrainCommandTest {
         try (RunLog log = new RunLog(dir, Map.of()); TrainState<AdamWHyper> s = t.start(log, null)) {
             t.step(s);
             t.step(s);
-            Train.interrupted(log, s, dir, new PrintStream(err, true, StandardCharsets.UTF_8));
+            Checkpointer cp = new Checkpointer(new CheckpointRing(dir.resolve("checkpoints"), 3, Storage.disk()), 0,
+                    Map.of(), System.err);
+            // no training loop answers the stop request here, so the deadline passes
+            Train.interrupted(log, s, dir, new PrintStream(err, true, StandardCharsets.UTF_8), cp,
+                    new Train.StopRequest(), 0.2);
+            cp.close();
         }
         String events = Files.readString(dir.resolve("events.jsonl"));
         assertTrue(events.contains("{\"step\":2,\"event\":\"interrupted\",\"how\":"), events);
         String msg = err.toString(StandardCharsets.UTF_8);
-        assertTrue(msg.contains("interrupted after step 2; " + dir.toAbsolutePath() + " holds every finished step"),
+        assertTrue(msg.contains("interrupted after step 2; no checkpoint could be committed within 0.2 s")
+                && msg.contains("There is no checkpoint yet: " + dir.toAbsolutePath() + " holds every finished step"),
                 msg);
     }
 

@@ -13,6 +13,11 @@ public interface Decider {
     /** Decides step (0-based) from what the trainer measured in it; see {@link Regime#decide}. */
     Decision decide(long step, Signals measured);
 
+    /** The regime behind this decider, whose state a checkpoint saves; null when there is none to save. */
+    default Regime regime() {
+        return null;
+    }
+
     static Decider of(Regime regime) {
         return new Decider() {
             @Override
@@ -23,6 +28,11 @@ public interface Decider {
             @Override
             public Decision decide(long step, Signals measured) {
                 return regime.decide(step, measured);
+            }
+
+            @Override
+            public Regime regime() {
+                return regime;
             }
         };
     }

@@ -6,6 +6,7 @@ import dev.tiller.policy.state.RunSnapshotter;
 import dev.tiller.policy.state.SnapshotRing;
 import dev.tiller.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 
@@ -61,6 +62,17 @@ final class RingStore implements RollbackStore {
             newest = Math.max(newest, v);
         }
         return ring.get(newest).map(r -> r.parameters().tensors()).orElse(Map.of());
+    }
+
+    @Override
+    public long[] heldSteps() {
+        return ring.steps();
+    }
+
+    @Override
+    public RunSnapshot held(long step) {
+        return ring.get(step).orElseThrow(() -> new IllegalArgumentException("no snapshot is held under step "
+                + step + " (held: " + Arrays.toString(ring.steps()) + ")"));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tiller.policy;
 
+import dev.tiller.policy.state.RunSnapshot;
 import dev.tiller.tensor.Tensor;
 
 import java.util.Map;
@@ -26,6 +27,16 @@ public interface RollbackStore extends AutoCloseable {
      */
     default Map<String, Tensor> newestParameters() {
         return Map.of();
+    }
+
+    /** The steps of the snapshots held, oldest first (a checkpoint saves them all). */
+    default long[] heldSteps() {
+        return new long[0];
+    }
+
+    /** The snapshot held under step (owned by the store; read it, never close it). */
+    default RunSnapshot held(long step) {
+        throw new IllegalArgumentException("no snapshot is held under step " + step);
     }
 
     /** One line on the ring's memory, e.g. "rollback ring: 3 snapshots x 12.3 MB = 36.9 MB". */

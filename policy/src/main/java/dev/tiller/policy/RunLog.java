@@ -7,6 +7,7 @@ import dev.tiller.tensor.io.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -26,6 +27,8 @@ public final class RunLog implements AutoCloseable {
     private final Path dir;
     private final BufferedWriter metrics;
     private final BufferedWriter events;
+    private long metricsBytes;
+    private long eventsBytes;
 
     /** A new log: config.json written, metrics.jsonl and events.jsonl started empty. */
     public RunLog(Path dir, Map<String, Object> config) {
@@ -46,6 +49,8 @@ public final class RunLog implements AutoCloseable {
                     StandardOpenOption.CREATE, mode, StandardOpenOption.WRITE);
             this.events = Files.newBufferedWriter(dir.resolve("events.jsonl"), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, mode, StandardOpenOption.WRITE);
+            this.metricsBytes = Files.size(dir.resolve("metrics.jsonl"));
+            this.eventsBytes = Files.size(dir.resolve("events.jsonl"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the run folder " + dir, e);
         }
@@ -56,34 +61,65 @@ public final class RunLog implements AutoCloseable {
     }
 
     /** Appends a metrics row. */
-    public void metrics(Map<String, Object> row) {
-        line(metrics, row);
+    public synchronized void metrics(Map<String, Object> row) {
+        metricsBytes += line(metrics, row);
     }
 
     /** Appends a typed metrics row. */
-    public void metrics(StepMetrics row) {
-        line(metrics, row.toJson());
+    public synchronized void metrics(StepMetrics row) {
+        metricsBytes += line(metrics, row.toJson());
     }
 
     /** Appends a typed event. */
     public void event(Event e) {
-        line(events, e.toJson());
+        event(e.toJson());
     }
 
     /** Appends an event ({"step":..,"event":..,...}). */
-    public void event(Map<String, Object> e) {
-        line(events, e);
+    public synchronized void event(Map<String, Object> e) {
+        eventsBytes += line(events, e);
     }
 
-    /** Lines are whole even when a shutdown hook logs while the training thread does. */
-    private synchronized void line(BufferedWriter w, Map<String, Object> row) {
+    /** The lengths of metrics.jsonl and events.jsonl now: where a resume from a checkpoint taken now cuts them. */
+    public synchronized long[] lengths() {
+        return new long[] {metricsBytes, eventsBytes};
+    }
+
+    /**
+     * Cuts metrics.jsonl and events.jsonl of the run in dir back to the given lengths (what a checkpoint recorded),
+     * dropping the lines of steps after it, which the resumed run writes again. Returns the bytes dropped from each.
+     */
+    public static long[] truncate(Path dir, long metricsLength, long eventsLength) throws IOException {
+        long[] dropped = new long[2];
+        String[] names = {"metrics.jsonl", "events.jsonl"};
+        long[] lengths = {metricsLength, eventsLength};
+        for (int i = 0; i < 2; i++) {
+            Path f = dir.resolve(names[i]);
+            long size = Files.exists(f) ? Files.size(f) : 0;
+            if (size < lengths[i]) {
+                throw new IOException(f + " holds " + size + " bytes, fewer than the " + lengths[i]
+                        + " the checkpoint recorded: it was changed after the checkpoint");
+            }
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                ch.truncate(lengths[i]);
+                ch.force(true);
+            }
+            dropped[i] = size - lengths[i];
+        }
+        return dropped;
+    }
+
+    /** Lines are whole even when a shutdown hook logs while the training thread does; returns the bytes written. */
+    private synchronized long line(BufferedWriter w, Map<String, Object> row) {
         if (closed) {
             throw new IllegalStateException("the logs in " + dir + " are closed");
         }
         try {
-            w.write(Json.write(row));
+            String text = Json.write(row);
+            w.write(text);
             w.write('\n');
             w.flush();
+            return text.getBytes(StandardCharsets.UTF_8).length + 1;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to " + dir, e);
         }

@@ -59,6 +59,13 @@ public final class TrainState<H extends Record> implements AutoCloseable {
     Map<String, Tensor> anchor;
     /** The record of the last update applied (null before the first): the evaluation point may depend on it. */
     H lastUpdate;
+    /**
+     * What lastUpdate was made from, so a checkpoint can rebuild it without storing the record: the step whose
+     * schedule it bound (-1: none yet), the knobs, and the learning-rate factor of an injected spike (1: none).
+     */
+    long lastUpdateStep = -1;
+    Knobs lastUpdateKnobs;
+    double lastUpdateLrFactor = 1;
 
     TrainState(Task task, Optimizer<H> optimizer, List<ParamRef> params, GradClipper clipper,
                DynamicLossScaler scaler, MixedPrecision mixed, StepProbes probes, Decider decider, RegimeSpec regime,

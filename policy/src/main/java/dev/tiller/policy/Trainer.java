@@ -13,6 +13,7 @@ import dev.tiller.optim.clip.GradClipper;
 import dev.tiller.optim.clip.LossScaleHyper;
 import dev.tiller.optim.clip.LossScaleStep;
 import dev.tiller.optim.clip.Norms;
+import dev.tiller.policy.checkpoint.CheckpointFile;
 import dev.tiller.policy.log.Event;
 import dev.tiller.policy.log.StepMetrics;
 import dev.tiller.policy.probe.Probes;
@@ -195,6 +196,32 @@ public final class Trainer<H extends Record> {
 
     /** A run at step 0: components made, run_start logged, the ring's capacity printed on progress (may be null). */
     public TrainState<H> start(RunLog log, PrintStream progress) {
+        TrainState<H> s = open(log, progress);
+        log.event(new Event.RunStart(0, task.name(), regime.name(), regime.ring().capacity()));
+        if (progress != null && regime.ring().capacity() > 0) {
+            progress.printf(Locale.ROOT, "rollback ring: up to %d snapshots, one every %d steps; %s held now%n",
+                    regime.ring().capacity(), regime.ring().every(), mib(s.ring.bytes()));
+        }
+        return s;
+    }
+
+    /**
+     * A run put back to the checkpoint saved: components made as {@link #start} makes them, then every part of the
+     * state restored (see {@link RunCheckpoint}), so the next {@link #step} is the one after the checkpoint's and
+     * every step from there gives the bits the uninterrupted run gave. Logs nothing; the caller logs the resume.
+     */
+    public TrainState<H> resume(RunLog log, PrintStream progress, CheckpointFile.Loaded saved) {
+        TrainState<H> s = open(log, progress);
+        try {
+            RunCheckpoint.restore(this, s, saved);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private TrainState<H> open(RunLog log, PrintStream progress) {
         DType precision = settings.precision();
         MixedPrecision mixed = precision == DType.F32 ? null : new MixedPrecision(params, precision);
         DynamicLossScaler scaler = precision == DType.F16
@@ -203,11 +230,6 @@ public final class Trainer<H extends Record> {
         TrainState<H> s = new TrainState<>(task, optimizer, params, clipper, scaler, mixed,
                 probes.apply(regime.probes()), deciders.apply(regime), regime, log, bar);
         s.ring = rings.apply(s, regime.ring());
-        log.event(new Event.RunStart(0, task.name(), regime.name(), regime.ring().capacity()));
-        if (progress != null && regime.ring().capacity() > 0) {
-            progress.printf(Locale.ROOT, "rollback ring: up to %d snapshots, one every %d steps; %s held now%n",
-                    regime.ring().capacity(), regime.ring().every(), mib(s.ring.bytes()));
-        }
         return s;
     }
 
@@ -225,6 +247,12 @@ public final class Trainer<H extends Record> {
 
     private static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    }
+
+    /** The hyperparameters step t's update used under knobs, with an injected learning-rate factor (1: none). */
+    H updateAt(long t, Knobs knobs, double lrFactor) {
+        H used = binding.bind(schedule.apply(t), knobs);
+        return lrFactor == 1.0 ? used : binding.scaleLr(used, lrFactor);
     }
 
     /** Micro-batches of a step under knobs: the recipe's x the micro_batches knob, rounded, at least 1. */
@@ -332,6 +360,9 @@ public final class Trainer<H extends Record> {
             }
             if (applied) {
                 s.lastUpdate = update;
+                s.lastUpdateStep = t;
+                s.lastUpdateKnobs = d.knobs();
+                s.lastUpdateLrFactor = lrFactor;
             }
             if (applied && a > 0) {
                 pull(params, s.anchor, (float) a);
@@ -474,6 +505,9 @@ public final class Trainer<H extends Record> {
         RunSnapshotter whole = RunSnapshotter.builder(task.model(), params, optimizer).clip(clipper)
                 .scaler(s.scaler).cursor(s.cursor).build();
         H lastUpdate = s.lastUpdate;
+        long lastUpdateStep = s.lastUpdateStep;
+        Knobs lastUpdateKnobs = s.lastUpdateKnobs;
+        double lastUpdateLrFactor = s.lastUpdateLrFactor;
         Map<Integer, Double> scores = new TreeMap<>();
         Map<String, Double> out = new TreeMap<>();
         out.put(Signals.LR_BRANCH_START, evaluate(s, t - 1).getOrDefault(Signals.VAL_LOSS, Double.NaN));
@@ -490,6 +524,9 @@ public final class Trainer<H extends Record> {
                 scores.put(e, score);
                 whole.restore(start);
                 s.lastUpdate = lastUpdate;
+                s.lastUpdateStep = lastUpdateStep;
+                s.lastUpdateKnobs = lastUpdateKnobs;
+                s.lastUpdateLrFactor = lastUpdateLrFactor;
                 return score;
             };
             IntPredicate inBounds = e -> {
@@ -555,6 +592,9 @@ public final class Trainer<H extends Record> {
             }
             if (finite) {
                 s.lastUpdate = used;
+                s.lastUpdateStep = t;
+                s.lastUpdateKnobs = knobs;
+                s.lastUpdateLrFactor = 1;
                 double a = knobs.get(Knob.ANCHOR);
                 if (a > 0 && s.anchor != null) {
                     pull(params, s.anchor, (float) a);

@@ -28,7 +28,9 @@ interface Executor {
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add(Main.class.getName());
-            cmd.addAll(List.of("train", "--config", config.toString(), "--out", run.toString()));
+            // a study run restarts whole; its checkpoints would only fill the disk
+            cmd.addAll(List.of("train", "--config", config.toString(), "--out", run.toString(),
+                    "--checkpoint-every", "0"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 return p.waitFor();
@@ -44,7 +46,8 @@ interface Executor {
     static Executor inProcess() {
         return (config, run, log) -> {
             try (PrintStream ps = new PrintStream(new FileOutputStream(log.toFile()), true, StandardCharsets.UTF_8)) {
-                return Main.train(new String[] {"--config", config.toString(), "--out", run.toString()}, ps, ps);
+                String[] args = {"--config", config.toString(), "--out", run.toString(), "--checkpoint-every", "0"};
+                return Main.train(args, ps, ps);
             }
         };
     }

@@ -3,6 +3,7 @@ package dev.tiller.policy.log;
 import dev.tiller.policy.regime.Signals;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -211,6 +212,48 @@ public sealed interface Event {
 
         public Map<String, Object> fields() {
             return of("how", how);
+        }
+    }
+
+    /**
+     * A checkpoint of the state after step was committed to path: its bytes, how long training waited for the copy
+     * (stall) and how long the write took on the checkpoint thread.
+     */
+    record Checkpoint(long step, String path, long bytes, double stallSeconds, double writeSeconds)
+            implements Event {
+        public String name() {
+            return "checkpoint";
+        }
+
+        public Map<String, Object> fields() {
+            return of("path", path, "bytes", bytes, "stall_s", stallSeconds, "write_s", writeSeconds);
+        }
+    }
+
+    /** Saving step's checkpoint failed; the previous checkpoints are as they were. */
+    record CheckpointFailed(long step, String error) implements Event {
+        public String name() {
+            return "checkpoint_failed";
+        }
+
+        public Map<String, Object> fields() {
+            return of("error", error);
+        }
+    }
+
+    /**
+     * The run resumed from the checkpoint at path after step: the log lines after it that were dropped (the steps
+     * being run again), the newer checkpoints passed over and why, and the command-line overrides in force.
+     */
+    record Resumed(long step, String path, long droppedMetricsBytes, long droppedEventsBytes,
+                   List<String> skipped, Map<String, Object> overrides) implements Event {
+        public String name() {
+            return "resumed";
+        }
+
+        public Map<String, Object> fields() {
+            return of("path", path, "dropped_metrics_bytes", droppedMetricsBytes, "dropped_events_bytes",
+                    droppedEventsBytes, "skipped", skipped, "overrides", overrides);
         }
     }
 

@@ -131,6 +131,17 @@ public final class Probes implements StepProbes {
     }
 
     @Override
+    public Map<String, Double> carried() {
+        return new TreeMap<>(lastUpdate);
+    }
+
+    @Override
+    public void carry(Map<String, Double> values) {
+        lastUpdate.clear();
+        lastUpdate.putAll(values);
+    }
+
+    @Override
     public void beforeStep(long step, Task task, List<ParamRef> params) {
         if (observing != null) {             // a step that ended early never reached afterBackward
             observing.close();

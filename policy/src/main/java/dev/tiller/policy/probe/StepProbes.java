@@ -51,6 +51,18 @@ public interface StepProbes {
     /** What this step measured, then forgets it; empty on steps no probe was due. */
     Signals collect(long step);
 
+    /**
+     * Measurements a step took that reach the next step's signals (update ratios), kept across the step boundary: a
+     * checkpoint saves them and {@link #carry} puts them back.
+     */
+    default Map<String, Double> carried() {
+        return Map.of();
+    }
+
+    /** Puts back what {@link #carried} returned. */
+    default void carry(Map<String, Double> values) {
+    }
+
     /** Time each probe spent so far, in nanoseconds, by probe name, for the overhead report. */
     Map<String, Long> costNanos();
 
