@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reader for the IDX format of MNIST-style datasets (plain or .gz): a magic number 0x0000TTDD (TT the element type,
@@ -57,7 +58,7 @@ public final class Idx {
                 if (dims[i] < 0) {
                     throw new IllegalArgumentException(file + ": negative dimension " + dims[i]);
                 }
-                n *= dims[i];
+                n = Math.min(n * dims[i], Long.MAX_VALUE / Integer.MAX_VALUE);   // saturates: never wraps
             }
             if (n > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(file + ": " + n + " elements are too many for one array");
@@ -118,6 +119,8 @@ public final class Idx {
             return new Array(dims, v);
         } catch (EOFException e) {
             throw new IllegalArgumentException(file + ": truncated IDX file (fewer values than its dims say)", e);
+        } catch (ZipException e) {
+            throw new IllegalArgumentException(file + ": corrupt gzip data (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
