@@ -18,6 +18,7 @@ import dev.tiller.policy.regime.Knobs;
 import dev.tiller.policy.regime.Regime;
 import dev.tiller.policy.regime.RegimeSpec;
 import dev.tiller.policy.regime.Signals;
+import dev.tiller.policy.state.StateCodec;
 import dev.tiller.policy.task.GptTask;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.DType;
@@ -206,7 +207,7 @@ final class ResumeHarness {
     }
 
     Map<String, Object> config() {
-        return Map.of("test", "resume", "regime", regime, "inject", inject, "optimizer", optimizer);
+        return StateCodec.ordered("test", "resume", "regime", regime, "inject", inject, "optimizer", optimizer);
     }
 
     /**
@@ -225,15 +226,22 @@ final class ResumeHarness {
     private boolean go(Path dir, long every, Crash crash, boolean resume) throws IOException {
         Task task = task(crash);
         List<ParamRef> params = Trainer.paramRefs(task);
+        return go(built(task, params), task, params, recipe(), dir, every, crash, resume);
+    }
+
+    private Recipe recipe() {
+        return Recipe.defaults("gpt", steps, 3e-3, optimizer);
+    }
+
+    /** The recipe's optimizer over params, decay on the tensors the model decays, as the command line builds it. */
+    private Optimizers.Built<?> built(Task task, List<ParamRef> params) {
         List<String> decayed = task.model().decayed();
         List<ParamRef> decay = new ArrayList<>();
         List<ParamRef> noDecay = new ArrayList<>();
         for (ParamRef r : params) {
             (decayed.contains(r.name()) ? decay : noDecay).add(r);
         }
-        Recipe recipe = Recipe.defaults("gpt", steps, 3e-3, optimizer);
-        Optimizers.Built<?> built = Optimizers.build(recipe, steps, decay, noDecay, StatePrecision.F32, 3);
-        return go(built, task, params, recipe, dir, every, crash, resume);
+        return Optimizers.build(recipe(), steps, decay, noDecay, StatePrecision.F32, 3);
     }
 
     private <H extends Record> boolean go(Optimizers.Built<H> built, Task task, List<ParamRef> params, Recipe recipe,
@@ -307,6 +315,27 @@ final class ResumeHarness {
                 return false;     // the checkpoint thread died mid-save; the training thread saw it at the next save
             }
             throw e;
+        }
+    }
+
+    /**
+     * Restores the checkpoint in folder into a freshly built run (nothing trained): true when it was accepted; a
+     * checkpoint this run cannot take throws CheckpointException.
+     */
+    boolean resumeInto(Path folder) {
+        Task task = task(null);
+        List<ParamRef> params = Trainer.paramRefs(task);
+        return resumeInto(built(task, params), task, params, recipe(), folder);
+    }
+
+    private <H extends Record> boolean resumeInto(Optimizers.Built<H> built, Task task, List<ParamRef> params,
+                                                  Recipe recipe, Path folder) {
+        Trainer<H> trainer = built.trainer(task, params, recipe.clipper(),
+                new Trainer.Settings(steps, 2, 5, precision)).regime(RegimeSpec.resolve(regime));
+        Path logs = folder.resolveSibling(".logs-" + folder.getFileName());
+        try (CheckpointFile.Loaded l = CheckpointFile.read(folder); RunLog log = new RunLog(logs, config());
+             TrainState<H> s = trainer.resume(log, null, l)) {
+            return s.step() == l.step();
         }
     }
 

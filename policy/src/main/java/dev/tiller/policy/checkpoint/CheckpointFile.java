@@ -312,6 +312,12 @@ public final class CheckpointFile {
                 throw new CheckpointException(data, size + " bytes, but the manifest records " + length
                         + (size < length ? " (truncated)" : ""));
             }
+            long end = 0;
+            for (Entry e : byOffset) {                   // the bytes between tensors are the writer's zero padding
+                checkPadding(ch, end, e.offset(), data, e.name());
+                end = e.offset() + e.bytes();
+            }
+            checkPadding(ch, end, length, data, "(end of file)");
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Entry e : entries) {
                 Tensor t = Tensor.allocate(Allocators.arena(arena), e.dtype(), e.shape());
@@ -346,6 +352,25 @@ public final class CheckpointFile {
         } catch (RuntimeException e) {
             arena.close();
             throw e instanceof CheckpointException c ? c : new CheckpointException(manifestFile, e.getMessage(), e);
+        }
+    }
+
+    /** Fails unless the bytes [from, to) of the data file are zeros (at most ALIGN - 1 of them). */
+    private static void checkPadding(FileChannel ch, long from, long to, Path data, String before)
+            throws IOException {
+        if (to - from >= ALIGN) {
+            throw new CheckpointException(data, (to - from) + " unaccounted bytes before tensor '" + before + "'");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) (to - from));
+        while (b.hasRemaining()) {
+            if (ch.read(b, from + b.position()) < 0) {
+                throw new CheckpointException(data, "ends inside the padding before tensor '" + before + "'");
+            }
+        }
+        for (int i = 0; i < b.limit(); i++) {
+            if (b.get(i) != 0) {
+                throw new CheckpointException(data, "corrupt padding before tensor '" + before + "'");
+            }
         }
     }
 

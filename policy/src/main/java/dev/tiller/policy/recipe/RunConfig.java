@@ -21,16 +21,36 @@ import java.util.Map;
  * @param shiftAt   the step at which shifting data changes domain; null for data that does not shift
  * @param regime    a regime preset name or regime file path
  * @param inject    the faults to inject, as {@link Faults#parse} reads them ("" for none)
+ * @param init      initial weights read from a safetensors file instead of the model's own initialisation (null:
+ *                  none); its SHA-256 is part of the record, so a changed file is caught before it trains
  */
 public record RunConfig(String model, String data, long steps, Integer batch, double width, double depth, long seed,
                         int microBatches, long evalEvery, DType precision, StatePrecision statePrecision, Long shiftAt,
-                        int threads, String regime, String inject, Recipe recipe) {
+                        int threads, String regime, String inject, Recipe recipe, Init init) {
+    /** A safetensors file of initial weights and the SHA-256 of its bytes. */
+    public record Init(String path, String sha256) {
+        public Init {
+            if (path == null || path.isBlank() || sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("init: needs a path and a 64-digit lower-case SHA-256, got " + path
+                        + ", " + sha256);
+            }
+        }
+    }
+
     public static final List<String> MODELS = List.of("gpt", "mlp", "convnet", "resnet", "gcn");
     public static final List<String> IMAGE_MODELS = List.of("mlp", "convnet", "resnet");
     public static final String FASHION_SHIFT = "fashion-mnist-shift";
     public static final String JDK_SHIFT = "jdk-shift";
     private static final List<String> TEXT_DATA = List.of("jdk-util", JDK_SHIFT);
     private static final List<String> IMAGE_DATA = List.of("fashion-mnist", FASHION_SHIFT, "shapes");
+
+    /** A run that starts from the model's own initialisation. */
+    public RunConfig(String model, String data, long steps, Integer batch, double width, double depth, long seed,
+                     int microBatches, long evalEvery, DType precision, StatePrecision statePrecision, Long shiftAt,
+                     int threads, String regime, String inject, Recipe recipe) {
+        this(model, data, steps, batch, width, depth, seed, microBatches, evalEvery, precision, statePrecision,
+                shiftAt, threads, regime, inject, recipe, null);
+    }
 
     public RunConfig {
         if (!MODELS.contains(model)) {
@@ -74,6 +94,18 @@ public record RunConfig(String model, String data, long steps, Integer batch, do
         if (regime == null || regime.isBlank()) {
             throw new IllegalArgumentException("run: a regime is needed (a preset name or a regime file)");
         }
+    }
+
+    /** This run with another thread count, regime and faults (which change where it goes, not its recipe). */
+    public RunConfig with(int threads, String regime, String inject) {
+        return new RunConfig(model, data, steps, batch, width, depth, seed, microBatches, evalEvery, precision,
+                statePrecision, shiftAt, threads, regime, inject, recipe, init);
+    }
+
+    /** This run starting from the weights in init. */
+    public RunConfig withInit(Init init) {
+        return new RunConfig(model, data, steps, batch, width, depth, seed, microBatches, evalEvery, precision,
+                statePrecision, shiftAt, threads, regime, inject, recipe, init);
     }
 
     /** The faults inject names. */
@@ -137,6 +169,12 @@ public record RunConfig(String model, String data, long steps, Integer batch, do
         m.put("regime", regime);
         m.put("inject", inject);
         m.put("recipe", recipe.toJson());
+        if (init != null) {
+            Map<String, Object> i = new LinkedHashMap<>();
+            i.put("path", init.path());
+            i.put("sha256", init.sha256());
+            m.put("init", i);
+        }
         return m;
     }
 
@@ -144,7 +182,7 @@ public record RunConfig(String model, String data, long steps, Integer batch, do
     public static RunConfig fromJson(Map<?, ?> m, String where) {
         JsonFields f = new JsonFields(m, where);
         f.only("model", "data", "steps", "batch", "width", "depth", "seed", "micro_batches", "eval_every",
-                "precision", "state_precision", "shift_at", "threads", "regime", "inject", "recipe");
+                "precision", "state_precision", "shift_at", "threads", "regime", "inject", "recipe", "init");
         if (!(f.raw("recipe") instanceof Map<?, ?> recipe)) {
             throw new IllegalArgumentException(where + ": field 'recipe' must be an object");
         }
@@ -154,10 +192,20 @@ public record RunConfig(String model, String data, long steps, Integer batch, do
                     f.integer("seed"), Math.toIntExact(f.integer("micro_batches")), f.integer("eval_every"),
                     precision(f.string("precision")), statePrecision(f.string("state_precision")),
                     f.has("shift_at") ? f.integer("shift_at") : null, Math.toIntExact(f.integer("threads")),
-                    f.string("regime"), f.string("inject"), Recipe.fromJson(recipe, where + ".recipe"));
+                    f.string("regime"), f.string("inject"), Recipe.fromJson(recipe, where + ".recipe"),
+                    f.has("init") ? init(f.raw("init"), where + ".init") : null);
         } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith(where) ? e : new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Init init(Object json, String where) {
+        if (!(json instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException(where + ": must be an object with path and sha256");
+        }
+        JsonFields f = new JsonFields(m, where);
+        f.only("path", "sha256");
+        return new Init(f.string("path"), f.string("sha256"));
     }
 
     /** f32, bf16 or f16. */
