@@ -22,6 +22,8 @@ public final class Main {
                 + " sources); ./tiller train --help for the flags"),
         new Command("resume", "./tiller resume RUN", "continue RUN from its newest valid checkpoint, bit for bit as if"
                 + " never stopped"),
+        new Command("export", "./tiller export RUN", "write RUN's newest checkpointed weights as safetensors (PyTorch's"
+                + " safetensors.torch.load_file reads them; train --init reads them back)"),
         new Command("replay", "./tiller replay RUN", "re-run the regime over RUN's recorded signals and check every"
                 + " decision and knob value (exit 0 only with no mismatch)"),
         new Command("explain", "./tiller explain RUN", "what the regime did in RUN and why, largest effects first"),
@@ -59,6 +61,7 @@ public final class Main {
             case "conform" -> Conform.standard().run(Arrays.asList(rest), System.out);
             case "resume" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
                     ? usage(Train.RESUME_USAGE) : Train.resume(rest, System.out, System.err);
+            case "export" -> Train.export(rest, System.out, System.err);
             case "replay" -> RunCommands.replay(rest, System.out, System.err);
             case "study" -> rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))
                     ? usage(Study.USAGE) : Study.main(rest, System.out, System.err);

@@ -22,6 +22,7 @@ import dev.tiller.policy.RunCheckpoint;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.TrainState;
 import dev.tiller.policy.Trainer;
+import dev.tiller.policy.Weights;
 import dev.tiller.policy.checkpoint.CheckpointException;
 import dev.tiller.policy.checkpoint.CheckpointFile;
 import dev.tiller.policy.checkpoint.CheckpointRing;
@@ -78,14 +79,15 @@ final class Train {
             + " [--micro N] [--eval-every N] [--precision f32|bf16|f16] [--state-precision f32|bf16|q8]"
             + " [--optimizer adamw|schedule-free-adamw|prodigy|adamw-hd]"
             + " [--shift-at N] [--regime PRESET|FILE] [--inject SPEC] [--config FILE] [--checkpoint-every N]"
-            + " [--keep-checkpoints K] [--stop-deadline S]; shifting data: --data"
+            + " [--keep-checkpoints K] [--stop-deadline S] [--init FILE.safetensors]; shifting data: --data"
             + " fashion-mnist-shift (classes 0-4, then 5-9) or jdk-shift (java.util, then java.sql), shifting at"
             + " --shift-at (default steps / 2); --inject nan-grad@S,lr-spike@SxF,poison@S injects faults at steps S"
             + " (as numbered in metrics.jsonl); --config FILE trains the run a config.json describes (with it, only"
             + " --out, --regime, --inject, --threads and the checkpoint flags may be given); --checkpoint-every N"
             + " saves a checkpoint every N steps (default: a tenth of the run, at least 50 steps, for runs of 200 steps"
             + " or more; 0: none, except on Ctrl-C), --keep-checkpoints K keeps the newest K (default 3),"
-            + " --stop-deadline S gives Ctrl-C S seconds to commit one (default 60)";
+            + " --stop-deadline S gives Ctrl-C S seconds to commit one (default 60); --init FILE.safetensors starts"
+            + " from the weights in FILE (as ./tiller export writes them), recorded with its SHA-256";
 
     /** Named datasets whose domain shifts once, at --shift-at. */
     static final String FASHION_SHIFT = RunConfig.FASHION_SHIFT;
@@ -94,7 +96,7 @@ final class Train {
     private static final List<String> KNOWN = List.of("--model", "--data", "--steps", "--batch", "--width", "--depth",
             "--lr", "--seed", "--threads", "--out", "--micro", "--eval-every", "--precision", "--state-precision",
             "--shift-at", "--regime", "--inject", "--config", "--optimizer", "--checkpoint-every", "--keep-checkpoints",
-            "--stop-deadline");
+            "--stop-deadline", "--init");
     /** The flags that may come with --config: they change where the run goes or what steers it, not the recipe. */
     private static final List<String> WITH_CONFIG = List.of("--config", "--out", "--regime", "--inject",
             "--threads", "--checkpoint-every", "--keep-checkpoints", "--stop-deadline");
@@ -158,12 +160,8 @@ final class Train {
                 }
             }
             RunConfig base = readConfig(Path.of(m.get("--config")));
-            RunConfig run = new RunConfig(base.model(), base.data(), base.steps(), base.batch(), base.width(),
-                    base.depth(), base.seed(), base.microBatches(), base.evalEvery(), base.precision(),
-                    base.statePrecision(), base.shiftAt(),
-                    m.containsKey("--threads") ? threads(m) : base.threads(),
-                    m.getOrDefault("--regime", base.regime()), m.getOrDefault("--inject", base.inject()),
-                    base.recipe());
+            RunConfig run = base.with(m.containsKey("--threads") ? threads(m) : base.threads(),
+                    m.getOrDefault("--regime", base.regime()), m.getOrDefault("--inject", base.inject()));
             return new Parsed(run, m.get("--out"), Saving.of(m, new Saving(Saving.defaultEvery(run.steps()),
                     Saving.KEEP, Saving.DEADLINE)));
         }
@@ -208,11 +206,21 @@ final class Train {
             throw new IllegalArgumentException("train: --optimizer must be one of " + String.join(", ",
                     Recipe.OPTIMIZERS) + "; got '" + optimizer + "'");
         }
-        RunConfig run = new RunConfig(model, data != null ? data : defaultData(model), steps, batch,
+        RunConfig fresh = new RunConfig(model, data != null ? data : defaultData(model), steps, batch,
                 width == null ? 1 : width, depth == null ? 1 : depth, seed == null ? 0 : seed,
                 micro == null ? 1 : micro, evalEvery != null ? evalEvery : Math.max(1, steps / 5), precision, state,
                 shiftAt, threads != null ? threads : Parallel.threads(), m.getOrDefault("--regime", "static"),
                 m.getOrDefault("--inject", ""), Recipe.defaults(model, steps, doubleOpt(m, "--lr"), optimizer));
+        RunConfig run = fresh;
+        if (m.containsKey("--init")) {
+            Path init = Path.of(m.get("--init"));
+            try {
+                run = run.withInit(new RunConfig.Init(init.toString(), Weights.sha256(init)));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("train: --init " + init + ": cannot read it (" + e.getMessage()
+                        + ")");
+            }
+        }
         return new Parsed(run, m.get("--out"), Saving.of(m, new Saving(Saving.defaultEvery(steps), Saving.KEEP,
                 Saving.DEADLINE)));
     }
@@ -376,6 +384,21 @@ final class Train {
         Recipe recipe = o.recipe();
         long steps = o.steps();
         List<ParamRef> params = Trainer.paramRefs(task);
+        if (o.init() != null && resuming == null) {
+            try {
+                Path init = Path.of(o.init().path());
+                String sha = Weights.sha256(init);
+                if (!sha.equals(o.init().sha256())) {
+                    throw new IllegalArgumentException("init " + init + " changed since the run was recorded (SHA-256 "
+                            + sha + ", recorded " + o.init().sha256() + ")");
+                }
+                Weights.load(init, params);
+            } catch (IOException | IllegalArgumentException e) {
+                err.println(command + ": " + (e instanceof IOException ? "init " + o.init().path() + ": cannot read"
+                        + " it (" + e.getMessage() + ")" : e.getMessage()));
+                return 2;
+            }
+        }
         List<String> decayed = task.model().decayed();
         List<ParamRef> decay = new ArrayList<>();
         List<ParamRef> noDecay = new ArrayList<>();
@@ -677,10 +700,7 @@ final class Train {
             if (threads != recorded.threads()) {
                 overrides.put("threads", threads);
             }
-            o = new RunConfig(recorded.model(), recorded.data(), recorded.steps(), recorded.batch(),
-                    recorded.width(), recorded.depth(), recorded.seed(), recorded.microBatches(),
-                    recorded.evalEvery(), recorded.precision(), recorded.statePrecision(), recorded.shiftAt(),
-                    threads, recorded.regime(), recorded.inject(), recorded.recipe());
+            o = recorded.with(threads, recorded.regime(), recorded.inject());
             Saving before = Saving.fromJson(c.has("checkpoints") ? c.raw("checkpoints") : null, o.steps());
             saving = Saving.of(m, before);
             if (!saving.equals(before)) {
@@ -721,6 +741,44 @@ final class Train {
         overrides.forEach((k, v) -> err.println("tiller resume: override " + k + " = " + v));
         return execute(o, regime, saving, task, dir, new Resuming(loaded, dir, config, found.skipped(), overrides,
                 dropped), out, err);
+    }
+
+    static final String EXPORT_USAGE = "./tiller export RUN [--out FILE.safetensors]";
+
+    /**
+     * Writes the weights of RUN's newest valid checkpoint to a safetensors file (default RUN/model.safetensors), which
+     * safetensors.torch.load_file reads and {@code ./tiller train --init} starts from.
+     */
+    static int export(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].startsWith("--") || (args.length != 1 && args.length != 3)
+                || (args.length == 3 && !args[1].equals("--out"))) {
+            err.println("tiller export: usage: " + EXPORT_USAGE);
+            return 2;
+        }
+        Path dir = Path.of(args[0]);
+        Path file = args.length == 3 ? Path.of(args[2]) : dir.resolve("model.safetensors");
+        CheckpointRing ring = new CheckpointRing(dir.resolve("checkpoints"), Saving.KEEP, Storage.disk());
+        CheckpointRing.Found found = ring.latest();
+        for (String why : found.skipped()) {
+            err.println("tiller export: passed over a checkpoint that fails a check: " + why);
+        }
+        if (found.loaded() == null) {
+            err.println("tiller export: " + dir + " holds no valid checkpoint (train with --checkpoint-every N)");
+            return 2;
+        }
+        try (CheckpointFile.Loaded l = found.loaded()) {
+            StateCodec.Reader c = l.state().obj("config");
+            Map<String, String> meta = new LinkedHashMap<>();
+            if (c.has("task")) {
+                meta.put("tiller_task", String.valueOf(c.raw("task")));
+            }
+            int n = Weights.export(l, file, meta);
+            out.printf("tiller export: %d tensors of the checkpoint after step %d written to %s%n", n, l.step(), file);
+            return 0;
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("tiller export: " + file + ": " + e.getMessage());
+            return 2;
+        }
     }
 
     /** The recorded config.json object of a checkpoint's state. */

@@ -5,8 +5,8 @@ import dev.tiller.optim.AdamW;
 import dev.tiller.optim.AdamWHyper;
 import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.clip.GlobalNormClip;
-import dev.tiller.policy.KnobBinding;
 import dev.tiller.policy.Checkpointer;
+import dev.tiller.policy.KnobBinding;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.TrainState;
 import dev.tiller.policy.Trainer;
@@ -24,6 +24,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 
@@ -280,5 +281,40 @@ class TrainCommandTest {
         assertEquals(2, r.status(), r.out() + r.err());
         assertTrue(r.err().contains("corpus " + f + ": its validation split holds") && r.err().contains("fewer than")
                 && r.err().contains("give more text"), r.err());
+    }
+
+    @Test
+    void weightsExportToSafetensorsAndARunStartsFromThem(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a");
+        assertEquals(0, run("--model", "gcn", "--steps", "30", "--checkpoint-every", "10", "--out", a.toString())
+                .status());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Path file = dir.resolve("w.safetensors");
+        assertEquals(0, Train.export(new String[] {a.toString(), "--out", file.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)),
+                err.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("tensors of the checkpoint after step 30"));
+        Path b = dir.resolve("b");
+        Result started = run("--model", "gcn", "--steps", "2", "--init", file.toString(), "--out", b.toString());
+        assertEquals(0, started.status(), started.err());
+        Map<?, ?> config = (Map<?, ?>) Json.parse(Files.readString(b.resolve("config.json")), "config");
+        Map<?, ?> init = (Map<?, ?>) ((Map<?, ?>) config.get("run")).get("init");
+        assertEquals(file.toString(), init.get("path"));
+        List<String> rowsA = Files.readAllLines(a.resolve("metrics.jsonl"));
+        double lastA = (Double) ((Map<?, ?>) Json.parse(rowsA.get(rowsA.size() - 1), "a")).get("train_loss");
+        double firstB = (Double) ((Map<?, ?>) Json.parse(Files.readAllLines(b.resolve("metrics.jsonl")).get(0), "b"))
+                .get("train_loss");
+        assertTrue(firstB < 0.8 * 1.386, "starts trained: first loss " + firstB + " (trained run ended at " + lastA
+                + "; ln 4 = 1.386 untrained)");
+        Result wide = run("--model", "gcn", "--width", "2", "--steps", "2", "--init", file.toString(), "--out",
+                dir.resolve("c").toString());
+        assertEquals(2, wide.status());
+        assertTrue(wide.err().contains("tensor 'layers.0.weight' is") && wide.err().contains("but the model's is"),
+                wide.err());
+        Files.write(file, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+        Result changed = run("--config", b.resolve("config.json").toString(), "--out", dir.resolve("d").toString());
+        assertEquals(2, changed.status());
+        assertTrue(changed.err().contains("changed since the run was recorded"), changed.err());
     }
 }
