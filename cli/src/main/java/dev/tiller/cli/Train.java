@@ -18,6 +18,7 @@ import dev.tiller.optim.ParamRef;
 import dev.tiller.optim.StatePrecision;
 import dev.tiller.optim.clip.GlobalNormClip;
 import dev.tiller.policy.Checkpointer;
+import dev.tiller.policy.MemoryCheck;
 import dev.tiller.policy.RunCheckpoint;
 import dev.tiller.policy.RunLog;
 import dev.tiller.policy.TrainState;
@@ -38,6 +39,7 @@ import dev.tiller.policy.task.GraphTask;
 import dev.tiller.policy.task.ImageTask;
 import dev.tiller.policy.task.Task;
 import dev.tiller.tensor.DType;
+import dev.tiller.tensor.OffHeapLimitException;
 import dev.tiller.tensor.Parallel;
 import dev.tiller.tensor.ThreadCount;
 import dev.tiller.tensor.io.Json;
@@ -55,9 +57,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * {@code ./tiller train [--model gpt|mlp|convnet|resnet|gcn] [--data NAME|PATH|synthetic] [--steps N] [--batch N]
@@ -409,6 +413,24 @@ final class Train {
         Optimizers.Built<?> built = Optimizers.build(recipe, steps, decay, noDecay, o.statePrecision(), o.seed());
         Optimizer<?> opt = built.optimizer();
         GlobalNormClip clip = recipe.clipper();
+        long paramBytes = 4L * task.model().parameterCount();
+        // weights and gradients, optimizer state, and per rollback snapshot or checkpoint copy weights and state
+        long stateBytes = 2 * paramBytes + opt.stateBytes()
+                + (regime.ring().capacity() + 1L) * (paramBytes + opt.stateBytes());
+        long available = MemoryCheck.available();
+        Optional<Long> stepBytes = o.batch() == null ? Optional.empty()
+                : MemoryCheck.stepBytes(task, o.batch(), o.microBatches(), params);
+        if (stepBytes.isPresent() && stepBytes.get() + stateBytes > available) {
+            long perSample = Math.max(1, stepBytes.get() / o.batch());
+            long fits = Math.max(1, (available - stateBytes) / perSample);
+            err.println(command + ": --batch " + o.batch() + " would need about " + MemoryCheck.gb(stepBytes.get())
+                    + " of off-heap memory a step (plus " + MemoryCheck.gb(stateBytes) + " for weights, optimizer"
+                    + " state and snapshots), but this machine leaves " + MemoryCheck.gb(available) + " beside the "
+                    + MemoryCheck.gb(Runtime.getRuntime().maxMemory()) + " heap: lower --batch (about " + fits
+                    + " fits) and raise --micro to keep the samples a step sees");
+            unclaim(claimed);
+            return 2;
+        }
 
         Path dir;
         try {
@@ -446,13 +468,20 @@ final class Train {
         }
         Finished f;
         try {
-            f = train(built, task, params, clip, o, regime, saving, dir, config, resuming, err);
+            f = train(built, task, params, clip, o, regime, saving, dir, config, resuming, err,
+                    Math.max(0, available - stateBytes));
         } catch (Trainer.Diverged e) {
             err.println(command + ": stopped at " + e.getMessage());
             err.println("run folder: " + dir.toAbsolutePath());
             return Main.STOPPED_DIVERGED;
         } catch (CheckpointException e) {
             err.println(command + ": " + e.getMessage());
+            return 2;
+        } catch (OffHeapLimitException e) {
+            err.println(command + ": stopped: " + e.getMessage() + " (what this machine leaves beside the heap and"
+                    + " the weights); lower --batch" + (o.batch() == null ? "" : " (now " + o.batch() + ")")
+                    + " and raise --micro to keep the samples a step sees");
+            err.println("run folder: " + dir.toAbsolutePath());
             return 2;
         }
         Trainer.Summary s = f.summary();
@@ -501,6 +530,26 @@ final class Train {
         }
     }
 
+    /** Removes a run folder this process claimed and left empty (a run refused before its first step). */
+    private static void unclaim(Path claimed) {
+        if (claimed == null) {
+            return;
+        }
+        try {
+            Path m = claimed.resolve("metrics.jsonl");
+            if (Files.size(m) == 0) {
+                Files.delete(m);
+                try (Stream<Path> left = Files.list(claimed)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.delete(claimed);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // an empty folder is left; it holds no run
+        }
+    }
+
     /**
      * What a run left: its summary, the task's final report (a generated sample), the failed saves and the SHA-256
      * of its final state (equal for equal runs, whatever the threads or interruptions).
@@ -516,10 +565,10 @@ final class Train {
     private static <H extends Record> Finished train(Optimizers.Built<H> built, Task task, List<ParamRef> params,
                                                      GlobalNormClip clip, RunConfig o, RegimeSpec regime,
                                                      Saving saving, Path dir, Map<String, Object> config,
-                                                     Resuming resuming, PrintStream err) {
+                                                     Resuming resuming, PrintStream err, long poolLimit) {
         Trainer<H> trainer = built.trainer(task, params, clip,
                 new Trainer.Settings(o.steps(), o.microBatches(), o.evalEvery(), o.precision()))
-                .regime(regime).faults(o.faults());
+                .regime(regime).faults(o.faults()).poolLimit(poolLimit);
         CheckpointRing ring = new CheckpointRing(dir.resolve("checkpoints"), saving.keep(), Storage.disk());
         StopRequest stop = new StopRequest();
         try (RunLog log = new RunLog(dir, config, resuming != null);

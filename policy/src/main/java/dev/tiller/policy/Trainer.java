@@ -112,6 +112,7 @@ public final class Trainer<H extends Record> {
     private Function<ProbePlan, StepProbes> probes = Probes::of;
     private BiFunction<TrainState<H>, RegimeSpec.RingSpec, RollbackStore> rings = RingStore::of;
     private Faults faults = Faults.none();
+    private long poolLimit = Long.MAX_VALUE;
     private EvalPoint<H> evalPoint = EvalPoint.trained();
 
     /**
@@ -155,6 +156,15 @@ public final class Trainer<H extends Record> {
      */
     public Trainer<H> rollbackStore(BiFunction<TrainState<H>, RegimeSpec.RingSpec, RollbackStore> factory) {
         this.rings = factory;
+        return this;
+    }
+
+    /**
+     * The most off-heap memory the steps may reserve (default: no limit); beyond it a step fails with
+     * OffHeapLimitException instead of growing until the operating system kills the process.
+     */
+    public Trainer<H> poolLimit(long bytes) {
+        this.poolLimit = bytes;
         return this;
     }
 
@@ -230,6 +240,7 @@ public final class Trainer<H extends Record> {
         TrainState<H> s = new TrainState<>(task, optimizer, params, clipper, scaler, mixed,
                 probes.apply(regime.probes()), deciders.apply(regime), regime, log, bar);
         s.ring = rings.apply(s, regime.ring());
+        s.pool.limit(poolLimit);
         return s;
     }
 

@@ -20,6 +20,7 @@ public final class TensorPool implements Allocator, AutoCloseable {
     private long reservedBytes;
     private long reservations;
     private long reuses;
+    private long limit = Long.MAX_VALUE;
     private boolean closed;
 
     public TensorPool() {
@@ -46,6 +47,9 @@ public final class TensorPool implements Allocator, AutoCloseable {
         if (block != null) {
             reuses++;
         } else {
+            if (reservedBytes + (1L << c) > limit) {
+                throw new OffHeapLimitException(reservedBytes + (1L << c), limit);
+            }
             block = arena.allocate(1L << c, 64);
             reservedBytes += 1L << c;
             reservations++;
@@ -59,6 +63,17 @@ public final class TensorPool implements Allocator, AutoCloseable {
             return;
         }
         free[sizeClass(segment.byteSize())].addLast(segment);
+    }
+
+    /**
+     * Refuses to reserve beyond bytes in all ({@link OffHeapLimitException}), so a step too large for the machine
+     * fails with an error instead of growing until the operating system kills the process. Default: no limit.
+     */
+    public synchronized void limit(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("TensorPool: limit must be >= 0, got " + bytes);
+        }
+        this.limit = bytes;
     }
 
     /** Bytes reserved from the arena so far (the pool's footprint). Flat after warm-up. */

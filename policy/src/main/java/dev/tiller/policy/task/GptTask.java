@@ -37,6 +37,8 @@ public final class GptTask implements Task {
     private final int batch;
     private Tensor lastInputs;              // the last trainLoss's inputs, for lastInputStats
     private final int evalBatches;
+    private final GptConfig config;
+    private final long seed;
 
     public GptTask(TextCorpus corpus, GptConfig config, int batch, long seed, int evalBatches) {
         this(ShiftingStream.single(corpus.name(), corpus), config, batch, seed, evalBatches);
@@ -44,8 +46,15 @@ public final class GptTask implements Task {
 
     /** Training and validation text follow the phases of data (one phase: an ordinary language-modelling task). */
     public GptTask(ShiftingStream<TextCorpus> data, GptConfig config, int batch, long seed, int evalBatches) {
+        this(data, new Gpt(config, seed), config, batch, seed, evalBatches);
+    }
+
+    private GptTask(ShiftingStream<TextCorpus> data, Gpt model, GptConfig config, int batch, long seed,
+                    int evalBatches) {
         this.data = data;
-        this.model = new Gpt(config, seed);
+        this.model = model;
+        this.config = config;
+        this.seed = seed;
         this.batch = batch;
         this.evalBatches = evalBatches;
         this.train = new ByteWindows[data.phases()];
@@ -67,6 +76,12 @@ public final class GptTask implements Task {
             val[p] = new ByteWindows(data.phase(p).validation(), batch, config.context(), s, 2);
             probe[p] = new ByteWindows(data.phase(p).train(), batch, config.context(), s, 3);
         }
+    }
+
+    /** This task at another batch size, sharing the model (for measuring a step's memory). */
+    @Override
+    public Optional<Task> withBatch(int b) {
+        return Optional.of(new GptTask(data, model, config, b, seed, evalBatches));
     }
 
     @Override

@@ -58,6 +58,12 @@ public final class ImageTask implements Task {
         this.seed = seed;
     }
 
+    /** This task at another batch size, sharing the model (for measuring a step's memory). */
+    @Override
+    public Optional<Task> withBatch(int b) {
+        return Optional.of(new ImageTask(name, data, model, forward, b, seed));
+    }
+
     private static int[] allClasses(int n) {
         int[] c = new int[n];
         for (int i = 0; i < n; i++) {

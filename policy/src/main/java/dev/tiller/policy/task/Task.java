@@ -66,6 +66,14 @@ public interface Task {
     /** Samples (or tokens, see {@link #unit}) one micro-batch holds. */
     long itemsPerMicroBatch();
 
+    /**
+     * The same task at another batch size, sharing this task's model and data, or empty when the batch is fixed (a
+     * full-batch task): for measuring how a step's memory grows with the batch before a run starts.
+     */
+    default Optional<Task> withBatch(int batch) {
+        return Optional.empty();
+    }
+
     /** "tokens" or "samples". */
     String unit();
 
